@@ -1,1 +1,84 @@
-/* placeholder: filled in by its owner */
+#include "api/http.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *req_param(const struct req *req, const char *name)
+{
+	for (int i = 0; i < req->nparams; i++)
+		if (strcmp(req->param_names[i], name) == 0)
+			return req->param_values[i];
+	return NULL;
+}
+
+const char *req_query(const struct req *req, const char *name)
+{
+	return u_map_get(req->u->map_url, name);
+}
+
+const char *req_header(const struct req *req, const char *name)
+{
+	return u_map_get_case(req->u->map_header, name);
+}
+
+int reply_json(struct reply *rep, int status, json_t *body)
+{
+	json_decref(rep->body);
+	free(rep->text);
+	rep->text = NULL;
+	rep->body = body;
+	rep->status = status;
+	rep->content_type = "application/json";
+	return body != NULL ? ERR_OK : ERR_INTERNAL;
+}
+
+int reply_text(struct reply *rep, int status, const char *content_type, char *text, size_t len)
+{
+	json_decref(rep->body);
+	rep->body = NULL;
+	free(rep->text);
+	rep->text = text;
+	rep->text_len = len;
+	rep->status = status;
+	rep->content_type = content_type;
+	return text != NULL ? ERR_OK : ERR_INTERNAL;
+}
+
+void reply_header(struct reply *rep, const char *name, const char *value)
+{
+	u_map_put(rep->headers, name, value);
+}
+
+bool http_media_type_is(const char *value, const char *type)
+{
+	if (value == NULL)
+		return false;
+	while (*value == ' ')
+		value++;
+	size_t n = strlen(type);
+	if (strncasecmp(value, type, n) != 0)
+		return false;
+	char next = value[n];
+	return next == '\0' || next == ';' || next == ' ';
+}
+
+int http_parse_json_body(struct req *req, struct err *err)
+{
+	const char *data = req->u->binary_body;
+	size_t len = req->u->binary_body_length;
+	if (data == NULL || len == 0)
+		return err_set(err, ERR_INVALID, "", "a JSON object is required in the request body");
+	json_error_t jerr;
+	json_t *body = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (body == NULL)
+		return err_set(err, ERR_INVALID, "", "malformed JSON at line %d, column %d (position %d): %s",
+			       jerr.line, jerr.column, jerr.position, jerr.text);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return err_set(err, ERR_INVALID, "", "expected a JSON object at line 1, column 1 (position 0)");
+	}
+	req->body = body;
+	return ERR_OK;
+}

@@ -1,1 +1,295 @@
-/* placeholder: filled in by its owner */
+#include "api/router.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "api/auth.h"
+#include "api/log.h"
+#include "api/metrics.h"
+#include "api/problem.h"
+
+#define MAX_SEGMENTS 12
+
+static bool request_id_is_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > REQUEST_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static void request_id_assign(struct req *req)
+{
+	const char *given = req_header(req, "X-Request-Id");
+	if (request_id_is_valid(given)) {
+		snprintf(req->request_id, sizeof(req->request_id), "%s", given);
+		return;
+	}
+	unsigned char raw[16] = { 0 };
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		/* Never fails on Linux ≥ 3.17 for 16 bytes; keep the id unique anyway. */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(raw, &ts, sizeof(ts) < sizeof(raw) ? sizeof(ts) : sizeof(raw));
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(req->request_id + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* Splits a path into at most MAX_SEGMENTS segments; returns their count, or
+ * -1 for a path that is not absolute, is too deep, or has an empty segment
+ * (a trailing slash included), which no route has. */
+static int path_split(const char *path, const char *seg[], size_t seglen[])
+{
+	if (path == NULL || path[0] != '/')
+		return -1;
+	if (path[1] == '\0')
+		return 0;
+	int n = 0;
+	const char *p = path + 1;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len == 0 || n == MAX_SEGMENTS)
+			return -1;
+		seg[n] = p;
+		seglen[n] = len;
+		n++;
+		if (slash == NULL)
+			break;
+		p = slash + 1;
+	}
+	return n;
+}
+
+/* True when the path matches the template; captures the {params} into req
+ * (when req is not NULL). */
+static bool route_match(const struct route *route, int n, const char *seg[], const size_t seglen[],
+			struct req *req)
+{
+	const char *tseg[MAX_SEGMENTS];
+	size_t tlen[MAX_SEGMENTS];
+	if (path_split(route->path, tseg, tlen) != n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		bool is_param = tlen[i] > 2 && tseg[i][0] == '{' && tseg[i][tlen[i] - 1] == '}';
+		if (!is_param && (tlen[i] != seglen[i] || memcmp(tseg[i], seg[i], seglen[i]) != 0))
+			return false;
+	}
+	if (req == NULL)
+		return true;
+	for (int i = 0; i < n && req->nparams < ROUTE_MAX_PARAMS; i++) {
+		size_t name_len = tlen[i] - 2;
+		if (!(tlen[i] > 2 && tseg[i][0] == '{') || name_len >= sizeof(req->param_names[0]))
+			continue;
+		memcpy(req->param_names[req->nparams], tseg[i] + 1, name_len);
+		req->param_names[req->nparams][name_len] = '\0';
+		req->param_values[req->nparams] = strndup(seg[i], seglen[i]);
+		req->nparams++;
+	}
+	return true;
+}
+
+int router_check_table(char *msg, size_t len)
+{
+	for (size_t i = 0; i < routes_count; i++) {
+		const char *seg[MAX_SEGMENTS];
+		size_t seglen[MAX_SEGMENTS];
+		int n = path_split(routes[i].path, seg, seglen);
+		int nparams = 0;
+		for (int k = 0; k < n; k++) {
+			if (seg[k][0] != '{')
+				continue;
+			if (seglen[k] < 3 || seglen[k] - 2 >= 24 || seg[k][seglen[k] - 1] != '}')
+				n = -1;
+			nparams++;
+		}
+		if (n < 0 || nparams > ROUTE_MAX_PARAMS) {
+			snprintf(msg, len, "route %s: malformed template", routes[i].path);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(routes[i].method, routes[j].method) == 0 &&
+			    strcmp(routes[i].path, routes[j].path) == 0) {
+				snprintf(msg, len, "route %s %s is declared twice", routes[i].method, routes[i].path);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Finds the route for method and path. Returns it, or NULL with *code set to
+ * ERR_NOT_FOUND, or ERR_METHOD_NOT_ALLOWED and allow filled. */
+static const struct route *router_find(struct req *req, char *allow, size_t allow_len, int *code,
+				       const struct route **path_route)
+{
+	const char *seg[MAX_SEGMENTS];
+	size_t seglen[MAX_SEGMENTS];
+	*path_route = NULL;
+	allow[0] = '\0';
+	int n = path_split(req->path, seg, seglen);
+	if (n < 0) {
+		*code = ERR_NOT_FOUND;
+		return NULL;
+	}
+	for (size_t i = 0; i < routes_count; i++) {
+		if (!route_match(&routes[i], n, seg, seglen, NULL))
+			continue;
+		if (strcmp(routes[i].method, req->method) == 0) {
+			route_match(&routes[i], n, seg, seglen, req);
+			return &routes[i];
+		}
+		if (*path_route == NULL)
+			*path_route = &routes[i];
+		size_t used = strlen(allow);
+		snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "", routes[i].method);
+	}
+	*code = *path_route ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_FOUND;
+	return NULL;
+}
+
+static int check_body(struct req *req, struct err *err)
+{
+	const struct route *route = req->route;
+	const char *ctype = req_header(req, "Content-Type");
+	size_t len = req->u->binary_body_length;
+	if (!(route->flags & (ROUTE_BODY_JSON | ROUTE_BODY_FORM))) {
+		if (len > 0)
+			return err_set(err, ERR_UNSUPPORTED_MEDIA, "", "this endpoint takes no request body");
+		return ERR_OK;
+	}
+	if ((route->flags & ROUTE_BODY_FORM) && http_media_type_is(ctype, "application/x-www-form-urlencoded"))
+		return ERR_OK;
+	if (!http_media_type_is(ctype, "application/json"))
+		return err_set(err, ERR_UNSUPPORTED_MEDIA, "Content-Type", "expected Content-Type: application/json%s",
+			       (route->flags & ROUTE_BODY_FORM) ? " or application/x-www-form-urlencoded" : "");
+	return http_parse_json_body(req, err);
+}
+
+static int check_size(const struct req *req, struct err *err)
+{
+	int64_t limit = req->app->cfg.max_body_size;
+	const char *announced = req_header(req, "Content-Length");
+	if (announced != NULL) {
+		errno = 0;
+		char *end = NULL;
+		unsigned long long n = strtoull(announced, &end, 10);
+		if (errno == 0 && end != announced && *end == '\0' && n > (unsigned long long)limit)
+			return err_set(err, ERR_TOO_LARGE, "", "the request body exceeds %lld bytes", (long long)limit);
+	}
+	/* ulfius keeps at most limit + 1 bytes (see server.c): more means the
+	 * client sent too much, announced or chunked. */
+	if (req->u->binary_body_length > (size_t)limit)
+		return err_set(err, ERR_TOO_LARGE, "", "the request body exceeds %lld bytes", (long long)limit);
+	return ERR_OK;
+}
+
+static void reply_send(struct reply *rep, const struct req *req, struct _u_response *resp)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (rep->body != NULL) {
+		text = json_dumps(rep->body, JSON_COMPACT);
+		len = text ? strlen(text) : 0;
+		if (text == NULL) {
+			rep->status = 500;
+			rep->content_type = "application/problem+json";
+		}
+	} else if (rep->text != NULL) {
+		text = rep->text;
+		len = rep->text_len;
+		rep->text = NULL;
+	}
+	resp->status = (long)rep->status;
+	if (text != NULL) {
+		ulfius_set_binary_body_response(resp, (unsigned int)rep->status, text, len);
+		free(text);
+	}
+	u_map_put(resp->map_header, "Content-Type", rep->content_type ? rep->content_type : "application/json");
+	u_map_put(resp->map_header, "X-Request-Id", req->request_id);
+	u_map_put(resp->map_header, "Cache-Control", "no-store");
+	u_map_put(resp->map_header, "X-Content-Type-Options", "nosniff");
+	if (atomic_load(&req->app->draining) || rep->status == 413)
+		u_map_put(resp->map_header, "Connection", "close");
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void request_log(const struct req *req, const struct route *route, int status, double secs)
+{
+	enum log_level level = status >= 500 ? LOG_ERROR : LOG_INFO;
+	if (!log_enabled(level))
+		return;
+	json_t *fields = json_pack("{ss ss* ss? si sf}",
+				   "request_id", req->request_id,
+				   "method", req->method,
+				   "route", route ? route->path : NULL,
+				   "status", status,
+				   "duration_ms", secs * 1000.0);
+	if (fields != NULL && req->actor.authenticated)
+		json_object_set_new(fields, "org", json_string(req->actor.org_id));
+	log_json(level, "request", fields);
+}
+
+int router_dispatch(const struct _u_request *u, struct _u_response *resp, void *user_data)
+{
+	struct req req = { .u = u, .app = user_data, .method = u->http_verb, .path = u->url_path };
+	struct reply rep = { .status = 200, .headers = resp->map_header };
+	struct err err;
+	err_clear(&err);
+	clock_gettime(CLOCK_MONOTONIC, &req.start);
+	request_id_assign(&req);
+
+	char allow[128];
+	int code = ERR_OK;
+	const struct route *path_route = NULL;
+	int rc = check_size(&req, &err);
+	if (rc == ERR_OK) {
+		req.route = router_find(&req, allow, sizeof(allow), &code, &path_route);
+		if (req.route == NULL) {
+			rc = code == ERR_METHOD_NOT_ALLOWED
+				? err_set(&err, ERR_METHOD_NOT_ALLOWED, "", "%s is not allowed here; allowed: %s", req.method, allow)
+				: err_set(&err, ERR_NOT_FOUND, "", "no such resource");
+			if (code == ERR_METHOD_NOT_ALLOWED)
+				reply_header(&rep, "Allow", allow);
+		}
+	}
+	if (rc == ERR_OK)
+		rc = check_body(&req, &err);
+	if (rc == ERR_OK && !(req.route->flags & ROUTE_PUBLIC))
+		rc = auth_authenticate(&req, &err);
+	if (rc == ERR_OK)
+		rc = req.route->handler(&req, &rep, &err);
+	if (rc != ERR_OK) {
+		if (err.code == ERR_OK)
+			err_set(&err, (enum err_code)rc, "", "%s", "");
+		problem_reply(&rep, &req, &err);
+	}
+	const struct route *observed = req.route ? req.route : path_route;
+	reply_send(&rep, &req, resp);
+	double secs = seconds_since(&req.start);
+	metrics_observe(observed ? (int)(observed - routes) : -1, req.method, rep.status, secs);
+	request_log(&req, observed, rep.status, secs);
+
+	json_decref(rep.body);
+	free(rep.text);
+	json_decref(req.body);
+	for (int i = 0; i < req.nparams; i++)
+		free(req.param_values[i]);
+	return U_CALLBACK_COMPLETE;
+}

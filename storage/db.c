@@ -1,1 +1,81 @@
-/* placeholder: filled in by its owner */
+#include "storage/db.h"
+
+#include <string.h>
+
+#include "storage/ops_store.h"
+#include "storage/pg_err.h"
+
+/* Every storage module's statements, prepared on each new connection. */
+static const struct db_stmt *const statement_sets[] = {
+	ops_store_statements,
+	NULL,
+};
+
+int db_prepare_all(PGconn *conn, struct err *err)
+{
+	for (int s = 0; statement_sets[s] != NULL; s++) {
+		for (const struct db_stmt *st = statement_sets[s]; st->name != NULL; st++) {
+			PGresult *res = PQprepare(conn, st->name, st->sql, 0, NULL);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				int rc = pg_err_from_result(res, conn, err);
+				if (rc == ERR_INTERNAL || rc == ERR_INVALID)
+					rc = err_set(err, ERR_UNAVAILABLE, "", "cannot prepare %s: schema out of date?", st->name);
+				PQclear(res);
+				return rc;
+			}
+			PQclear(res);
+		}
+	}
+	return ERR_OK;
+}
+
+int db_exec(PGresult **out, PGconn *conn, const char *name, int nparams,
+	    const char *const *values, struct err *err)
+{
+	*out = NULL;
+	PGresult *res = PQexecPrepared(conn, name, nparams, values, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		int rc = pg_err_from_result(res, conn, err);
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return ERR_OK;
+}
+
+int db_exec_discard(PGconn *conn, const char *name, int nparams,
+		    const char *const *values, struct err *err)
+{
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, name, nparams, values, err);
+	PQclear(res);
+	return rc;
+}
+
+static int db_simple(PGconn *conn, const char *sql, struct err *err)
+{
+	PGresult *res = PQexec(conn, sql);
+	int rc = ERR_OK;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_err_from_result(res, conn, err);
+	PQclear(res);
+	return rc;
+}
+
+int db_begin(PGconn *conn, struct err *err)
+{
+	return db_simple(conn, "BEGIN", err);
+}
+
+int db_commit(PGconn *conn, struct err *err)
+{
+	return db_simple(conn, "COMMIT", err);
+}
+
+void db_rollback(PGconn *conn)
+{
+	if (PQtransactionStatus(conn) == PQTRANS_IDLE)
+		return;
+	PQclear(PQexec(conn, "ROLLBACK"));
+}

@@ -1,0 +1,42 @@
+/* Service configuration, read once from the environment at start-up. */
+#ifndef API_CONFIG_H
+#define API_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum http_mode { HTTP_MODE_POOL, HTTP_MODE_PER_CONNECTION };
+
+struct config {
+	char database_url[1024];
+	char admin_database_url[1024];
+	char listen_host[64];
+	int listen_port;
+	int64_t db_pool_size;
+	int64_t db_acquire_timeout_ms;
+	int64_t statement_timeout_ms;
+	int64_t connect_timeout_s;
+	int log_level; /* enum log_level */
+	int64_t max_body_size;
+	int64_t connection_timeout_s;
+	int64_t max_connections;
+	int64_t max_connections_per_ip;
+	int64_t connection_memory_limit;
+	int64_t http_threads; /* 0: as many as database connections */
+	enum http_mode http_mode;
+	int64_t shutdown_timeout_s;
+	char jwt_keys_dir[512];
+	char jwt_issuer[128];
+	char jwt_audience[128];
+	int64_t token_ttl_s;
+};
+
+/* Reads every PREVEX_* variable; fills cfg with defaults for those unset.
+ * On a bad value writes one clear line to msg and returns -1. */
+int config_load(struct config *cfg, char *msg, size_t msg_len);
+
+/* The list of variables, their defaults and meaning, for --help. */
+void config_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,71 @@
+/* The request and reply a handler sees, and the helpers to read and fill them. */
+#ifndef API_HTTP_H
+#define API_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <ulfius.h>
+
+#include "api/app.h"
+#include "domain/err.h"
+
+#define ROUTE_MAX_PARAMS 4
+#define REQUEST_ID_MAX 64
+
+struct route;
+
+/* Who is calling, once the bearer token has been verified. */
+struct actor {
+	bool authenticated;
+	char client_id[64];
+	char org_id[40];
+	char kind[32];           /* organisation kind, as in domain/policy.h */
+	char scope[256];
+};
+
+struct req {
+	const struct _u_request *u;      /* borrowed: valid while the request lives */
+	struct app *app;                 /* borrowed */
+	const struct route *route;       /* NULL when no route matched */
+	const char *method;              /* borrowed from u */
+	const char *path;                /* borrowed from u */
+	char request_id[REQUEST_ID_MAX + 1];
+	int nparams;
+	char param_names[ROUTE_MAX_PARAMS][24];
+	char *param_values[ROUTE_MAX_PARAMS];       /* owned */
+	json_t *body;                    /* owned: the parsed JSON body, or NULL */
+	struct actor actor;
+	struct timespec start;
+};
+
+struct reply {
+	int status;
+	json_t *body;            /* owned: a JSON reply, or NULL */
+	char *text;              /* owned: a non-JSON reply, or NULL */
+	size_t text_len;
+	const char *content_type;/* static string */
+	struct _u_map *headers;  /* borrowed: the ulfius response's header map */
+};
+
+/* Borrowed values, valid while req lives; NULL when absent. */
+const char *req_param(const struct req *req, const char *name);
+const char *req_query(const struct req *req, const char *name);
+const char *req_header(const struct req *req, const char *name);
+
+/* Steals body. */
+int reply_json(struct reply *rep, int status, json_t *body);
+/* Steals text (malloc'd). */
+int reply_text(struct reply *rep, int status, const char *content_type, char *text, size_t len);
+void reply_header(struct reply *rep, const char *name, const char *value);
+
+/* Parses the request body as one JSON object; 400 naming the position when
+ * it is malformed, has duplicate keys or is not an object. */
+int http_parse_json_body(struct req *req, struct err *err);
+
+/* True when the media type of value (a Content-Type header) is type,
+ * ignoring case and parameters. */
+bool http_media_type_is(const char *value, const char *type);
+
+#endif

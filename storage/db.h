@@ -1,0 +1,33 @@
+/* Prepared statements, execution and transactions on one connection. */
+#ifndef STORAGE_DB_H
+#define STORAGE_DB_H
+
+#include <libpq-fe.h>
+
+#include "domain/err.h"
+
+struct db_stmt {
+	const char *name; /* "module_verb_noun" */
+	const char *sql;
+};
+
+/* Prepares every statement of every storage module on conn. */
+int db_prepare_all(PGconn *conn, struct err *err);
+
+/* Runs the prepared statement name with text parameters (NULL values are SQL
+ * NULL). On success *out is a result the caller PQclear()s; on failure *out
+ * is NULL and err says why (SQLSTATE mapped by pg_err). */
+int db_exec(PGresult **out, PGconn *conn, const char *name, int nparams,
+	    const char *const *values, struct err *err);
+
+/* Runs a prepared statement and keeps nothing of its result. */
+int db_exec_discard(PGconn *conn, const char *name, int nparams,
+		    const char *const *values, struct err *err);
+
+int db_begin(PGconn *conn, struct err *err);
+int db_commit(PGconn *conn, struct err *err);
+/* Safe to call at any point; a failed rollback leaves the connection broken,
+ * and the pool then replaces it. */
+void db_rollback(PGconn *conn);
+
+#endif
