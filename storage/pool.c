@@ -23,19 +23,20 @@ struct pool {
 	int waiting;
 	long long opened; /* connections opened since start */
 	int acquire_timeout_ms;
+	char statement_timeout[16];
 	char *conninfo_keys[8];
 	char *conninfo_values[8];
 };
 
 static int pool_store_conninfo(struct pool *pool, const struct pool_config *cfg)
 {
-	char timeout[16], options[64];
+	char timeout[16];
 	snprintf(timeout, sizeof(timeout), "%d", cfg->connect_timeout_s);
-	snprintf(options, sizeof(options), "-c statement_timeout=%d", cfg->statement_timeout_ms);
-	const char *keys[] = { "dbname", "connect_timeout", "options", "application_name" };
-	const char *values[] = { cfg->conninfo, timeout, options,
+	snprintf(pool->statement_timeout, sizeof(pool->statement_timeout), "%d", cfg->statement_timeout_ms);
+	const char *keys[] = { "dbname", "connect_timeout", "application_name" };
+	const char *values[] = { cfg->conninfo, timeout,
 				 cfg->application_name ? cfg->application_name : "prevex" };
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 3; i++) {
 		pool->conninfo_keys[i] = strdup(keys[i]);
 		pool->conninfo_values[i] = strdup(values[i]);
 		if (pool->conninfo_keys[i] == NULL || pool->conninfo_values[i] == NULL)
@@ -96,6 +97,18 @@ static PGconn *pool_open(struct pool *pool, struct err *err)
 		/* libpq messages end with a newline; keep the log line on one line. */
 		if (err != NULL)
 			err->message[strcspn(err->message, "\n")] = '\0';
+		PQfinish(conn);
+		return NULL;
+	}
+	/* Set after connecting rather than through the options parameter, which
+	 * would replace the options the database URL may carry. */
+	const char *params[] = { pool->statement_timeout };
+	PGresult *res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)",
+				     1, NULL, params, NULL, NULL, 0);
+	bool set = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	if (!set) {
+		err_set(err, ERR_UNAVAILABLE, "", "cannot set statement_timeout");
 		PQfinish(conn);
 		return NULL;
 	}
