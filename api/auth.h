@@ -5,7 +5,12 @@
 #include "api/http.h"
 
 /* Verifies the request's bearer token and fills req->actor. Any failure is
- * ERR_UNAUTHORIZED with one fixed message; the reason goes to the log only. */
+ * ERR_UNAUTHORIZED with one fixed message; the reason goes to the log only.
+ * ERR_UNAVAILABLE when the database cannot confirm the client. */
 int auth_authenticate(struct req *req, struct err *err);
+
+/* ERR_FORBIDDEN unless the caller's kind and scopes allow a collection
+ * action (one that concerns no particular case). */
+int auth_require(const struct req *req, enum policy_action action, struct err *err);
 
 #endif

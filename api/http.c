@@ -46,6 +46,16 @@ int reply_text(struct reply *rep, int status, const char *content_type, char *te
 	return text != NULL ? ERR_OK : ERR_INTERNAL;
 }
 
+void reply_empty(struct reply *rep, int status)
+{
+	json_decref(rep->body);
+	rep->body = NULL;
+	free(rep->text);
+	rep->text = NULL;
+	rep->status = status;
+	rep->content_type = NULL;
+}
+
 void reply_header(struct reply *rep, const char *name, const char *value)
 {
 	u_map_put(rep->headers, name, value);

@@ -10,6 +10,7 @@
 
 #include "api/app.h"
 #include "domain/err.h"
+#include "domain/policy.h"
 
 #define ROUTE_MAX_PARAMS 4
 #define REQUEST_ID_MAX 64
@@ -19,10 +20,11 @@ struct route;
 /* Who is calling, once the bearer token has been verified. */
 struct actor {
 	bool authenticated;
-	char client_id[64];
-	char org_id[40];
-	char kind[32];           /* organisation kind, as in domain/policy.h */
-	char scope[256];
+	char client_id[128];
+	char org_id[64];
+	enum org_kind kind;
+	char scope[512];
+	int64_t expires_at;      /* the token's exp */
 };
 
 struct req {
@@ -58,6 +60,8 @@ const char *req_header(const struct req *req, const char *name);
 int reply_json(struct reply *rep, int status, json_t *body);
 /* Steals text (malloc'd). */
 int reply_text(struct reply *rep, int status, const char *content_type, char *text, size_t len);
+/* A reply without a body (204). */
+void reply_empty(struct reply *rep, int status);
 void reply_header(struct reply *rep, const char *name, const char *value);
 
 /* Parses the request body as one JSON object; 400 naming the position when

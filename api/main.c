@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 
 #include "api/app.h"
+#include "api/cli.h"
+#include "api/jwt.h"
 #include "api/config.h"
 #include "api/log.h"
 #include "api/router.h"
@@ -161,12 +163,19 @@ static int cmd_serve(int argc, char **argv)
 		.connect_timeout_s = (int)app.cfg.connect_timeout_s,
 		.application_name = "prevex",
 	};
+	if (jwt_keyring_load(&app.keys, app.cfg.jwt_keys_dir, &err) != ERR_OK) {
+		fprintf(stderr, "prevex serve: token keys in %s: %s (create one with `prevex keys generate`)\n",
+			app.cfg.jwt_keys_dir, err.message);
+		return 1;
+	}
 	if (pool_new(&app.pool, &pc, &err) != ERR_OK) {
 		fprintf(stderr, "prevex serve: %s\n", err.message);
+		jwt_keyring_free(app.keys);
 		return 1;
 	}
 	rc = server_run(&app, &stop);
 	pool_free(app.pool);
+	jwt_keyring_free(app.keys);
 	return rc;
 }
 
@@ -179,6 +188,11 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	{ "serve", cmd_serve, "serve the API (see `prevex serve --help` for its settings)" },
 	{ "migrate", cmd_migrate, "apply the pending database migrations" },
+	{ "keys", cli_keys, "keys generate: add a token signing key to PREVEX_JWT_KEYS_DIR" },
+	{ "org", cli_org, "org add: create an organisation (bootstrap)" },
+	{ "client", cli_client, "client add: create an API client and print its secret once" },
+	{ "demo-data", cli_demo_data, "load the demo data set [--clients-file FILE]" },
+	{ "purge", cli_purge, "delete audit rows past retention [--days N, default 365]" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };

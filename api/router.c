@@ -214,10 +214,11 @@ static void reply_send(struct reply *rep, const struct req *req, struct _u_respo
 	if (text != NULL) {
 		ulfius_set_binary_body_response(resp, (unsigned int)rep->status, text, len);
 		free(text);
+		u_map_put(resp->map_header, "Content-Type", rep->content_type ? rep->content_type : "application/json");
 	}
-	u_map_put(resp->map_header, "Content-Type", rep->content_type ? rep->content_type : "application/json");
 	u_map_put(resp->map_header, "X-Request-Id", req->request_id);
-	u_map_put(resp->map_header, "Cache-Control", "no-store");
+	if (!u_map_has_key_case(resp->map_header, "Cache-Control"))
+		u_map_put(resp->map_header, "Cache-Control", "no-store");
 	u_map_put(resp->map_header, "X-Content-Type-Options", "nosniff");
 	if (atomic_load(&req->app->draining) || rep->status == 413)
 		u_map_put(resp->map_header, "Connection", "close");

@@ -2,12 +2,16 @@
 
 #include <string.h>
 
+#include "storage/audit_store.h"
 #include "storage/ops_store.h"
+#include "storage/orgs_store.h"
 #include "storage/pg_err.h"
 
 /* Every storage module's statements, prepared on each new connection. */
 static const struct db_stmt *const statement_sets[] = {
 	ops_store_statements,
+	orgs_store_statements,
+	audit_store_statements,
 	NULL,
 };
 

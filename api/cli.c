@@ -1,0 +1,346 @@
+#include "api/cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "api/config.h"
+#include "api/jwt.h"
+#include "api/log.h"
+#include "api/orgs.h"
+#include "api/secret.h"
+#include "domain/parse.h"
+#include "domain/siret.h"
+#include "storage/audit_store.h"
+#include "storage/db.h"
+#include "storage/orgs_store.h"
+
+/* The value following --name in argv, or NULL. */
+static const char *option(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static int usage(const char *text)
+{
+	fprintf(stderr, "usage: %s\n", text);
+	return 2;
+}
+
+/* Opens the owner's connection with every statement prepared; NULL after
+ * printing why. The caller PQfinish()es it. */
+static PGconn *cli_connect(struct config *cfg)
+{
+	char msg[256];
+	if (config_load(cfg, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "prevex: %s\n", msg);
+		return NULL;
+	}
+	if (cfg->admin_database_url[0] == '\0') {
+		fprintf(stderr, "prevex: PREVEX_DATABASE_URL is not set\n");
+		return NULL;
+	}
+	const char *keys[] = { "dbname", "application_name", NULL };
+	const char *values[] = { cfg->admin_database_url, "prevex-cli", NULL };
+	PGconn *conn = PQconnectdbParams(keys, values, 1);
+	struct err err;
+	err_clear(&err);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "prevex: cannot connect to the database: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	if (db_prepare_all(conn, &err) != ERR_OK) {
+		fprintf(stderr, "prevex: %s (is the schema migrated?)\n", err.message);
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+int cli_keys(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "generate") != 0)
+		return usage("prevex keys generate [--kid KID]   (into PREVEX_JWT_KEYS_DIR)");
+	struct config cfg;
+	char msg[256];
+	if (config_load(&cfg, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "prevex: %s\n", msg);
+		return 2;
+	}
+	char kid[64];
+	const char *given = option(argc, argv, "--kid");
+	if (given != NULL) {
+		snprintf(kid, sizeof(kid), "%s", given);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(kid, sizeof(kid), "%Y%m%dT%H%M%SZ", &tm);
+	}
+	if (mkdir(cfg.jwt_keys_dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "prevex: cannot create %s: %s\n", cfg.jwt_keys_dir, strerror(errno));
+		return 1;
+	}
+	struct err err;
+	err_clear(&err);
+	if (jwt_keyring_generate_key(cfg.jwt_keys_dir, kid, &err) != ERR_OK) {
+		fprintf(stderr, "prevex: %s\n", err.message);
+		return 1;
+	}
+	printf("%s/%s.pem\n", cfg.jwt_keys_dir, kid);
+	return 0;
+}
+
+/* Creates an organisation and prints its JSON. */
+static int org_add(PGconn *conn, const char *kind_s, const char *name, const char *siret, char *id_out,
+		   size_t id_len, bool print)
+{
+	struct org_input *in = calloc(1, sizeof(*in));
+	struct err err;
+	err_clear(&err);
+	char *json = NULL;
+	int rc = 1;
+	if (in == NULL)
+		goto done;
+	if (policy_kind_from_string(kind_s, &in->kind) != 0) {
+		fprintf(stderr, "prevex: unknown kind \"%s\"\n", kind_s);
+		goto done;
+	}
+	if (!org_name_is_valid(name) || strlen(name) >= sizeof(in->name)) {
+		fprintf(stderr, "prevex: name must be 1 to 200 characters\n");
+		goto done;
+	}
+	snprintf(in->name, sizeof(in->name), "%s", name);
+	if (siret != NULL) {
+		if (!siret_is_valid(siret)) {
+			fprintf(stderr, "prevex: invalid SIRET\n");
+			goto done;
+		}
+		in->has_siret = true;
+		snprintf(in->siret, sizeof(in->siret), "%s", siret);
+	}
+	if (orgs_store_create(conn, in, &json, &err) != ERR_OK) {
+		fprintf(stderr, "prevex: %s\n", err.message);
+		goto done;
+	}
+	json_t *o = json_loads(json, 0, NULL);
+	snprintf(id_out, id_len, "%s", json_string_value(json_object_get(o, "id")));
+	json_decref(o);
+	if (print)
+		printf("%s\n", json);
+	rc = 0;
+done:
+	free(json);
+	free(in);
+	return rc;
+}
+
+int cli_org(int argc, char **argv)
+{
+	const char *kind = option(argc, argv, "--kind"), *name = option(argc, argv, "--name");
+	if (argc < 2 || strcmp(argv[1], "add") != 0 || kind == NULL || name == NULL)
+		return usage("prevex org add --kind KIND --name NAME [--siret SIRET]");
+	struct config cfg;
+	PGconn *conn = cli_connect(&cfg);
+	if (conn == NULL)
+		return 1;
+	char id[40];
+	int rc = org_add(conn, kind, name, option(argc, argv, "--siret"), id, sizeof(id), true);
+	PQfinish(conn);
+	return rc;
+}
+
+/* Creates a client; on success *out is a new JSON object with its secret
+ * (the caller json_decref()s it). */
+static int client_add(PGconn *conn, const char *org_id, const char *name, const char *scopes, json_t **out)
+{
+	*out = NULL;
+	struct err err;
+	err_clear(&err);
+	char secret[SECRET_LEN + 1], hash[SECRET_HASH_LEN];
+	char *org = NULL, *json = NULL;
+	if (!parse_is_uuid(org_id)) {
+		fprintf(stderr, "prevex: --org must be an organisation id\n");
+		return 1;
+	}
+	int rc = orgs_store_get(conn, org_id, &org, NULL, &err);
+	if (rc == ERR_OK) {
+		json_t *o = json_loads(org, 0, NULL);
+		enum org_kind kind = ORG_KIND__COUNT;
+		policy_kind_from_string(json_string_value(json_object_get(o, "kind")), &kind);
+		json_decref(o);
+		rc = orgs_check_scopes(scopes, kind, "scope", &err);
+	}
+	if (rc == ERR_OK && (secret_generate(secret, sizeof(secret)) != 0 || secret_hash(secret, hash, sizeof(hash)) != 0))
+		rc = err_set(&err, ERR_INTERNAL, "", "cannot draw a secret");
+	if (rc == ERR_OK)
+		rc = clients_store_create(conn, org_id, name, scopes, hash, &json, &err);
+	if (rc == ERR_OK) {
+		*out = json_loads(json, 0, NULL);
+		json_object_set_new(*out, "client_secret", json_string(secret));
+	} else {
+		fprintf(stderr, "prevex: %s\n", err.message);
+	}
+	explicit_bzero(secret, sizeof(secret));
+	free(org);
+	free(json);
+	return rc == ERR_OK ? 0 : 1;
+}
+
+int cli_client(int argc, char **argv)
+{
+	const char *org = option(argc, argv, "--org"), *name = option(argc, argv, "--name");
+	const char *scope = option(argc, argv, "--scope");
+	if (argc < 2 || strcmp(argv[1], "add") != 0 || org == NULL || name == NULL)
+		return usage("prevex client add --org ORG_ID --name NAME [--scope \"read write admin\"]");
+	struct config cfg;
+	PGconn *conn = cli_connect(&cfg);
+	if (conn == NULL)
+		return 1;
+	json_t *client = NULL;
+	int rc = client_add(conn, org, name, scope ? scope : "read write", &client);
+	if (rc == 0) {
+		char *text = json_dumps(client, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		printf("%s\n", text ? text : "");
+		free(text);
+	}
+	json_decref(client);
+	PQfinish(conn);
+	return rc;
+}
+
+int cli_purge(int argc, char **argv)
+{
+	const char *days_s = option(argc, argv, "--days");
+	int64_t days = 365;
+	if (days_s != NULL && parse_i64(days_s, 1, 36500, &days) != 0)
+		return usage("prevex purge [--days N]   (default 365: audit rows older than a year)");
+	struct config cfg;
+	PGconn *conn = cli_connect(&cfg);
+	if (conn == NULL)
+		return 1;
+	struct err err;
+	err_clear(&err);
+	long long deleted = 0;
+	int rc = audit_store_purge(conn, (int)days, &deleted, &err);
+	PQfinish(conn);
+	if (rc != ERR_OK) {
+		fprintf(stderr, "prevex purge: %s\n", err.message);
+		return 1;
+	}
+	printf("purged %lld audit rows older than %lld days\n", deleted, (long long)days);
+	return 0;
+}
+
+/* One organisation of every kind, two social landlords so that
+ * cross-organisation access can be tried. */
+static const struct demo_org {
+	const char *kind;
+	const char *name;
+	const char *scopes;
+} demo_orgs[] = {
+	{ "prefecture", "Préfecture de l'Essonne", "read write admin" },
+	{ "departement", "Conseil départemental de l'Essonne", "read write" },
+	{ "bailiff", "Étude de commissaires de justice Evry-Courcouronnes", "read write" },
+	{ "social_landlord", "Bailleur social Essonne Habitat", "read write" },
+	{ "social_landlord", "Bailleur social Val d'Orge Logement", "read write" },
+	{ "private_landlord", "Gestion immobilière Corbeil", "read write" },
+	{ "caf", "CAF de l'Essonne", "read write" },
+	{ "adil", "ADIL de l'Essonne", "read write" },
+	{ "social_service", "MDS de Corbeil-Essonnes", "read write" },
+	{ "association", "Tout Azimut", "read write" },
+	{ "banque_de_france", "Banque de France, secrétariat de la commission de surendettement", "read write" },
+};
+
+static int demo_find_org(PGconn *conn, const char *kind, const char *name, char *id, size_t len)
+{
+	const char *params[] = { kind, name };
+	PGresult *res = PQexecParams(conn, "SELECT id FROM organisations WHERE kind = $1 AND name = $2",
+				     2, NULL, params, NULL, NULL, 0);
+	int found = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (found)
+		snprintf(id, len, "%s", PQgetvalue(res, 0, 0));
+	int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? found : -1;
+	PQclear(res);
+	return rc;
+}
+
+int cli_demo_data(int argc, char **argv)
+{
+	const char *out = option(argc, argv, "--clients-file");
+	struct config cfg;
+	PGconn *conn = cli_connect(&cfg);
+	if (conn == NULL)
+		return 1;
+	json_t *list = json_array();
+	int rc = 0;
+	PQclear(PQexec(conn, "BEGIN"));
+	for (size_t i = 0; rc == 0 && i < sizeof(demo_orgs) / sizeof(demo_orgs[0]); i++) {
+		const struct demo_org *d = &demo_orgs[i];
+		char id[40];
+		int found = demo_find_org(conn, d->kind, d->name, id, sizeof(id));
+		if (found < 0)
+			rc = 1;
+		else if (!found)
+			rc = org_add(conn, d->kind, d->name, NULL, id, sizeof(id), false);
+		if (rc != 0)
+			break;
+		/* Secrets are shown once: each run revokes the demo client it
+		 * made before and writes the new one's secret to the file. */
+		const char *params[] = { id };
+		PGresult *res = PQexecParams(conn,
+			"UPDATE api_clients SET revoked_at = now() WHERE organisation_id = $1"
+			" AND name = 'demo' AND revoked_at IS NULL", 1, NULL, params, NULL, NULL, 0);
+		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : 1;
+		PQclear(res);
+		json_t *client = NULL;
+		if (rc == 0)
+			rc = client_add(conn, id, "demo", d->scopes, &client);
+		if (rc == 0)
+			json_array_append_new(list, json_pack("{ss ss ss ss ss}", "org_id", id, "org_name", d->name,
+							      "kind", d->kind, "client_id",
+							      json_string_value(json_object_get(client, "client_id")),
+							      "client_secret",
+							      json_string_value(json_object_get(client, "client_secret"))));
+		json_decref(client);
+	}
+	if (rc == 0) {
+		PGresult *res = PQexec(conn, "COMMIT");
+		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : 1;
+		PQclear(res);
+	} else {
+		PQclear(PQexec(conn, "ROLLBACK"));
+	}
+	PQfinish(conn);
+	if (rc == 0 && out != NULL) {
+		/* The file holds secrets: readable by its owner only. */
+		FILE *f = NULL;
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0)
+			f = fdopen(fd, "w");
+		if (f == NULL || json_dumpf(list, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+			fprintf(stderr, "prevex: cannot write %s\n", out);
+			rc = 1;
+		}
+		if (f != NULL)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+	}
+	if (rc == 0)
+		printf("demo data loaded: %zu organisations, one client each%s%s\n", json_array_size(list),
+		       out ? ", credentials in " : "", out ? out : "");
+	json_decref(list);
+	return rc;
+}

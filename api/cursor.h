@@ -1,0 +1,22 @@
+/* Opaque pagination cursors: base64url of the keyset position. */
+#ifndef API_CURSOR_H
+#define API_CURSOR_H
+
+#include "api/http.h"
+#include "storage/orgs_store.h"
+
+/* Writes the cursor for next into out (at least 160 bytes). */
+void cursor_encode(const struct page_cursor *next, char *out, size_t len);
+
+/* Reads the `cursor` query parameter into *out (out->set false when absent);
+ * ERR_INVALID naming "cursor" when it is not one of ours. */
+int cursor_from_query(const struct req *req, struct page_cursor *out, struct err *err);
+
+/* Reads `limit`: default def, 1..max, else ERR_INVALID naming "limit". */
+int cursor_limit(const struct req *req, int def, int max, int *out, struct err *err);
+
+/* Returns a new {"items": [...], "next_cursor": ...} object built from the
+ * page's JSON texts; NULL when out of memory or an item is not JSON. */
+json_t *cursor_page_json(const struct json_page *page);
+
+#endif

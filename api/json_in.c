@@ -1,0 +1,92 @@
+#include "api/json_in.h"
+
+#include <string.h>
+
+static bool listed(const char *key, const char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(key, *list) == 0)
+			return true;
+	return false;
+}
+
+int json_in_keys(const json_t *obj, const char *const *allowed, const char *const *refused,
+		 struct err *err)
+{
+	const char *key;
+	json_t *value;
+	json_object_foreach((json_t *)obj, key, value) {
+		if (listed(key, allowed))
+			continue;
+		if (listed(key, refused))
+			return err_set(err, ERR_INVALID, key, "%.60s is set by the service, not by the client", key);
+		return err_set(err, ERR_INVALID, key, "unknown field %.60s", key);
+	}
+	return ERR_OK;
+}
+
+static const json_t *member(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	return json_is_null(v) ? NULL : v;
+}
+
+static int absent(const char *key, bool required, bool *present, struct err *err)
+{
+	if (present != NULL)
+		*present = false;
+	if (required)
+		return err_set(err, ERR_INVALID, key, "%s is required", key);
+	return ERR_OK;
+}
+
+int json_in_string(const json_t *obj, const char *key, bool required, char *out, size_t len,
+		   bool *present, struct err *err)
+{
+	const json_t *v = member(obj, key);
+	if (v == NULL)
+		return absent(key, required, present, err);
+	if (!json_is_string(v))
+		return err_set(err, ERR_INVALID, key, "%s must be a string", key);
+	size_t n = json_string_length(v);
+	if (n >= len)
+		return err_set(err, ERR_INVALID, key, "%s is longer than %zu bytes", key, len - 1);
+	if (strlen(json_string_value(v)) != n)
+		return err_set(err, ERR_INVALID, key, "%s must not contain NUL characters", key);
+	memcpy(out, json_string_value(v), n + 1);
+	if (present != NULL)
+		*present = true;
+	return ERR_OK;
+}
+
+int json_in_int(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+		int64_t *out, bool *present, struct err *err)
+{
+	const json_t *v = member(obj, key);
+	if (v == NULL)
+		return absent(key, required, present, err);
+	if (!json_is_integer(v))
+		return err_set(err, ERR_INVALID, key, "%s must be an integer", key);
+	json_int_t n = json_integer_value(v);
+	if (n < min || n > max)
+		return err_set(err, ERR_INVALID, key, "%s must be between %lld and %lld", key, (long long)min,
+			       (long long)max);
+	*out = n;
+	if (present != NULL)
+		*present = true;
+	return ERR_OK;
+}
+
+int json_in_bool(const json_t *obj, const char *key, bool required, bool *out, bool *present,
+		 struct err *err)
+{
+	const json_t *v = member(obj, key);
+	if (v == NULL)
+		return absent(key, required, present, err);
+	if (!json_is_boolean(v))
+		return err_set(err, ERR_INVALID, key, "%s must be true or false", key);
+	*out = json_is_true(v);
+	if (present != NULL)
+		*present = true;
+	return ERR_OK;
+}
