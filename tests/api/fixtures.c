@@ -1,0 +1,145 @@
+#include "tests/api/fixtures.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+void fixtures_suffix(char *out, size_t len)
+{
+	unsigned int r = 0;
+	ck_assert_int_eq(getrandom(&r, sizeof(r), 0), (ssize_t)sizeof(r));
+	snprintf(out, len, "%08x", r);
+}
+
+/* Runs the prevex binary with args against the test database; returns its
+ * stdout as a new string (caller free()s), or fails the test. */
+static char *run_prevex(const char *args, const char *keys_dir)
+{
+	const char *bin = getenv("PREVEX_BIN"), *db = getenv("PREVEX_TEST_DATABASE_URL");
+	ck_assert_msg(bin != NULL && db != NULL, "PREVEX_BIN and PREVEX_TEST_DATABASE_URL must be set");
+	setenv("PREVEX_DATABASE_URL", db, 1);
+	unsetenv("PREVEX_ADMIN_DATABASE_URL");
+	if (keys_dir != NULL)
+		setenv("PREVEX_JWT_KEYS_DIR", keys_dir, 1);
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "'%s' %s", bin, args);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+	ck_assert_ptr_nonnull(out);
+	size_t n;
+	while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			cap *= 2;
+			out = realloc(out, cap);
+			ck_assert_ptr_nonnull(out);
+		}
+	}
+	out[len] = '\0';
+	int status = pclose(p);
+	ck_assert_msg(status == 0, "prevex %s failed (%d): %s", args, status, out);
+	return out;
+}
+
+const char *fixtures_keys_env(void)
+{
+	static char env[512];
+	char dir[] = "/tmp/prevex-test-keys-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	free(run_prevex("keys generate --kid test-key", dir));
+	snprintf(env, sizeof(env), "PREVEX_JWT_KEYS_DIR=%s", dir);
+	return env;
+}
+
+static void copy_member(const json_t *obj, const char *key, char *out, size_t len)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+	ck_assert_msg(v != NULL, "no %s in the answer", key);
+	snprintf(out, len, "%s", v);
+}
+
+void fixtures_token(const struct harness *h, const char *client_id, const char *secret, char *out, size_t len)
+{
+	char body[512];
+	snprintf(body, sizeof(body), "{\"grant_type\":\"client_credentials\",\"client_id\":\"%s\",\"client_secret\":\"%s\"}",
+		 client_id, secret);
+	int status = 0;
+	json_t *j = fixtures_call_json(h, NULL, "POST", "/v1/token", body, NULL, &status);
+	ck_assert_msg(status == 200, "token request answered %d", status);
+	copy_member(j, "access_token", out, len);
+	json_decref(j);
+}
+
+void fixtures_admin(const struct harness *h, struct party *out)
+{
+	memset(out, 0, sizeof(*out));
+	char suffix[16], args[256];
+	fixtures_suffix(suffix, sizeof(suffix));
+	snprintf(args, sizeof(args), "org add --kind prefecture --name 'Préfecture test %s'", suffix);
+	char *text = run_prevex(args, NULL);
+	json_t *org = json_loads(text, 0, NULL);
+	free(text);
+	ck_assert_ptr_nonnull(org);
+	copy_member(org, "id", out->org_id, sizeof(out->org_id));
+	json_decref(org);
+	snprintf(out->kind, sizeof(out->kind), "prefecture");
+	snprintf(args, sizeof(args), "client add --org %s --name admin --scope 'read write admin'", out->org_id);
+	text = run_prevex(args, NULL);
+	json_t *client = json_loads(text, 0, NULL);
+	free(text);
+	ck_assert_ptr_nonnull(client);
+	copy_member(client, "client_id", out->client_id, sizeof(out->client_id));
+	copy_member(client, "client_secret", out->secret, sizeof(out->secret));
+	json_decref(client);
+	fixtures_token(h, out->client_id, out->secret, out->token, sizeof(out->token));
+}
+
+void fixtures_party(const struct harness *h, const struct party *admin, const char *kind,
+		    const char *territory_json, const char *scope, struct party *out)
+{
+	memset(out, 0, sizeof(*out));
+	char suffix[16], body[4096], path[128];
+	fixtures_suffix(suffix, sizeof(suffix));
+	snprintf(body, sizeof(body), "{\"kind\":\"%s\",\"name\":\"%s test %s\"%s%s}", kind, kind, suffix,
+		 territory_json ? ",\"territory\":" : "", territory_json ? territory_json : "");
+	int status = 0;
+	json_t *org = fixtures_call_json(h, admin, "POST", "/v1/organisations", body, NULL, &status);
+	ck_assert_msg(status == 201, "creating a %s answered %d", kind, status);
+	copy_member(org, "id", out->org_id, sizeof(out->org_id));
+	json_decref(org);
+	snprintf(out->kind, sizeof(out->kind), "%s", kind);
+	snprintf(path, sizeof(path), "/v1/organisations/%s/clients", out->org_id);
+	snprintf(body, sizeof(body), "{\"name\":\"test\",\"scope\":\"%s\"}", scope ? scope : "read write");
+	json_t *client = fixtures_call_json(h, admin, "POST", path, body, NULL, &status);
+	ck_assert_msg(status == 201, "creating a client answered %d", status);
+	copy_member(client, "client_id", out->client_id, sizeof(out->client_id));
+	copy_member(client, "client_secret", out->secret, sizeof(out->secret));
+	json_decref(client);
+	fixtures_token(h, out->client_id, out->secret, out->token, sizeof(out->token));
+}
+
+int fixtures_call(const struct harness *h, const struct party *party, const char *method,
+		  const char *path, const char *body, const char *headers, struct http_response *resp)
+{
+	char all[4096];
+	snprintf(all, sizeof(all), "%s%s%s%s%s", party ? "Authorization: Bearer " : "", party ? party->token : "",
+		 party ? "\r\n" : "", body ? "Content-Type: application/json\r\n" : "", headers ? headers : "");
+	int rc = http_send(resp, HARNESS_HOST, h->port, method, path, all, body, body ? strlen(body) : 0);
+	ck_assert_msg(rc == 0, "%s %s: %s", method, path, http_client_strerror(rc));
+	return resp->status;
+}
+
+json_t *fixtures_call_json(const struct harness *h, const struct party *party, const char *method,
+			   const char *path, const char *body, const char *headers, int *status)
+{
+	struct http_response resp = { 0 };
+	*status = fixtures_call(h, party, method, path, body, headers, &resp);
+	json_t *j = harness_json(&resp);
+	http_response_free(&resp);
+	return j;
+}

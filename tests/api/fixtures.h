@@ -1,0 +1,63 @@
+#ifndef TESTS_API_FIXTURES_H
+#define TESTS_API_FIXTURES_H
+
+/*
+ * Parties for the end-to-end tests: an organisation of a given kind, one API
+ * client and a token, made through the real binary and the real API. Every
+ * name carries a random suffix, so tests never depend on each other.
+ */
+
+#include <jansson.h>
+
+#include "tests/api/harness.h"
+
+struct party {
+	char org_id[40];
+	char kind[32];
+	char client_id[40];
+	char secret[64];
+	char token[2048];
+};
+
+/*
+ * Makes a fresh keys folder (prevex keys generate) and returns the
+ * "PREVEX_JWT_KEYS_DIR=..." entry to pass to harness_start() in extra_env.
+ * Borrowed static string; call once per process, before harness_start().
+ */
+const char *fixtures_keys_env(void);
+
+/*
+ * An administrator of a new prefecture, made with `prevex org add` and
+ * `prevex client add --scope "read write admin"` (the bootstrap path), then
+ * a token from POST /v1/token. Fails the test on any error.
+ */
+void fixtures_admin(const struct harness *h, struct party *out);
+
+/*
+ * A new organisation of kind made by admin through POST /v1/organisations,
+ * with the territory given as JSON (or NULL for none), one client with
+ * scope (NULL: "read write") and a token.
+ */
+void fixtures_party(const struct harness *h, const struct party *admin, const char *kind,
+		    const char *territory_json, const char *scope, struct party *out);
+
+/* A token for the client, or fails the test. */
+void fixtures_token(const struct harness *h, const char *client_id, const char *secret, char *out,
+		    size_t len);
+
+/*
+ * Sends method path with the party's bearer token (party may be NULL: no
+ * token) and body as application/json (or NULL), plus extra headers
+ * ("Name: v\r\n..." or NULL). Returns the status; *resp owns its memory.
+ */
+int fixtures_call(const struct harness *h, const struct party *party, const char *method,
+		  const char *path, const char *body, const char *headers, struct http_response *resp);
+
+/* fixtures_call, then the body as JSON: a new reference or NULL. */
+json_t *fixtures_call_json(const struct harness *h, const struct party *party, const char *method,
+			   const char *path, const char *body, const char *headers, int *status);
+
+/* A random suffix for names ("a1b2c3d4"). */
+void fixtures_suffix(char *out, size_t len);
+
+#endif
