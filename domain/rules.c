@@ -1,1 +1,209 @@
-/* placeholder: filled in by its owner */
+#include "domain/rules.h"
+
+#include <stddef.h>
+
+#include "domain/calendar.h"
+
+#define ORIGIN {1, 1, 1}
+/* Loi 2023-668 of 27 July 2023, published on the 28th, in force the 29th. */
+#define LOI_2023_668 {2023, 7, 29}
+
+/* Versions of one rule are listed oldest first. */
+static const struct rule rules[] = {
+	{RULE_PAYMENT_ORDER_TIME_TO_PAY, RULE_DELAY_TO_ACT,
+	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 "loi 89-462 art. 24"},
+	{RULE_PAYMENT_ORDER_TIME_TO_PAY, RULE_DELAY_TO_ACT,
+	 LOI_2023_668, {6, DURATION_WEEKS}, {0},
+	 "loi 89-462 art. 24, loi 2023-668"},
+	{RULE_DIAGNOSTIC_INTERVIEW_OFFER, RULE_DELAY_TO_ACT,
+	 ORIGIN, {15, DURATION_WORKING_DAYS},
+	 {0}, "decret 2021-8"},
+	{RULE_CFP_ANSWER, RULE_DELAY_TO_ACT,
+	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 "CPCE R.153-1"},
+	{RULE_ORDER_TO_LEAVE_DELAY, RULE_WAITING_PERIOD,
+	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 "CPCE L.412-1"},
+	{RULE_CFP_REQUEST_WAIT, RULE_WAITING_PERIOD,
+	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 "CPCE R.153-1"},
+	{RULE_SUMMONS_NOTICE_TO_PREFET, RULE_NOTICE_BEFORE,
+	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 "loi 89-462 art. 24 III"},
+	{RULE_SUMMONS_NOTICE_TO_PREFET, RULE_NOTICE_BEFORE,
+	 LOI_2023_668, {6, DURATION_WEEKS}, {0},
+	 "loi 89-462 art. 24 III, loi 2023-668"},
+	{RULE_DIAGNOSTIC_REPORT_NOTICE, RULE_NOTICE_BEFORE,
+	 ORIGIN, {5, DURATION_WORKING_DAYS},
+	 {0}, "decret 2021-8"},
+	{RULE_LANDLORD_REFERRAL_NOTICE, RULE_NOTICE_BEFORE,
+	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 "loi 2014-366 (ALUR)"},
+	/* Before 2023 the thresholds were set by each departement's prefectoral
+	 * order, which the engine does not know. */
+	{RULE_CCAPEX_REPORT, RULE_THRESHOLD,
+	 LOI_2023_668, {0, DURATION_NONE},
+	 {.months_unpaid = 2, .rent_multiple = 2},
+	 "loi 89-462 art. 24 II, loi 2023-668, decret 2026-83"},
+	{RULE_CAF_ARREARS, RULE_THRESHOLD,
+	 ORIGIN, {0, DURATION_NONE},
+	 {.rent_multiple = 2, .rent_with_charges = true},
+	 "decret 2016-748"},
+	{RULE_CAF_ARREARS, RULE_THRESHOLD,
+	 {2027, 1, 1}, {0, DURATION_NONE},
+	 {.months_after_first_missed = 3, .debt_over_cents = 45000},
+	 "decret 2026-84"},
+};
+
+int rules_find(const struct rule **out, enum rule_id id,
+	       const struct date *on, struct err *err)
+{
+	if (!date_is_valid(on))
+		return err_set(err, ERR_INVALID, "date", "not a valid date");
+	const struct rule *found = NULL;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].id == id && date_cmp(&rules[i].since, on) <= 0)
+			found = &rules[i];
+	if (found == NULL) {
+		char day[DATE_STR_LEN];
+		date_format(day, on);
+		return err_set(err, ERR_NOT_FOUND, "date",
+			       "no version of rule %d was in force on %s",
+			       (int)id, day);
+	}
+	*out = found;
+	return ERR_OK;
+}
+
+int rules_duration_for(struct duration *out, enum rule_id id,
+		       const struct date *on, struct err *err)
+{
+	const struct rule *r = NULL;
+	int rc = rules_find(&r, id, on, err);
+	if (rc != ERR_OK)
+		return rc;
+	if (r->kind == RULE_THRESHOLD)
+		return err_set(err, ERR_INVALID, "", "rule %d is a threshold",
+			       (int)id);
+	*out = r->duration;
+	return ERR_OK;
+}
+
+int rules_due_date(struct date *out, enum rule_id id, const struct date *on,
+		   const struct date *from, const struct duration *dur,
+		   struct err *err)
+{
+	const struct rule *r = NULL;
+	int rc = rules_find(&r, id, on, err);
+	if (rc != ERR_OK)
+		return rc;
+	if (!date_is_valid(from))
+		return err_set(err, ERR_INVALID, "date", "not a valid date");
+	if (dur == NULL)
+		dur = &r->duration;
+	switch (r->kind) {
+	case RULE_DELAY_TO_ACT:
+		rules_add_duration(out, from, dur);
+		calendar_extend_to_working_day(out, out);
+		return ERR_OK;
+	case RULE_WAITING_PERIOD:
+		rules_add_duration(out, from, dur);
+		return ERR_OK;
+	case RULE_NOTICE_BEFORE:
+		rules_subtract_duration(out, from, dur);
+		return ERR_OK;
+	case RULE_THRESHOLD:
+	default:
+		return err_set(err, ERR_INVALID, "", "rule %d is a threshold",
+			       (int)id);
+	}
+}
+
+static void shift_duration(struct date *out, const struct date *from,
+			   const struct duration *dur, int sign)
+{
+	switch (dur->unit) {
+	case DURATION_DAYS:
+		date_add_days(out, from, sign * dur->amount);
+		break;
+	case DURATION_WEEKS:
+		date_add_days(out, from, sign * 7 * dur->amount);
+		break;
+	case DURATION_MONTHS:
+		date_add_months(out, from, sign * dur->amount);
+		break;
+	case DURATION_WORKING_DAYS:
+		if (sign > 0)
+			calendar_add_working_days(out, from, dur->amount);
+		else
+			calendar_subtract_working_days(out, from, dur->amount);
+		break;
+	case DURATION_NONE:
+	default:
+		*out = *from;
+		break;
+	}
+}
+
+void rules_add_duration(struct date *out, const struct date *from,
+			const struct duration *dur)
+{
+	shift_duration(out, from, dur, 1);
+}
+
+void rules_subtract_duration(struct date *out, const struct date *from,
+			     const struct duration *dur)
+{
+	shift_duration(out, from, dur, -1);
+}
+
+/* debt >= k x rent, written as a division so that no product overflows:
+ * for positive integers, debt >= k*rent exactly when debt/k >= rent. */
+static bool debt_reaches_multiple(int64_t debt, int k, int64_t rent)
+{
+	return rent > 0 && debt >= 0 && debt / k >= rent;
+}
+
+int rules_threshold_reached(bool *out, enum rule_id id,
+			    const struct arrears *a, const struct date *on,
+			    struct err *err)
+{
+	const struct rule *r = NULL;
+	int rc = rules_find(&r, id, on, err);
+	if (rc == ERR_NOT_FOUND) {
+		err_clear(err);
+		*out = false;
+		return ERR_OK;
+	}
+	if (rc != ERR_OK)
+		return rc;
+	if (r->kind != RULE_THRESHOLD)
+		return err_set(err, ERR_INVALID, "", "rule %d is a duration",
+			       (int)id);
+	const struct threshold *t = &r->threshold;
+	bool reached = false;
+	if (t->months_unpaid > 0 && a->months_unpaid >= t->months_unpaid)
+		reached = true;
+	if (t->rent_multiple > 0) {
+		int64_t rent = a->rent_cents;
+		if (t->rent_with_charges && a->charges_cents > 0)
+			rent = rent > INT64_MAX - a->charges_cents ?
+				       INT64_MAX : rent + a->charges_cents;
+		if (debt_reaches_multiple(a->debt_cents, t->rent_multiple,
+					  rent))
+			reached = true;
+	}
+	if (t->months_after_first_missed > 0 && a->first_missed_known &&
+	    date_is_valid(&a->first_missed_on)) {
+		struct date from;
+		date_add_months(&from, &a->first_missed_on,
+				t->months_after_first_missed);
+		if (date_cmp(on, &from) >= 0)
+			reached = true;
+	}
+	if (t->debt_over_cents > 0 && a->debt_cents > t->debt_over_cents)
+		reached = true;
+	*out = reached;
+	return ERR_OK;
+}

@@ -1,0 +1,114 @@
+/* The legal rules as data. Each version of a rule carries the date it took
+ * effect, so that an act is judged under the rule in force on the act's own
+ * date: a payment order served on 28 July 2023 keeps its 2 months. */
+#ifndef DOMAIN_RULES_H
+#define DOMAIN_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/date.h"
+#include "domain/err.h"
+
+enum rule_id {
+	/* delays to act, counted after the act that starts them */
+	RULE_PAYMENT_ORDER_TIME_TO_PAY,   /* before the lease ends */
+	RULE_DIAGNOSTIC_INTERVIEW_OFFER,  /* after the request (the summons) */
+	RULE_CFP_ANSWER,                  /* after the CFP request */
+	/* waiting periods: the next act may come once they have run out */
+	RULE_ORDER_TO_LEAVE_DELAY,        /* order to leave to eviction */
+	RULE_CFP_REQUEST_WAIT,            /* order to leave to the prefet */
+	/* minimum notices before a date, counted backwards, never extended */
+	RULE_SUMMONS_NOTICE_TO_PREFET,    /* before the hearing */
+	RULE_DIAGNOSTIC_REPORT_NOTICE,    /* before the hearing */
+	RULE_LANDLORD_REFERRAL_NOTICE,    /* before the summons */
+	/* arrears thresholds */
+	RULE_CCAPEX_REPORT,               /* bailiff reports a payment order */
+	RULE_CAF_ARREARS,                 /* arrears the CAF must act on */
+	RULE__COUNT
+};
+
+enum duration_unit {
+	DURATION_NONE, /* the rule is a threshold */
+	DURATION_DAYS,
+	DURATION_WEEKS,
+	DURATION_MONTHS,
+	DURATION_WORKING_DAYS,
+};
+
+struct duration {
+	int amount;
+	enum duration_unit unit;
+};
+
+/* Each test is reached on its own (they are alternatives); 0 disables it. */
+struct threshold {
+	int months_unpaid;            /* consecutive months unpaid >= this */
+	int rent_multiple;            /* debt >= this x the monthly rent */
+	bool rent_with_charges;       /* the rent rent_multiple applies to */
+	int months_after_first_missed;/* on >= first missed payment + this */
+	int64_t debt_over_cents;      /* debt > this */
+};
+
+/* How a duration turns into a date: CPC art. 642 extends only a delay to
+ * act; the other kinds are not extended. */
+enum rule_kind {
+	RULE_DELAY_TO_ACT,    /* from + duration, moved to a working day */
+	RULE_WAITING_PERIOD,  /* from + duration: its last day */
+	RULE_NOTICE_BEFORE,   /* from - duration: the latest day to act */
+	RULE_THRESHOLD,
+};
+
+struct rule {
+	enum rule_id id;
+	enum rule_kind kind;
+	struct date since;        /* {1, 1, 1}: before any change we track */
+	struct duration duration;
+	struct threshold threshold;
+	const char *source;       /* the legal text, for people reading logs */
+};
+
+struct arrears {
+	int64_t debt_cents;
+	int64_t rent_cents;           /* monthly, without charges */
+	int64_t charges_cents;        /* monthly */
+	int months_unpaid;            /* consecutive; -1 when unknown */
+	bool first_missed_known;
+	struct date first_missed_on;
+};
+
+/* The version of the rule in force on `on`; *out points into a static
+ * table. ERR_NOT_FOUND when the rule did not exist yet on that date. */
+int rules_find(const struct rule **out, enum rule_id id,
+	       const struct date *on, struct err *err);
+
+/* ERR_NOT_FOUND as rules_find, ERR_INVALID for a threshold rule. */
+int rules_duration_for(struct duration *out, enum rule_id id,
+		       const struct date *on, struct err *err);
+
+/* The date that the rule in force on `on` (the date of the act judged) sets
+ * counting from `from`, per the rule's kind (see enum rule_kind); the two
+ * differ for a notice before a hearing. dur replaces the rule's duration
+ * when not NULL (a judge's delay). A delay "ends at the end of its last
+ * day": the returned day is the last one of a waiting period, and the next
+ * act may come the day after. ERR_NOT_FOUND as rules_find, ERR_INVALID for a
+ * threshold rule. */
+int rules_due_date(struct date *out, enum rule_id id, const struct date *on,
+		   const struct date *from, const struct duration *dur,
+		   struct err *err);
+
+/* Plain calendar arithmetic: no extension to a working day, which depends on
+ * the kind of delay (see calendar_extend_to_working_day()). Working days
+ * count strictly after (or before) from. out may alias from. */
+void rules_add_duration(struct date *out, const struct date *from,
+			const struct duration *dur);
+void rules_subtract_duration(struct date *out, const struct date *from,
+			     const struct duration *dur);
+
+/* Whether the threshold rule `id` in force on `on` is reached. A rule not
+ * yet in force is not reached; ERR_INVALID for a duration rule. */
+int rules_threshold_reached(bool *out, enum rule_id id,
+			    const struct arrears *a, const struct date *on,
+			    struct err *err);
+
+#endif
