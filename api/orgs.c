@@ -304,8 +304,11 @@ int orgs_check_scopes(const char *scopes, enum org_kind kind, const char *field,
 		if (!ok)
 			return err_set(err, ERR_INVALID, field, "unknown scope \"%.32s\"", w);
 	}
-	if (policy_scope_has(scopes, "admin") && kind != ORG_KIND_PREFECTURE)
-		return err_set(err, ERR_UNPROCESSABLE, field, "only a prefecture's clients may hold the admin scope");
+	/* Administration is the préfecture's; the département's administrators
+	 * read the audit log. */
+	if (policy_scope_has(scopes, "admin") && !policy_kind_is_departement_wide(kind))
+		return err_set(err, ERR_UNPROCESSABLE, field,
+			       "only prefecture and departement clients may hold the admin scope");
 	return ERR_OK;
 }
 

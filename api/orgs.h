@@ -13,7 +13,8 @@ int orgs_create_client(struct req *req, struct reply *rep, struct err *err);
 int orgs_list_clients(struct req *req, struct reply *rep, struct err *err);
 int orgs_revoke_client(struct req *req, struct reply *rep, struct err *err);
 
-/* Scopes a client may hold: "read", "write" and, for a prefecture, "admin".
+/* Scopes a client may hold: "read", "write" and, for a prefecture or a
+ * departement, "admin".
  * ERR_INVALID or ERR_UNPROCESSABLE naming field otherwise. */
 int orgs_check_scopes(const char *scopes, enum org_kind kind, const char *field, struct err *err);
 

@@ -41,6 +41,7 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
 		atomic_fetch_sub(&connections_open, 1);
 }
 
+__attribute__((format(printf, 2, 0)))
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
 	char msg[256];

@@ -28,7 +28,7 @@ struct policy_rule {
 static const struct policy_rule policy_rules[] = {
 	{ POLICY_ADMIN_ORGANISATIONS, K(PREFECTURE), R(NONE) },
 	{ POLICY_ADMIN_CLIENTS, K(PREFECTURE), R(NONE) },
-	{ POLICY_READ_AUDIT, K(PREFECTURE), R(NONE) },
+	{ POLICY_READ_AUDIT, WIDE, R(NONE) },
 
 	/* Every kind may bring a household in (act, referral, signal, file);
 	 * the others then hold FILER on the record they created. */
@@ -273,6 +273,7 @@ const char *policy_action_required_scope(enum policy_action action)
 	switch (action) {
 	case POLICY_ADMIN_ORGANISATIONS:
 	case POLICY_ADMIN_CLIENTS:
+	case POLICY_READ_AUDIT:
 		return "admin";
 	default:
 		return NULL;

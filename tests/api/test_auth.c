@@ -320,7 +320,14 @@ START_TEST(administration_is_for_prefecture_administrators)
 	struct party plain_prefecture;
 	fixtures_party(&server, &admin, "prefecture", NULL, "read write", &plain_prefecture);
 	ck_assert_int_eq(get_status(&plain_prefecture, "/v1/organisations"), 403);
+	ck_assert_int_eq(get_status(&plain_prefecture, "/v1/audit"), 403);
 	ck_assert_int_eq(get_status(&admin, "/v1/organisations"), 200);
+
+	/* The département's administrators read the audit log, and only that. */
+	struct party dept_admin;
+	fixtures_party(&server, &admin, "departement", NULL, "read admin", &dept_admin);
+	ck_assert_int_eq(get_status(&dept_admin, "/v1/audit"), 200);
+	ck_assert_int_eq(get_status(&dept_admin, "/v1/organisations"), 403);
 }
 END_TEST
 

@@ -18,6 +18,7 @@ static const struct allowed expected[] = {
 	A(PREFECTURE, ADMIN_ORGANISATIONS, NONE),
 	A(PREFECTURE, ADMIN_CLIENTS, NONE),
 	A(PREFECTURE, READ_AUDIT, NONE),
+	A(DEPARTEMENT, READ_AUDIT, NONE),
 	A(PREFECTURE, CREATE_HOUSEHOLD, NONE),
 	A(PREFECTURE, FILE_PROCEDURE, NONE),
 	A(PREFECTURE, MANAGE_COMMISSIONS, NONE),
@@ -443,6 +444,7 @@ START_TEST(admin_needs_scope)
 {
 	ck_assert_str_eq(policy_action_required_scope(POLICY_ADMIN_CLIENTS), "admin");
 	ck_assert_str_eq(policy_action_required_scope(POLICY_ADMIN_ORGANISATIONS), "admin");
+	ck_assert_str_eq(policy_action_required_scope(POLICY_READ_AUDIT), "admin");
 	ck_assert_ptr_null(policy_action_required_scope(POLICY_READ_HOUSEHOLD));
 	ck_assert(policy_allows_scoped(ORG_KIND_PREFECTURE, POLICY_ADMIN_CLIENTS,
 				       POLICY_REL_NONE, "read admin"));
