@@ -70,6 +70,9 @@ static PGconn *cli_connect(struct config *cfg)
 
 int cli_keys(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			argc = 0;
 	if (argc < 2 || strcmp(argv[1], "generate") != 0)
 		return usage("prevex keys generate [--kid KID]   (into PREVEX_JWT_KEYS_DIR)");
 	struct config cfg;

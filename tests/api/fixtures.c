@@ -46,13 +46,25 @@ static char *run_prevex(const char *args, const char *keys_dir)
 	return out;
 }
 
+static char keys_dir[64];
+
+/* Runs at exit of the process that made the folder. */
+static void keys_dir_remove(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/test-key.pem", keys_dir);
+	unlink(path);
+	rmdir(keys_dir);
+}
+
 const char *fixtures_keys_env(void)
 {
 	static char env[512];
-	char dir[] = "/tmp/prevex-test-keys-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	free(run_prevex("keys generate --kid test-key", dir));
-	snprintf(env, sizeof(env), "PREVEX_JWT_KEYS_DIR=%s", dir);
+	snprintf(keys_dir, sizeof(keys_dir), "/tmp/prevex-test-keys-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(keys_dir));
+	atexit(keys_dir_remove);
+	free(run_prevex("keys generate --kid test-key", keys_dir));
+	snprintf(env, sizeof(env), "PREVEX_JWT_KEYS_DIR=%s", keys_dir);
 	return env;
 }
 
