@@ -12,6 +12,7 @@
 
 #include "api/app.h"
 #include "api/cli.h"
+#include "api/cli_reference.h"
 #include "api/jwt.h"
 #include "api/config.h"
 #include "api/log.h"
@@ -191,6 +192,7 @@ static const struct command commands[] = {
 	{ "keys", cli_keys, "keys generate: add a token signing key to PREVEX_JWT_KEYS_DIR" },
 	{ "org", cli_org, "org add: create an organisation (bootstrap)" },
 	{ "client", cli_client, "client add: create an API client and print its secret once" },
+	{ "reference", cli_reference, "reference load FILE: upsert communes and EPCIs from a CSV" },
 	{ "demo-data", cli_demo_data, "load the demo data set [--clients-file FILE]" },
 	{ "purge", cli_purge, "delete audit rows past retention [--days N, default 365]" },
 	{ "version", cmd_version, "print the version" },

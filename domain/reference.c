@@ -52,8 +52,8 @@ static int column(char **fields, int count, const char *name)
 
 int reference_read_header(struct reference_columns *out, char *line, struct err *err)
 {
-	if ((unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
-		memmove(line, line + 3, strlen(line + 3) + 1);
+	if (strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3;
 	out->sep = strchr(line, ',') == NULL && strchr(line, ';') != NULL ? ';' : ',';
 	char *fields[REFERENCE_MAX_FIELDS];
 	int count = 0;

@@ -1,0 +1,374 @@
+#include "api/households_json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/json_in.h"
+#include "domain/date.h"
+#include "domain/parse.h"
+#include "domain/reference.h"
+
+static const char *const household_allowed[] = {
+	"address", "sector", "landlord", "occupants", "rent_cents", "charges_cents", "income_cents",
+	"housing_benefit", "caf_number", "contact", "vulnerability_notes", NULL,
+};
+static const char *const household_refused[] = {
+	"id", "version", "created_by", "created_at", "updated_at", "stage", "commune", "epci", NULL,
+};
+
+/* Puts prefix before the field and the message of a nested member's error. */
+static int nested(int rc, const char *prefix, struct err *err)
+{
+	if (rc == ERR_OK || err == NULL)
+		return rc;
+	char field[sizeof(err->field)], message[sizeof(err->message)];
+	snprintf(field, sizeof(field), "%s", err->field);
+	snprintf(message, sizeof(message), "%s", err->message);
+	snprintf(err->field, sizeof(err->field), "%.20s.%.40s", prefix, field);
+	snprintf(err->message, sizeof(err->message), "%.20s: %.200s", prefix, message);
+	return rc;
+}
+
+static bool is_absent(const json_t *v)
+{
+	return v == NULL;
+}
+
+/* An object member that must be an object (or null when nullable). */
+static int object_member(const json_t *body, const char *key, bool nullable, const json_t **out, struct err *err)
+{
+	*out = json_object_get(body, key);
+	if (*out == NULL)
+		return ERR_OK;
+	if (json_is_null(*out) && nullable)
+		return ERR_OK;
+	if (!json_is_object(*out))
+		return err_set(err, ERR_INVALID, key, "%s must be an object%s", key, nullable ? " or null" : "");
+	return ERR_OK;
+}
+
+static int read_address(const json_t *a, struct household_input *out, struct err *err)
+{
+	static const char *const allowed[] = { "line", "postcode", "insee", NULL };
+	bool present;
+	int rc = json_in_keys(a, allowed, NULL, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(a, "line", true, out->address_line, sizeof(out->address_line), &present, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(a, "postcode", true, out->postcode, sizeof(out->postcode), &present, err);
+	if (rc == ERR_OK && (strlen(out->postcode) != 5 || strspn(out->postcode, "0123456789") != 5))
+		rc = err_set(err, ERR_INVALID, "postcode", "postcode must be 5 digits");
+	if (rc == ERR_OK)
+		rc = json_in_string(a, "insee", true, out->insee, sizeof(out->insee), &present, err);
+	if (rc == ERR_OK && !reference_insee_is_valid(out->insee))
+		rc = err_set(err, ERR_INVALID, "insee", "insee must be a commune code like 91174");
+	return nested(rc, "address", err);
+}
+
+static int read_landlord(const json_t *l, struct household_input *out, struct err *err)
+{
+	static const char *const allowed[] = { "organisation_id", "name", "contact", NULL };
+	bool has_org = false, has_name = false, present;
+	int rc = json_in_keys(l, allowed, NULL, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(l, "organisation_id", false, out->landlord_org_id, sizeof(out->landlord_org_id),
+				    &has_org, err);
+	if (rc == ERR_OK && has_org && !parse_is_uuid(out->landlord_org_id))
+		rc = err_set(err, ERR_INVALID, "organisation_id", "organisation_id must be a UUID");
+	if (rc == ERR_OK)
+		rc = json_in_string(l, "name", false, out->landlord_name, sizeof(out->landlord_name), &has_name, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(l, "contact", false, out->landlord_contact, sizeof(out->landlord_contact),
+				    &present, err);
+	if (rc == ERR_OK && has_org == has_name)
+		rc = err_set(err, ERR_INVALID, "organisation_id",
+			     "give either organisation_id (a landlord organisation) or name (a private person)");
+	if (rc == ERR_OK && has_org && present)
+		rc = err_set(err, ERR_INVALID, "contact", "contact goes with a private landlord's name");
+	out->landlord_is_org = has_org;
+	return nested(rc, "landlord", err);
+}
+
+static int read_occupants(const json_t *o, struct household_input *out, struct err *err)
+{
+	static const char *const allowed[] = { "adults", "children", NULL };
+	int64_t adults = 0, children = 0;
+	bool present;
+	int rc = json_in_keys(o, allowed, NULL, err);
+	if (rc == ERR_OK)
+		rc = json_in_int(o, "adults", true, 0, 1000, &adults, &present, err);
+	if (rc == ERR_OK)
+		rc = json_in_int(o, "children", false, 0, 1000, &children, &present, err);
+	out->adults = (int)adults;
+	out->children = (int)children;
+	return nested(rc, "occupants", err);
+}
+
+static int read_benefit(const json_t *b, struct household_input *out, struct err *err)
+{
+	static const char *const allowed[] = { "kind", "paid_to", NULL };
+	char kind[16], paid_to[16];
+	bool present;
+	out->paid_to = PAYEE_NONE;
+	int rc = json_in_keys(b, allowed, NULL, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(b, "kind", true, kind, sizeof(kind), &present, err);
+	if (rc == ERR_OK && household_parse_benefit(kind, &out->benefit) != 0)
+		rc = err_set(err, ERR_INVALID, "kind", "kind must be none, al or apl");
+	if (rc == ERR_OK)
+		rc = json_in_string(b, "paid_to", false, paid_to, sizeof(paid_to), &present, err);
+	if (rc == ERR_OK && present && household_parse_payee(paid_to, &out->paid_to) != 0)
+		rc = err_set(err, ERR_INVALID, "paid_to", "paid_to must be tenant or landlord");
+	return nested(rc, "housing_benefit", err);
+}
+
+static int read_contact(const json_t *c, struct household_input *out, struct err *err)
+{
+	static const char *const allowed[] = { "phone", "email", NULL };
+	bool present;
+	int rc = json_in_keys(c, allowed, NULL, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(c, "phone", false, out->phone, sizeof(out->phone), &present, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(c, "email", false, out->email, sizeof(out->email), &present, err);
+	return nested(rc, "contact", err);
+}
+
+/* A nullable cents member: *given when the member is there, *known when it
+ * is a number. */
+static int read_cents(const json_t *body, const char *key, bool *given, bool *known, int64_t *out,
+		      struct err *err)
+{
+	const json_t *v = json_object_get(body, key);
+	*given = v != NULL;
+	*known = false;
+	if (v == NULL || json_is_null(v))
+		return ERR_OK;
+	return json_in_int(body, key, true, 0, HOUSEHOLD_MAX_MONTHLY_CENTS, out, known, err);
+}
+
+static int read_text(const json_t *body, const char *key, char *out, size_t len, unsigned group, unsigned *set,
+		     struct err *err)
+{
+	bool present;
+	if (json_object_get(body, key) == NULL)
+		return ERR_OK;
+	*set |= group;
+	return json_in_string(body, key, false, out, len, &present, err);
+}
+
+int households_json_read(const json_t *body, bool creating, struct household_input *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	const json_t *address, *landlord, *occupants, *benefit, *contact;
+	char sector[16];
+	bool present = false, known = false;
+	int rc = json_in_keys(body, household_allowed, household_refused, err);
+	if (rc == ERR_OK)
+		rc = object_member(body, "address", false, &address, err);
+	if (rc == ERR_OK && !is_absent(address)) {
+		out->set |= POLICY_FIELD_ADDRESS;
+		rc = read_address(address, out, err);
+	}
+	if (rc == ERR_OK)
+		rc = json_in_string(body, "sector", false, sector, sizeof(sector), &present, err);
+	if (rc == ERR_OK && present) {
+		out->set |= HOUSEHOLD_SECTOR;
+		if (household_parse_sector(sector, &out->sector) != 0)
+			rc = err_set(err, ERR_INVALID, "sector", "sector must be social or private");
+	}
+	if (rc == ERR_OK && json_is_null(json_object_get(body, "sector")))
+		rc = err_set(err, ERR_INVALID, "sector", "sector must be social or private");
+	if (rc == ERR_OK)
+		rc = object_member(body, "landlord", true, &landlord, err);
+	if (rc == ERR_OK && !is_absent(landlord)) {
+		out->set |= POLICY_FIELD_LANDLORD;
+		if (!json_is_null(landlord))
+			rc = read_landlord(landlord, out, err);
+	}
+	if (rc == ERR_OK)
+		rc = object_member(body, "occupants", false, &occupants, err);
+	if (rc == ERR_OK && !is_absent(occupants)) {
+		out->set |= POLICY_FIELD_OCCUPANTS;
+		rc = read_occupants(occupants, out, err);
+	}
+	if (rc == ERR_OK)
+		rc = read_cents(body, "rent_cents", &out->rent_given, &out->rent_known, &out->rent_cents, err);
+	if (rc == ERR_OK)
+		rc = read_cents(body, "charges_cents", &out->charges_given, &out->charges_known, &out->charges_cents,
+				err);
+	if (out->rent_given || out->charges_given)
+		out->set |= POLICY_FIELD_RENT;
+	bool income_given = false;
+	if (rc == ERR_OK)
+		rc = read_cents(body, "income_cents", &income_given, &known, &out->income_cents, err);
+	out->income_known = known;
+	if (income_given)
+		out->set |= POLICY_FIELD_INCOME;
+	if (rc == ERR_OK)
+		rc = object_member(body, "housing_benefit", true, &benefit, err);
+	if (rc == ERR_OK && !is_absent(benefit)) {
+		out->set |= POLICY_FIELD_HOUSING_BENEFIT;
+		out->benefit = BENEFIT_NONE;
+		if (!json_is_null(benefit))
+			rc = read_benefit(benefit, out, err);
+	}
+	if (rc == ERR_OK)
+		rc = read_text(body, "caf_number", out->caf_number, sizeof(out->caf_number), POLICY_FIELD_CAF_NUMBER,
+			       &out->set, err);
+	if (rc == ERR_OK)
+		rc = object_member(body, "contact", true, &contact, err);
+	if (rc == ERR_OK && !is_absent(contact)) {
+		out->set |= POLICY_FIELD_CONTACT;
+		if (!json_is_null(contact))
+			rc = read_contact(contact, out, err);
+	}
+	if (rc == ERR_OK)
+		rc = read_text(body, "vulnerability_notes", out->vulnerability_notes, sizeof(out->vulnerability_notes),
+			       POLICY_FIELD_VULNERABILITY, &out->set, err);
+	if (rc == ERR_OK && !creating && out->set == 0)
+		rc = err_set(err, ERR_INVALID, "", "the body changes nothing");
+	return rc;
+}
+
+unsigned households_json_fields(enum org_kind kind, unsigned relations)
+{
+	unsigned fields = 0;
+	for (int r = 0; r < POLICY_REL__COUNT; r++)
+		if (relations & (1u << r))
+			fields |= policy_household_fields(kind, (enum policy_relation)r);
+	return fields;
+}
+
+void households_json_mask(json_t *household, unsigned fields)
+{
+	for (unsigned bit = 1; bit & POLICY_FIELD_ALL; bit <<= 1) {
+		if (fields & bit)
+			continue;
+		for (const char *const *m = household_group_members((enum policy_field)bit); *m != NULL; m++)
+			json_object_del(household, *m);
+	}
+}
+
+const char *households_json_outside(unsigned set, unsigned fields)
+{
+	for (unsigned bit = 1; bit & POLICY_FIELD_ALL; bit <<= 1)
+		if ((set & bit) && !(fields & bit))
+			return household_group_members((enum policy_field)bit)[0];
+	return NULL;
+}
+
+/* An optional date member into *out; *present says whether it came. */
+static int read_date(const json_t *body, const char *key, bool required, struct date *out, bool *present,
+		     struct err *err)
+{
+	char text[DATE_STR_LEN + 1];
+	int rc = json_in_string(body, key, required, text, sizeof(text), present, err);
+	if (rc == ERR_OK && *present)
+		rc = date_parse(out, text, key, err);
+	return rc;
+}
+
+static int event_keys(const json_t *body, enum event_kind kind, struct err *err)
+{
+	static const char *const refused[] = { "id", "seq", "procedure_id", "organisation_id", "created_at", NULL };
+	static const char *const plain[] = { "kind", "date", "corrects", NULL };
+	static const char *const payment_order[] = { "kind", "date", "corrects", "debt_cents", "rent_cents",
+						     "months_unpaid", NULL };
+	static const char *const summons[] = { "kind", "date", "corrects", "hearing_date", "court",
+					       "prefet_notified_on", NULL };
+	static const char *const judgment[] = { "kind", "date", "corrects", "outcome", "delay_months", NULL };
+	static const char *const order_to_leave[] = { "kind", "date", "corrects", "delay_months",
+						      "prefet_notified_on", NULL };
+	static const char *const eviction[] = { "kind", "date", "corrects", "with_cfp", NULL };
+	const char *const *allowed = plain;
+	switch (kind) {
+	case EVENT_PAYMENT_ORDER: allowed = payment_order; break;
+	case EVENT_SUMMONS: allowed = summons; break;
+	case EVENT_JUDGMENT: allowed = judgment; break;
+	case EVENT_ORDER_TO_LEAVE: allowed = order_to_leave; break;
+	case EVENT_EVICTION: allowed = eviction; break;
+	default: break;
+	}
+	return json_in_keys(body, allowed, refused, err);
+}
+
+static int read_event_data(const json_t *body, struct event *ev, struct err *err)
+{
+	int64_t n = 0;
+	bool present = false;
+	char text[PROCEDURE_COURT_LEN + 1];
+	int rc = ERR_OK;
+	switch (ev->kind) {
+	case EVENT_PAYMENT_ORDER:
+		rc = json_in_int(body, "debt_cents", true, 0, INT64_MAX, &ev->payment_order.debt_cents, &present, err);
+		if (rc == ERR_OK)
+			rc = json_in_int(body, "rent_cents", true, 0, INT64_MAX, &ev->payment_order.rent_cents, &present,
+					 err);
+		ev->payment_order.months_unpaid = -1;
+		if (rc == ERR_OK)
+			rc = json_in_int(body, "months_unpaid", false, 0, 1200, &n, &present, err);
+		if (rc == ERR_OK && present)
+			ev->payment_order.months_unpaid = (int)n;
+		break;
+	case EVENT_SUMMONS:
+		rc = read_date(body, "hearing_date", true, &ev->summons.hearing_date, &present, err);
+		if (rc == ERR_OK)
+			rc = json_in_string(body, "court", true, text, sizeof(text), &present, err);
+		if (rc == ERR_OK && strlen(text) >= sizeof(ev->summons.court))
+			rc = err_set(err, ERR_INVALID, "court", "court is longer than %d bytes", PROCEDURE_COURT_LEN - 1);
+		if (rc == ERR_OK)
+			snprintf(ev->summons.court, sizeof(ev->summons.court), "%s", text);
+		if (rc == ERR_OK)
+			rc = read_date(body, "prefet_notified_on", false, &ev->summons.prefet_notified_on,
+				       &ev->summons.prefet_notified, err);
+		break;
+	case EVENT_JUDGMENT:
+		rc = json_in_string(body, "outcome", true, text, sizeof(text), &present, err);
+		if (rc == ERR_OK)
+			rc = procedure_parse_outcome(&ev->judgment.outcome, text, "outcome", err);
+		if (rc == ERR_OK)
+			rc = json_in_int(body, "delay_months", false, 0, 1000, &n, &present, err);
+		ev->judgment.delay_months = present ? (int)n : 0;
+		break;
+	case EVENT_ORDER_TO_LEAVE:
+		rc = json_in_int(body, "delay_months", false, 0, 1000, &n, &present, err);
+		ev->order_to_leave.delay_months = present ? (int)n : 0;
+		if (rc == ERR_OK)
+			rc = read_date(body, "prefet_notified_on", false, &ev->order_to_leave.prefet_notified_on,
+				       &ev->order_to_leave.prefet_notified, err);
+		break;
+	case EVENT_EVICTION:
+		rc = json_in_bool(body, "with_cfp", true, &ev->eviction.with_cfp, &present, err);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
+int households_json_read_event(const json_t *body, struct event *ev, const char **corrects, struct err *err)
+{
+	memset(ev, 0, sizeof(*ev));
+	*corrects = NULL;
+	char kind[32], corrected[40];
+	bool present;
+	int rc = json_in_string(body, "kind", true, kind, sizeof(kind), &present, err);
+	if (rc == ERR_OK)
+		rc = procedure_parse_kind(&ev->kind, kind, "kind", err);
+	if (rc == ERR_OK)
+		rc = event_keys(body, ev->kind, err);
+	if (rc == ERR_OK)
+		rc = read_date(body, "date", true, &ev->date, &present, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(body, "corrects", false, corrected, sizeof(corrected), &present, err);
+	if (rc == ERR_OK && present && !parse_is_uuid(corrected))
+		rc = err_set(err, ERR_INVALID, "corrects", "corrects must be the id of an event of this procedure");
+	if (rc == ERR_OK && present) {
+		ev->correction = true;
+		*corrects = json_string_value(json_object_get(body, "corrects"));
+	}
+	if (rc == ERR_OK)
+		rc = read_event_data(body, ev, err);
+	return rc;
+}

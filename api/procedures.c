@@ -1,0 +1,371 @@
+#include "api/procedures.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/audit.h"
+#include "api/auth.h"
+#include "api/cursor.h"
+#include "api/households.h"
+#include "api/households_json.h"
+#include "api/json_in.h"
+#include "api/tx.h"
+#include "domain/deadlines.h"
+#include "domain/procedure.h"
+#include "storage/households_store.h"
+#include "storage/procedures_store.h"
+
+struct procedure_work {
+	struct req *req;
+	struct store_caller caller;
+	const char *id;                 /* the procedure, or the household on create */
+	char reference[101];
+	bool has_reference;
+	struct event ev;
+	const char *corrects;           /* borrowed from the body */
+	struct procedure_record rec;
+	struct procedure p;             /* the replayed procedure */
+	char *json;                     /* owned: the created resource */
+	char created_id[40];
+};
+
+static struct procedure_work *work_new(struct req *req)
+{
+	struct procedure_work *w = calloc(1, sizeof(*w));
+	if (w != NULL) {
+		w->req = req;
+		households_caller(req, &w->caller);
+	}
+	return w;
+}
+
+static void work_free(struct procedure_work *w)
+{
+	if (w == NULL)
+		return;
+	procedure_record_clear(&w->rec);
+	free(w->json);
+	free(w);
+}
+
+/* The stored events through the state machine. They were accepted when
+ * recorded, so a refusal now is a bug or a rule changed under them. */
+static int replay(struct procedure_work *w, struct err *err)
+{
+	struct err why;
+	err_clear(&why);
+	if (procedure_replay(&w->p, w->rec.events, w->rec.count, &why) != ERR_OK)
+		return err_set(err, ERR_INTERNAL, "", "procedure %s does not replay: %s", w->rec.id, why.message);
+	return ERR_OK;
+}
+
+static const char *status_of(const struct deadline *d)
+{
+	return deadlines_status_name(d->status);
+}
+
+/* The procedure's representation: its record, events, deadlines and flags.
+ * Returns a new reference, or NULL. */
+static json_t *procedure_view(const struct procedure_work *w, struct err *err)
+{
+	struct deadline_list dl;
+	if (deadlines_compute(&dl, &w->p, &w->rec.today, NULL, err) != ERR_OK)
+		return NULL;
+	json_t *o = json_loads(w->rec.json, 0, NULL), *events = json_array(), *deadlines = json_array();
+	json_t *flags = json_array();
+	bool ok = o != NULL && events != NULL && deadlines != NULL && flags != NULL;
+	for (int i = 0; ok && i < w->rec.count; i++)
+		ok = json_array_append_new(events, json_loads(w->rec.event_json[i], 0, NULL)) == 0;
+	for (int i = 0; ok && i < dl.count; i++) {
+		char due[DATE_STR_LEN], done[DATE_STR_LEN];
+		date_format(due, &dl.items[i].due);
+		json_t *d = json_pack("{ss ss ss}", "name", dl.items[i].name, "due", due, "status", status_of(&dl.items[i]));
+		if (d != NULL && dl.items[i].done) {
+			date_format(done, &dl.items[i].done_on);
+			json_object_set_new(d, "done_on", json_string(done));
+		}
+		ok = d != NULL && json_array_append_new(deadlines, d) == 0;
+	}
+	for (int i = 0; ok && i < dl.flag_count; i++)
+		ok = json_array_append_new(flags, json_string(dl.flags[i])) == 0;
+	if (ok) {
+		char day[DATE_STR_LEN];
+		json_object_set(o, "events", events);
+		json_object_set(o, "deadlines", deadlines);
+		json_object_set(o, "flags", flags);
+		date_format(day, &dl.earliest_cfp_request);
+		json_object_set_new(o, "earliest_cfp_request", dl.has_earliest_cfp_request ? json_string(day) : json_null());
+		date_format(day, &dl.earliest_eviction);
+		json_object_set_new(o, "earliest_eviction", dl.has_earliest_eviction ? json_string(day) : json_null());
+	}
+	json_decref(events);
+	json_decref(deadlines);
+	json_decref(flags);
+	if (!ok) {
+		json_decref(o);
+		err_set(err, ERR_INTERNAL, "", "cannot build procedure %s", w->rec.id);
+		return NULL;
+	}
+	return o;
+}
+
+static int procedures_create_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct procedure_work *w = ctx;
+	struct household_row h = { 0 };
+	int rc = households_store_get(conn, &w->caller, w->id, &h, err);
+	household_row_free(&h);
+	if (rc == ERR_OK)
+		rc = procedures_store_create(conn, &w->caller, w->id, w->has_reference ? w->reference : NULL, &w->json,
+					     w->created_id, err);
+	if (rc == ERR_OK)
+		rc = audit_record(conn, w->req, "create", "procedure", w->created_id, "ok", err);
+	if (rc == ERR_OK)
+		rc = procedures_store_load(conn, &w->caller, w->created_id, false, &w->rec, err);
+	return rc;
+}
+
+int procedures_create(struct req *req, struct reply *rep, struct err *err)
+{
+	static const char *const allowed[] = { "reference", NULL };
+	static const char *const refused[] = { "id", "household_id", "filed_by", "stage", "status", "events",
+					       "version", "created_at", "updated_at", NULL };
+	struct procedure_work *w = work_new(req);
+	if (w == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	int rc = auth_require(req, POLICY_FILE_PROCEDURE, err);
+	if (rc == ERR_OK)
+		rc = households_path_id(req, "id", &w->id, err);
+	if (rc == ERR_OK)
+		rc = json_in_keys(req->body, allowed, refused, err);
+	if (rc == ERR_OK)
+		rc = json_in_string(req->body, "reference", false, w->reference, sizeof(w->reference),
+				    &w->has_reference, err);
+	if (rc == ERR_OK && w->has_reference && w->reference[0] == '\0')
+		rc = err_set(err, ERR_INVALID, "reference", "reference must not be empty");
+	if (rc == ERR_OK)
+		rc = tx_run(req, procedures_create_tx, w, err);
+	if (rc == ERR_OK)
+		rc = replay(w, err);
+	json_t *o = rc == ERR_OK ? procedure_view(w, err) : NULL;
+	if (rc == ERR_OK && o == NULL)
+		rc = err->code;
+	if (rc == ERR_OK) {
+		char location[96];
+		snprintf(location, sizeof(location), "/v1/procedures/%s", w->created_id);
+		reply_header(rep, "Location", location);
+		households_etag(rep, w->rec.version);
+		rc = reply_json(rep, 201, o);
+	}
+	work_free(w);
+	return rc;
+}
+
+static int procedures_read_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct procedure_work *w = ctx;
+	int rc = procedures_store_load(conn, &w->caller, w->id, false, &w->rec, err);
+	if (rc == ERR_OK)
+		rc = audit_record(conn, w->req, "read", "procedure", w->id, "ok", err);
+	return rc;
+}
+
+int procedures_get(struct req *req, struct reply *rep, struct err *err)
+{
+	struct procedure_work *w = work_new(req);
+	if (w == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	int rc = households_path_id(req, "id", &w->id, err);
+	if (rc == ERR_OK)
+		rc = tx_run(req, procedures_read_tx, w, err);
+	if (rc == ERR_OK)
+		rc = replay(w, err);
+	json_t *o = rc == ERR_OK ? procedure_view(w, err) : NULL;
+	if (rc == ERR_OK && o == NULL)
+		rc = err->code;
+	if (rc == ERR_OK) {
+		households_etag(rep, w->rec.version);
+		rc = reply_json(rep, 200, o);
+	}
+	work_free(w);
+	return rc;
+}
+
+int procedures_list_events(struct req *req, struct reply *rep, struct err *err)
+{
+	struct procedure_work *w = work_new(req);
+	if (w == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	int rc = households_path_id(req, "id", &w->id, err);
+	if (rc == ERR_OK)
+		rc = tx_run(req, procedures_read_tx, w, err);
+	json_t *items = rc == ERR_OK ? json_array() : NULL;
+	for (int i = 0; rc == ERR_OK && i < w->rec.count; i++)
+		if (json_array_append_new(items, json_loads(w->rec.event_json[i], 0, NULL)) != 0)
+			rc = err_set(err, ERR_INTERNAL, "", "cannot build the events");
+	if (rc == ERR_OK)
+		rc = reply_json(rep, 200, json_pack("{sOsn}", "items", items, "next_cursor"));
+	json_decref(items);
+	work_free(w);
+	return rc;
+}
+
+/* Who may record an event of that kind: domain/policy.h's case actions. */
+static enum policy_action event_action(enum event_kind kind)
+{
+	switch (kind) {
+	case EVENT_CFP_GRANTED:
+	case EVENT_CFP_REFUSED:
+		return POLICY_ADD_PREFECT_DECISION;
+	case EVENT_EVICTION:
+		return POLICY_ADD_EVICTION;
+	case EVENT_DEBT_SETTLED:
+	case EVENT_PLAN_RESPECTED:
+	case EVENT_WITHDRAWN:
+	case EVENT_HOUSEHOLD_LEFT:
+	case EVENT_OVER_INDEBTEDNESS:
+		return POLICY_ADD_EARLY_ENDING;
+	default:
+		return POLICY_ADD_BAILIFF_ACT;
+	}
+}
+
+/* The log position of the event a correction names. */
+static int corrected_position(const struct procedure_work *w, struct err *err)
+{
+	for (int i = 0; i < w->rec.count; i++)
+		if (strcasecmp(w->rec.event_ids[i], w->corrects) == 0)
+			return i;
+	err_set(err, ERR_UNPROCESSABLE, "corrects", "corrects names no event of this procedure");
+	return -1;
+}
+
+/* What an event sets going, in its transaction: a diagnostic request after
+ * a summons, a CCAPEX referral after a payment order over the threshold, the
+ * préfecture's queue after an order to leave or a CFP request. */
+static int side_effects(PGconn *conn, struct procedure_work *w, const char *event_id, struct err *err)
+{
+	const struct event *ev = &w->ev;
+	int rc = ERR_OK;
+	if (ev->correction)
+		return ERR_OK;
+	if (ev->kind == EVENT_SUMMONS)
+		rc = procedures_store_request_diagnostic(conn, w->rec.household_id, w->rec.id, &ev->date,
+							 &ev->summons.hearing_date, err);
+	if (rc == ERR_OK && ev->kind == EVENT_PAYMENT_ORDER && procedure_ccapex_report_required(ev))
+		rc = procedures_store_open_referral(conn, &w->caller, w->rec.household_id, w->rec.id, ev, err);
+	if (rc != ERR_OK)
+		return rc;
+	const char *queue_kind = NULL;
+	const struct date *due = NULL;
+	struct deadline_list dl;
+	if (ev->kind == EVENT_CFP_REQUEST) {
+		queue_kind = "cfp_request";
+		due = &w->p.state.cfp_answer_due;
+	} else if (ev->kind == EVENT_ORDER_TO_LEAVE) {
+		queue_kind = "order_to_leave";
+		rc = deadlines_compute(&dl, &w->p, &w->rec.today, NULL, err);
+		if (rc == ERR_OK && dl.has_earliest_cfp_request)
+			due = &dl.earliest_cfp_request;
+	}
+	if (rc == ERR_OK)
+		rc = procedures_store_queue(conn, w->rec.id, w->rec.household_id, event_id, queue_kind, &ev->date, due,
+					    err);
+	return rc;
+}
+
+static int procedures_add_event_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct procedure_work *w = ctx;
+	const char *corrects_id = NULL;
+	int rc = procedures_store_load(conn, &w->caller, w->id, true, &w->rec, err);
+	if (rc == ERR_OK && !policy_allows_any(w->req->actor.kind, event_action(w->ev.kind), w->rec.relations))
+		rc = err_set(err, ERR_FORBIDDEN, "kind", "this organisation may not record a %s here",
+			     procedure_kind_name(w->ev.kind));
+	if (rc == ERR_OK)
+		rc = replay(w, err);
+	if (rc == ERR_OK && w->ev.correction) {
+		w->ev.corrects = corrected_position(w, err);
+		if (w->ev.corrects < 0)
+			rc = ERR_UNPROCESSABLE;
+		else
+			corrects_id = w->rec.event_ids[w->ev.corrects];
+	}
+	if (rc == ERR_OK)
+		rc = procedure_apply_event(&w->p, &w->ev, err);
+	if (rc == ERR_OK)
+		rc = procedures_store_append(conn, &w->caller, w->rec.id, w->rec.count, &w->ev, corrects_id,
+					     procedure_stage_name(w->p.state.stage),
+					     procedure_status_name(w->p.state.status), &w->json, w->created_id, err);
+	if (rc == ERR_OK)
+		rc = side_effects(conn, w, w->created_id, err);
+	if (rc == ERR_OK)
+		rc = audit_record(conn, w->req, "create", "procedure_event", w->created_id, "ok", err);
+	return rc;
+}
+
+int procedures_add_event(struct req *req, struct reply *rep, struct err *err)
+{
+	struct procedure_work *w = work_new(req);
+	if (w == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	int rc = households_path_id(req, "id", &w->id, err);
+	if (rc == ERR_OK)
+		rc = households_json_read_event(req->body, &w->ev, &w->corrects, err);
+	if (rc == ERR_OK)
+		rc = tx_run(req, procedures_add_event_tx, w, err);
+	if (rc == ERR_OK) {
+		char location[96];
+		snprintf(location, sizeof(location), "/v1/procedures/%s/events", w->id);
+		reply_header(rep, "Location", location);
+		json_t *o = json_loads(w->json, 0, NULL);
+		if (o != NULL) {
+			json_object_set_new(o, "procedure_stage", json_string(procedure_stage_name(w->p.state.stage)));
+			json_object_set_new(o, "procedure_status", json_string(procedure_status_name(w->p.state.status)));
+		}
+		rc = o != NULL ? reply_json(rep, 201, o) : err_set(err, ERR_INTERNAL, "", "bad event JSON");
+	}
+	work_free(w);
+	return rc;
+}
+
+struct queue_query {
+	struct req *req;
+	const char *after_id;
+	int limit;
+	struct json_page page;
+};
+
+static int procedures_queue_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct queue_query *q = ctx;
+	int rc = procedures_store_queue_list(conn, q->after_id, q->limit, &q->page, err);
+	if (rc == ERR_OK)
+		rc = audit_record(conn, q->req, "list", "prefecture_queue", NULL, "ok", err);
+	return rc;
+}
+
+int procedures_queue(struct req *req, struct reply *rep, struct err *err)
+{
+	struct queue_query q = { .req = req };
+	struct page_cursor after;
+	int rc = ERR_OK;
+	/* The queue is the work of whoever decides CFP requests. */
+	if (!policy_allows(req->actor.kind, POLICY_ADD_PREFECT_DECISION, POLICY_REL_DEPARTEMENT))
+		rc = err_set(err, ERR_FORBIDDEN, "", "only the préfecture works this queue");
+	if (rc == ERR_OK)
+		rc = cursor_from_query(req, &after, err);
+	if (rc == ERR_OK && after.set && (after.after_time[0] != '\0' || strchr(after.after_id, '-') != NULL))
+		rc = err_set(err, ERR_INVALID, "cursor", "not a cursor of this list");
+	if (rc == ERR_OK)
+		rc = cursor_limit(req, 50, 500, &q.limit, err);
+	q.after_id = rc == ERR_OK && after.set ? after.after_id : NULL;
+	if (rc == ERR_OK)
+		rc = tx_run(req, procedures_queue_tx, &q, err);
+	if (rc == ERR_OK)
+		rc = reply_json(rep, 200, cursor_page_json(&q.page));
+	json_page_free(&q.page);
+	return rc;
+}

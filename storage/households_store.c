@@ -1,0 +1,285 @@
+#include "storage/households_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/parse.h"
+
+/* The caller's relations come from a lateral join so that the function runs
+ * once per row, for the filter and for the answer. */
+#define VISIBLE_FROM \
+	" FROM households h CROSS JOIN LATERAL (SELECT household_relations(h, $1::uuid, $2::text) AS rel) r"
+
+const struct db_stmt households_store_statements[] = {
+	{ "households_landlord_ok",
+	  "SELECT 1 FROM organisations WHERE id = $1 AND kind IN ('social_landlord', 'private_landlord')" },
+	{ "households_insert",
+	  "INSERT INTO households (address_line, postcode, insee, sector, landlord_org_id, landlord_name,"
+	  " landlord_contact, adults, children, rent_cents, charges_cents, income_cents, housing_benefit,"
+	  " benefit_paid_to, caf_number, phone, email, vulnerability_notes, created_by_org, created_by_client)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, 'none'), $14, $15, $16, $17,"
+	  " $18, $19, $20) RETURNING id" },
+	{ "households_get",
+	  "SELECT household_json(h), h.version, r.rel" VISIBLE_FROM " WHERE h.id = $3 AND r.rel <> 0" },
+	{ "households_list",
+	  "WITH page AS (SELECT h.id, h.created_at, household_json(h) AS j, r.rel" VISIBLE_FROM
+	  "  WHERE r.rel <> 0"
+	  "   AND ($3::text IS NULL OR h.insee = $3)"
+	  "   AND ($4::text IS NULL OR h.insee IN (SELECT c.insee FROM communes c WHERE c.epci_siren = $4))"
+	  "   AND ($5::text IS NULL OR h.sector = $5)"
+	  "   AND ($6::text IS NULL OR household_stage(h.id) = $6)"
+	  "   AND ($7::timestamptz IS NULL OR h.updated_at >= $7::timestamptz)"
+	  "   AND ($8::timestamptz IS NULL OR (h.created_at, h.id) > ($8::timestamptz, $9::uuid))"
+	  "  ORDER BY h.created_at, h.id LIMIT $10::int + 1),"
+	  " audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id,"
+	  "  request_id, outcome)"
+	  "  SELECT $11::uuid, $1::uuid, 'read', 'household', s.id::text, $12, 'ok'"
+	  "  FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $10::int) s)"
+	  " SELECT j, rel, created_at::text, id FROM page ORDER BY created_at, id" },
+	{ "households_update",
+	  "UPDATE households SET"
+	  " address_line = CASE WHEN $3::boolean THEN $4 ELSE address_line END,"
+	  " postcode = CASE WHEN $3::boolean THEN $5 ELSE postcode END,"
+	  " insee = CASE WHEN $3::boolean THEN $6 ELSE insee END,"
+	  " sector = CASE WHEN $7::boolean THEN $8 ELSE sector END,"
+	  " landlord_org_id = CASE WHEN $9::boolean THEN $10::uuid ELSE landlord_org_id END,"
+	  " landlord_name = CASE WHEN $9::boolean THEN $11 ELSE landlord_name END,"
+	  " landlord_contact = CASE WHEN $9::boolean THEN $12 ELSE landlord_contact END,"
+	  " adults = CASE WHEN $13::boolean THEN $14::integer ELSE adults END,"
+	  " children = CASE WHEN $13::boolean THEN $15::integer ELSE children END,"
+	  " rent_cents = CASE WHEN $16::boolean THEN $17::bigint ELSE rent_cents END,"
+	  " charges_cents = CASE WHEN $18::boolean THEN $19::bigint ELSE charges_cents END,"
+	  " income_cents = CASE WHEN $20::boolean THEN $21::bigint ELSE income_cents END,"
+	  " housing_benefit = CASE WHEN $22::boolean THEN $23 ELSE housing_benefit END,"
+	  " benefit_paid_to = CASE WHEN $22::boolean THEN $24 ELSE benefit_paid_to END,"
+	  " caf_number = CASE WHEN $25::boolean THEN $26 ELSE caf_number END,"
+	  " phone = CASE WHEN $27::boolean THEN $28 ELSE phone END,"
+	  " email = CASE WHEN $27::boolean THEN $29 ELSE email END,"
+	  " vulnerability_notes = CASE WHEN $30::boolean THEN $31 ELSE vulnerability_notes END,"
+	  " version = version + 1, updated_at = now()"
+	  " WHERE id = $1 AND version = $2 RETURNING id" },
+	{ NULL, NULL },
+};
+
+void household_row_free(struct household_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->json);
+	row->json = NULL;
+}
+
+void household_page_free(struct household_page *page)
+{
+	if (page == NULL)
+		return;
+	for (int i = 0; i < page->count; i++)
+		free(page->items[i]);
+	free(page->items);
+	free(page->relations);
+	page->items = NULL;
+	page->relations = NULL;
+	page->count = 0;
+}
+
+static const char *opt(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static const char *flag(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* Text forms of the numbers of an input, kept alive with the parameters. */
+struct numbers {
+	char adults[16], children[16], rent[24], charges[24], income[24];
+};
+
+static void numbers_fill(struct numbers *n, const struct household_input *in)
+{
+	snprintf(n->adults, sizeof(n->adults), "%d", in->adults);
+	snprintf(n->children, sizeof(n->children), "%d", in->children);
+	snprintf(n->rent, sizeof(n->rent), "%lld", (long long)in->rent_cents);
+	snprintf(n->charges, sizeof(n->charges), "%lld", (long long)in->charges_cents);
+	snprintf(n->income, sizeof(n->income), "%lld", (long long)in->income_cents);
+}
+
+static int landlord_check(PGconn *conn, const struct household_input *in, struct err *err)
+{
+	if (!(in->set & POLICY_FIELD_LANDLORD) || !in->landlord_is_org)
+		return ERR_OK;
+	const char *params[] = { in->landlord_org_id };
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "households_landlord_ok", 1, params, err);
+	if (rc == ERR_OK && PQntuples(res) == 0)
+		rc = err_set(err, ERR_UNPROCESSABLE, "landlord.organisation_id",
+			     "landlord.organisation_id names no social or private landlord organisation");
+	PQclear(res);
+	return rc;
+}
+
+/* Names the field behind a constraint the input broke. */
+static int constraint_field(int rc, struct err *err)
+{
+	if (rc == ERR_UNPROCESSABLE && strstr(err->field, "insee") != NULL)
+		return err_set(err, ERR_UNPROCESSABLE, "address.insee", "address.insee names no known commune");
+	if (rc == ERR_UNPROCESSABLE && strstr(err->field, "landlord") != NULL)
+		return err_set(err, ERR_UNPROCESSABLE, "landlord.organisation_id",
+			       "landlord.organisation_id names no organisation");
+	return rc;
+}
+
+static int row_from(struct household_row *out, const PGresult *res, const char *id, struct err *err)
+{
+	out->json = strdup(PQgetvalue(res, 0, 0));
+	if (out->json == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	int64_t v = 0;
+	parse_i64(PQgetvalue(res, 0, 1), 0, INT32_MAX, &v);
+	out->version = (int)v;
+	parse_i64(PQgetvalue(res, 0, 2), 0, INT32_MAX, &v);
+	out->relations = (unsigned)v;
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	return ERR_OK;
+}
+
+int households_store_get(PGconn *conn, const struct store_caller *caller, const char *id,
+			 struct household_row *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	const char *params[] = { caller->org_id, caller->kind, id };
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "households_get", 3, params, err);
+	if (rc == ERR_OK && PQntuples(res) == 0)
+		rc = err_set(err, ERR_NOT_FOUND, "", "no such household");
+	if (rc == ERR_OK)
+		rc = row_from(out, res, id, err);
+	PQclear(res);
+	return rc;
+}
+
+int households_store_create(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
+			    struct household_row *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct numbers n;
+	numbers_fill(&n, in);
+	bool landlord = (in->set & POLICY_FIELD_LANDLORD) != 0;
+	bool person = landlord && !in->landlord_is_org && in->landlord_name[0] != '\0';
+	bool benefit = (in->set & POLICY_FIELD_HOUSING_BENEFIT) != 0;
+	const char *params[] = {
+		in->address_line, in->postcode, in->insee, household_sector_name(in->sector),
+		landlord && in->landlord_is_org ? in->landlord_org_id : NULL,
+		person ? in->landlord_name : NULL, person ? opt(in->landlord_contact) : NULL,
+		(in->set & POLICY_FIELD_OCCUPANTS) ? n.adults : NULL,
+		(in->set & POLICY_FIELD_OCCUPANTS) ? n.children : NULL,
+		(in->set & POLICY_FIELD_RENT) && in->rent_given && in->rent_known ? n.rent : NULL,
+		(in->set & POLICY_FIELD_RENT) && in->charges_given && in->charges_known ? n.charges : NULL,
+		(in->set & POLICY_FIELD_INCOME) && in->income_known ? n.income : NULL,
+		benefit ? household_benefit_name(in->benefit) : NULL,
+		benefit && in->paid_to != PAYEE_NONE ? household_payee_name(in->paid_to) : NULL,
+		(in->set & POLICY_FIELD_CAF_NUMBER) ? opt(in->caf_number) : NULL,
+		(in->set & POLICY_FIELD_CONTACT) ? opt(in->phone) : NULL,
+		(in->set & POLICY_FIELD_CONTACT) ? opt(in->email) : NULL,
+		(in->set & POLICY_FIELD_VULNERABILITY) ? opt(in->vulnerability_notes) : NULL,
+		caller->org_id, caller->client_id,
+	};
+	PGresult *res = NULL;
+	int rc = landlord_check(conn, in, err);
+	if (rc == ERR_OK)
+		rc = constraint_field(db_exec(&res, conn, "households_insert", 20, params, err), err);
+	if (rc == ERR_OK) {
+		char id[40];
+		snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+		rc = households_store_get(conn, caller, id, out, err);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int page_copy(struct household_page *page, const PGresult *res, int n, struct err *err)
+{
+	page->items = calloc((size_t)(n ? n : 1), sizeof(char *));
+	page->relations = calloc((size_t)(n ? n : 1), sizeof(unsigned));
+	if (page->items == NULL || page->relations == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	for (int i = 0; i < n; i++) {
+		page->items[i] = strdup(PQgetvalue(res, i, 0));
+		if (page->items[i] == NULL)
+			return err_set(err, ERR_INTERNAL, "", "out of memory");
+		int64_t rel = 0;
+		parse_i64(PQgetvalue(res, i, 1), 0, INT32_MAX, &rel);
+		page->relations[i] = (unsigned)rel;
+		page->count++;
+	}
+	return ERR_OK;
+}
+
+int households_store_list(PGconn *conn, const struct store_caller *caller, const struct household_filter *filter,
+			  const struct page_cursor *after, int limit, struct household_page *page, struct err *err)
+{
+	memset(page, 0, sizeof(*page));
+	char lim[16];
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *params[] = {
+		caller->org_id, caller->kind, filter->insee, filter->epci_siren, filter->sector, filter->stage,
+		filter->updated_since, after->set ? after->after_time : NULL, after->set ? after->after_id : NULL,
+		lim, caller->client_id, caller->request_id,
+	};
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "households_list", 12, params, err);
+	if (rc != ERR_OK)
+		return rc;
+	int n = PQntuples(res);
+	if (n > limit) {
+		page->next.set = true;
+		snprintf(page->next.after_time, sizeof(page->next.after_time), "%s", PQgetvalue(res, limit - 1, 2));
+		snprintf(page->next.after_id, sizeof(page->next.after_id), "%s", PQgetvalue(res, limit - 1, 3));
+		n = limit;
+	}
+	rc = page_copy(page, res, n, err);
+	PQclear(res);
+	return rc;
+}
+
+int households_store_update(PGconn *conn, const struct store_caller *caller, const char *id, int version,
+			    const struct household_input *p, struct household_row *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct numbers n;
+	numbers_fill(&n, p);
+	char ver[16];
+	snprintf(ver, sizeof(ver), "%d", version);
+	unsigned s = p->set;
+	bool person = !p->landlord_is_org && p->landlord_name[0] != '\0';
+	const char *params[] = {
+		id, ver,
+		flag(s & POLICY_FIELD_ADDRESS), p->address_line, p->postcode, p->insee,
+		flag(s & HOUSEHOLD_SECTOR), household_sector_name(p->sector),
+		flag(s & POLICY_FIELD_LANDLORD), p->landlord_is_org ? p->landlord_org_id : NULL,
+		person ? p->landlord_name : NULL, person ? opt(p->landlord_contact) : NULL,
+		flag(s & POLICY_FIELD_OCCUPANTS), n.adults, n.children,
+		flag((s & POLICY_FIELD_RENT) && p->rent_given), p->rent_known ? n.rent : NULL,
+		flag((s & POLICY_FIELD_RENT) && p->charges_given), p->charges_known ? n.charges : NULL,
+		flag(s & POLICY_FIELD_INCOME), p->income_known ? n.income : NULL,
+		flag(s & POLICY_FIELD_HOUSING_BENEFIT), household_benefit_name(p->benefit),
+		p->paid_to != PAYEE_NONE ? household_payee_name(p->paid_to) : NULL,
+		flag(s & POLICY_FIELD_CAF_NUMBER), opt(p->caf_number),
+		flag(s & POLICY_FIELD_CONTACT), opt(p->phone), opt(p->email),
+		flag(s & POLICY_FIELD_VULNERABILITY), opt(p->vulnerability_notes),
+	};
+	PGresult *res = NULL;
+	int rc = landlord_check(conn, p, err);
+	if (rc == ERR_OK)
+		rc = constraint_field(db_exec(&res, conn, "households_update", 31, params, err), err);
+	if (rc == ERR_OK && PQntuples(res) == 0)
+		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
+			     "the household has changed since version %d; fetch it again", version);
+	PQclear(res);
+	if (rc == ERR_OK)
+		rc = households_store_get(conn, caller, id, out, err);
+	return rc;
+}

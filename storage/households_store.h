@@ -1,0 +1,73 @@
+/* Households. Every read goes through household_relations() (migration
+ * 0003): the SQL returns only the households the caller may see, with its
+ * relations to each as a bitmask of 1 << enum policy_relation, so that
+ * lists, single reads and updates agree. Representations are JSON text
+ * built by household_json(); the api layer removes the fields the caller's
+ * relations do not show. */
+#ifndef STORAGE_HOUSEHOLDS_STORE_H
+#define STORAGE_HOUSEHOLDS_STORE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "domain/err.h"
+#include "domain/household.h"
+#include "storage/db.h"
+#include "storage/orgs_store.h"
+
+extern const struct db_stmt households_store_statements[];
+
+/* Who asks; borrowed strings. */
+struct store_caller {
+	const char *org_id;
+	const char *kind;        /* policy_kind_to_string() */
+	const char *client_id;   /* NULL when unknown */
+	const char *request_id;  /* for the audit rows a list writes */
+};
+
+struct household_row {
+	char id[40];
+	char *json;              /* owned */
+	int version;
+	unsigned relations;
+};
+void household_row_free(struct household_row *row);
+
+/* NULL members do not filter. */
+struct household_filter {
+	const char *insee;
+	const char *epci_siren;
+	const char *sector;
+	const char *stage;
+	const char *updated_since; /* RFC 3339 */
+};
+
+struct household_page {
+	int count;
+	char **items;            /* owned JSON texts */
+	unsigned *relations;     /* owned, one per item */
+	struct page_cursor next;
+};
+void household_page_free(struct household_page *page);
+
+/* ERR_UNPROCESSABLE on "address.insee" for an unknown commune and on
+ * "landlord.organisation_id" when it names no landlord organisation. */
+int households_store_create(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
+			    struct household_row *out, struct err *err);
+
+/* ERR_NOT_FOUND when there is no such household or the caller may not see it. */
+int households_store_get(PGconn *conn, const struct store_caller *caller, const char *id,
+			 struct household_row *out, struct err *err);
+
+/* One page in (created_at, id) order; appends one audit row ("read",
+ * "household") per household returned, in the same statement. */
+int households_store_list(PGconn *conn, const struct store_caller *caller, const struct household_filter *filter,
+			  const struct page_cursor *after, int limit, struct household_page *page, struct err *err);
+
+/* Changes the groups set in patch->set when the version is still version:
+ * ERR_PRECONDITION_FAILED otherwise. The caller has read the household in
+ * the same transaction (households_store_get) and checked its rights. */
+int households_store_update(PGconn *conn, const struct store_caller *caller, const char *id, int version,
+			    const struct household_input *patch, struct household_row *out, struct err *err);
+
+#endif

@@ -1,0 +1,501 @@
+/* Issue 4 end to end: households over HTTP. Creation and reading with the
+ * field masks, bad inputs, If-Match, visibility per organisation (lists
+ * included), pagination and filters, the audit of reads, and two
+ * concurrent PATCHes with one ETag. Each test makes its own parties. */
+#include <check.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/api/fixtures.h"
+#include "tests/api/harness.h"
+
+static struct harness server;
+static struct party admin;
+
+static void setup(void)
+{
+	const char *env[] = { fixtures_keys_env(), NULL };
+	if (harness_start(&server, env) != 0) {
+		fprintf(stderr, "harness: %s\n", server.error);
+		abort();
+	}
+}
+
+static void teardown(void)
+{
+	harness_stop(&server);
+}
+
+static void admin_new(void)
+{
+	fixtures_admin(&server, &admin);
+}
+
+static json_t *call(const struct party *p, const char *method, const char *path, const char *body,
+		    const char *headers, int *status)
+{
+	return fixtures_call_json(&server, p, method, path, body, headers, status);
+}
+
+/* A household body in commune insee; extra is more members (",..." or ""). */
+static void body_of(char *out, size_t len, const char *insee, const char *extra)
+{
+	snprintf(out, len,
+		 "{\"address\":{\"line\":\"3 allée des Tilleuls\",\"postcode\":\"91000\",\"insee\":\"%s\"},"
+		 "\"sector\":\"social\",\"occupants\":{\"adults\":1,\"children\":2}%s}",
+		 insee, extra);
+}
+
+/* Creates a household as p; copies its id. Fails the test unless 201. */
+static void create(const struct party *p, const char *body, char *id)
+{
+	int status = 0;
+	json_t *j = call(p, "POST", "/v1/households", body, NULL, &status);
+	ck_assert_msg(status == 201, "POST /v1/households answered %d: %s", status,
+		      json_string_value(json_object_get(j, "detail")));
+	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+}
+
+static const char *full_extra =
+	",\"rent_cents\":52000,\"charges_cents\":8000,\"income_cents\":110000,"
+	"\"housing_benefit\":{\"kind\":\"apl\",\"paid_to\":\"landlord\"},\"caf_number\":\"7654321\","
+	"\"contact\":{\"phone\":\"06 12 34 56 78\",\"email\":\"menage@example.org\"},"
+	"\"vulnerability_notes\":\"parent isolé\"";
+
+static void assert_problem(const json_t *j, int status, int want, const char *field)
+{
+	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
+		      json_string_value(json_object_get(j, "detail")));
+	if (field != NULL)
+		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+}
+
+START_TEST(creates_and_reads_with_etag)
+{
+	char body[2048], id[40], path[96];
+	body_of(body, sizeof(body), "91174", full_extra);
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&server, &admin, "POST", "/v1/households", body, NULL, &resp), 201);
+	ck_assert_str_eq(http_response_header(&resp, "ETag"), "\"1\"");
+	json_t *j = harness_json(&resp);
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(j, "id")));
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	ck_assert_str_eq(http_response_header(&resp, "Location"), path);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "epci"), "siren")), "200059228");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "commune"), "name")), "Corbeil-Essonnes");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "stage")), "none");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "created_by")), admin.org_id);
+	json_decref(j);
+	http_response_free(&resp);
+
+	int status = 0;
+	j = call(&admin, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "income_cents")), 110000);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "rent_cents")), 52000);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "caf_number")), "7654321");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "housing_benefit"), "paid_to")), "landlord");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "occupants"), "children")), 2);
+	json_decref(j);
+
+	j = call(&admin, "GET", "/v1/households/00000000-0000-0000-0000-000000000000", NULL, NULL, &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+	j = call(&admin, "GET", "/v1/households/not-a-uuid", NULL, NULL, &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(bad_inputs_name_the_field)
+{
+	static const struct {
+		const char *body;
+		int status;
+		const char *field;
+	} cases[] = {
+		{ "{\"sector\":\"social\",\"occupants\":{\"adults\":1}}", 400, "address" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"9117\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1}}", 400, "address.insee" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"9100\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1}}", 400, "address.postcode" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91999\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1}}", 422, "address.insee" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"public\","
+		  "\"occupants\":{\"adults\":1}}", 400, "sector" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":\"two\"}}", 400, "occupants.adults" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":0}}", 422, "occupants.adults" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"rent_cents\":-5}", 400, "rent_cents" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"housing_benefit\":{\"kind\":\"apl\"}}", 422, "housing_benefit.paid_to" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"landlord\":{\"organisation_id\":\"nope\"}}", 400,
+		  "landlord.organisation_id" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"landlord\":{\"organisation_id\":\"00000000-0000-0000-0000-000000000000\"}}",
+		  422, "landlord.organisation_id" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"contact\":{\"email\":\"nobody\"}}", 422, "contact.email" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"version\":3}", 400, "version" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"stage\":\"summons\"}", 400, "stage" },
+		{ "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\","
+		  "\"occupants\":{\"adults\":1},\"colour\":\"blue\"}", 400, "colour" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status = 0;
+		json_t *j = call(&admin, "POST", "/v1/households", cases[i].body, NULL, &status);
+		ck_assert_msg(status == cases[i].status, "case %zu answered %d, wanted %d", i, status, cases[i].status);
+		ck_assert_msg(strcmp(json_string_value(json_object_get(j, "field")), cases[i].field) == 0,
+			      "case %zu names %s, wanted %s", i, json_string_value(json_object_get(j, "field")),
+			      cases[i].field);
+		json_decref(j);
+	}
+}
+END_TEST
+
+START_TEST(patch_needs_the_current_etag)
+{
+	char body[2048], id[40], path[96];
+	body_of(body, sizeof(body), "91174", "");
+	create(&admin, body, id);
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	int status = 0;
+	json_t *j = call(&admin, "PATCH", path, "{\"rent_cents\":61000}", NULL, &status);
+	assert_problem(j, status, 428, "If-Match");
+	json_decref(j);
+	j = call(&admin, "PATCH", path, "{\"rent_cents\":61000}", "If-Match: \"7\"\r\n", &status);
+	assert_problem(j, status, 412, "If-Match");
+	json_decref(j);
+	j = call(&admin, "PATCH", path, "{\"id\":\"x\"}", "If-Match: \"1\"\r\n", &status);
+	assert_problem(j, status, 400, "id");
+	json_decref(j);
+
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&server, &admin, "PATCH", path, "{\"rent_cents\":61000,\"charges_cents\":null}",
+				       "If-Match: \"1\"\r\n", &resp), 200);
+	ck_assert_str_eq(http_response_header(&resp, "ETag"), "\"2\"");
+	j = harness_json(&resp);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "rent_cents")), 61000);
+	ck_assert(json_is_null(json_object_get(j, "charges_cents")));
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "occupants"), "adults")), 1);
+	json_decref(j);
+	http_response_free(&resp);
+
+	j = call(&admin, "PATCH", path, "{\"income_cents\":1}", "If-Match: \"1\"\r\n", &status);
+	assert_problem(j, status, 412, "If-Match");
+	json_decref(j);
+}
+END_TEST
+
+/* Does the list the party sees hold id? Walks every page. */
+static bool listed(const struct party *p, const char *query, const char *id)
+{
+	char path[512];
+	char cursor[256] = "";
+	for (int pages = 0; pages < 1000; pages++) {
+		snprintf(path, sizeof(path), "/v1/households?limit=500%s%s%s", query, cursor[0] ? "&cursor=" : "", cursor);
+		int status = 0;
+		json_t *j = call(p, "GET", path, NULL, NULL, &status);
+		ck_assert_int_eq(status, 200);
+		json_t *items = json_object_get(j, "items"), *item;
+		size_t i;
+		bool found = false;
+		json_array_foreach(items, i, item)
+			found = found || strcmp(json_string_value(json_object_get(item, "id")), id) == 0;
+		const char *next = json_string_value(json_object_get(j, "next_cursor"));
+		if (next != NULL)
+			snprintf(cursor, sizeof(cursor), "%s", next);
+		json_decref(j);
+		if (found)
+			return true;
+		if (next == NULL)
+			return false;
+	}
+	return false;
+}
+
+START_TEST(landlords_see_only_their_households)
+{
+	struct party a, b;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &a);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &b);
+	char extra[1024], body[2048], ha[40], hb[40], path[96];
+	snprintf(extra, sizeof(extra), "%s,\"landlord\":{\"organisation_id\":\"%s\"}", full_extra, a.org_id);
+	body_of(body, sizeof(body), "91174", extra);
+	create(&admin, body, ha);
+	snprintf(extra, sizeof(extra), "%s,\"landlord\":{\"organisation_id\":\"%s\"}", full_extra, b.org_id);
+	body_of(body, sizeof(body), "91174", extra);
+	create(&admin, body, hb);
+
+	int status = 0;
+	snprintf(path, sizeof(path), "/v1/households/%s", ha);
+	json_t *j = call(&a, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(json_object_get(j, "rent_cents"));
+	ck_assert_ptr_nonnull(json_object_get(j, "housing_benefit"));
+	ck_assert_ptr_null(json_object_get(j, "income_cents"));
+	ck_assert_ptr_null(json_object_get(j, "caf_number"));
+	ck_assert_ptr_null(json_object_get(j, "vulnerability_notes"));
+	ck_assert_ptr_null(json_object_get(j, "contact"));
+	json_decref(j);
+
+	snprintf(path, sizeof(path), "/v1/households/%s", hb);
+	j = call(&a, "GET", path, NULL, NULL, &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+	j = call(&a, "PATCH", path, "{\"rent_cents\":1}", "If-Match: \"1\"\r\n", &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+	ck_assert(listed(&a, "", ha));
+	ck_assert(!listed(&a, "", hb));
+	ck_assert(listed(&b, "", hb));
+
+	/* A landlord may not write what it may not read. */
+	snprintf(path, sizeof(path), "/v1/households/%s", ha);
+	j = call(&a, "PATCH", path, "{\"income_cents\":1}", "If-Match: \"1\"\r\n", &status);
+	assert_problem(j, status, 403, "income_cents");
+	json_decref(j);
+	j = call(&a, "PATCH", path, "{\"rent_cents\":49000}", "If-Match: \"1\"\r\n", &status);
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(bailiff_sees_no_income)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char body[2048], id[40], path[96];
+	body_of(body, sizeof(body), "91377", full_extra);
+	int status = 0;
+	json_t *j = call(&bailiff, "POST", "/v1/households", body, NULL, &status);
+	assert_problem(j, status, 403, "occupants");
+	json_decref(j);
+	/* What serving acts needs: the address, the rent and the landlord. */
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"8 rue Gambetta\",\"postcode\":\"91300\",\"insee\":\"91377\"},"
+		 "\"sector\":\"private\",\"rent_cents\":90000,\"landlord\":{\"name\":\"SCI Gambetta\"}}");
+	create(&bailiff, body, id);
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	j = call(&admin, "PATCH", path,
+		 "{\"occupants\":{\"adults\":2},\"income_cents\":150000,\"vulnerability_notes\":\"santé\"}",
+		 "If-Match: \"1\"\r\n", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "income_cents")), 150000);
+	json_decref(j);
+	j = call(&bailiff, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "rent_cents")), 90000);
+	ck_assert_ptr_nonnull(json_object_get(j, "address"));
+	ck_assert_ptr_nonnull(json_object_get(j, "landlord"));
+	ck_assert_ptr_null(json_object_get(j, "income_cents"));
+	ck_assert_ptr_null(json_object_get(j, "occupants"));
+	ck_assert_ptr_null(json_object_get(j, "vulnerability_notes"));
+	ck_assert_ptr_null(json_object_get(j, "caf_number"));
+	json_decref(j);
+	j = call(&bailiff, "GET", "/v1/households", NULL, NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(j, "items"), 0), "income_cents"));
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(social_service_sees_its_territory)
+{
+	struct party near, far, by_epci;
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91228\"]}", NULL, &near);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91223\"]}", NULL, &far);
+	fixtures_party(&server, &admin, "social_service", "{\"epcis\":[\"200059228\"]}", NULL, &by_epci);
+	char body[2048], inside[40], outside[40], path[96];
+	body_of(body, sizeof(body), "91228", full_extra);
+	create(&admin, body, inside);
+	body_of(body, sizeof(body), "91377", full_extra);
+	create(&admin, body, outside);
+
+	int status = 0;
+	snprintf(path, sizeof(path), "/v1/households/%s", inside);
+	json_t *j = call(&near, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_nonnull(json_object_get(j, "vulnerability_notes"));
+	json_decref(j);
+	j = call(&far, "GET", path, NULL, NULL, &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+	j = call(&by_epci, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/households/%s", outside);
+	j = call(&near, "GET", path, NULL, NULL, &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+	ck_assert(listed(&near, "&commune=91228", inside));
+	ck_assert(!listed(&near, "", outside));
+	ck_assert(listed(&by_epci, "&epci=200059228", inside));
+	ck_assert(!listed(&by_epci, "", outside));
+}
+END_TEST
+
+START_TEST(lists_page_and_filter)
+{
+	struct party landlord;
+	fixtures_party(&server, &admin, "private_landlord", NULL, NULL, &landlord);
+	char extra[512], body[2048], ids[4][40];
+	snprintf(extra, sizeof(extra), ",\"landlord\":{\"organisation_id\":\"%s\"}", landlord.org_id);
+	const char *communes[] = { "91174", "91377", "91174" };
+	for (int i = 0; i < 3; i++) {
+		body_of(body, sizeof(body), communes[i], extra);
+		create(&admin, body, ids[i]);
+	}
+	int status = 0;
+	json_t *j = call(&landlord, "GET", "/v1/households?limit=2", NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id")), ids[0]);
+	char next[256], path[512];
+	snprintf(next, sizeof(next), "%s", json_string_value(json_object_get(j, "next_cursor")));
+	json_decref(j);
+	/* A row inserted while paging comes after the cursor, once. */
+	body_of(body, sizeof(body), "91174", extra);
+	create(&admin, body, ids[3]);
+	snprintf(path, sizeof(path), "/v1/households?limit=2&cursor=%s", next);
+	j = call(&landlord, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id")), ids[2]);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 1), "id")), ids[3]);
+	ck_assert(json_is_null(json_object_get(j, "next_cursor")));
+	json_decref(j);
+
+	j = call(&landlord, "GET", "/v1/households?commune=91377", NULL, NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	json_decref(j);
+	j = call(&landlord, "GET", "/v1/households?epci=200059228&sector=social&stage=none", NULL, NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 3);
+	json_decref(j);
+	j = call(&landlord, "GET", "/v1/households?sector=private", NULL, NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+	json_decref(j);
+	j = call(&landlord, "GET", "/v1/households?stage=summons", NULL, NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+	json_decref(j);
+	j = call(&landlord, "GET", "/v1/households?updated_since=2999-01-01T00:00:00Z", NULL, NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+	json_decref(j);
+
+	static const struct {
+		const char *query;
+		const char *field;
+	} bad[] = {
+		{ "commune=abc", "commune" }, { "epci=12", "epci" }, { "sector=x", "sector" },
+		{ "stage=trial", "stage" }, { "updated_since=yesterday", "updated_since" }, { "limit=0", "limit" },
+		{ "limit=501", "limit" }, { "cursor=%%%", "cursor" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "/v1/households?%s", bad[i].query);
+		j = call(&landlord, "GET", path, NULL, NULL, &status);
+		assert_problem(j, status, 400, bad[i].field);
+		json_decref(j);
+	}
+}
+END_TEST
+
+START_TEST(reads_are_audited)
+{
+	struct party landlord;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	char extra[512], body[2048], id[40], path[256];
+	snprintf(extra, sizeof(extra), ",\"landlord\":{\"organisation_id\":\"%s\"}", landlord.org_id);
+	body_of(body, sizeof(body), "91174", extra);
+	create(&admin, body, id);
+	int status = 0;
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	json_decref(call(&landlord, "GET", path, NULL, NULL, &status));
+	ck_assert_int_eq(status, 200);
+	json_decref(call(&landlord, "GET", "/v1/households", NULL, NULL, &status));
+	ck_assert_int_eq(status, 200);
+	snprintf(path, sizeof(path), "/v1/audit?resource_type=household&resource_id=%s&organisation_id=%s&action=read",
+		 id, landlord.org_id);
+	json_t *j = call(&admin, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	/* One row for the single read, one for the list that showed it. */
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	json_decref(j);
+}
+END_TEST
+
+struct patcher {
+	const char *path;
+	const char *body;
+	int status;
+};
+
+static void *patch_once(void *arg)
+{
+	struct patcher *p = arg;
+	struct http_response resp = { 0 };
+	char all[4096];
+	snprintf(all, sizeof(all), "Authorization: Bearer %s\r\nContent-Type: application/json\r\nIf-Match: \"1\"\r\n",
+		 admin.token);
+	if (http_send(&resp, HARNESS_HOST, server.port, "PATCH", p->path, all, p->body, strlen(p->body)) == 0)
+		p->status = resp.status;
+	http_response_free(&resp);
+	return NULL;
+}
+
+START_TEST(concurrent_patches_lose_nothing)
+{
+	char body[2048], id[40], path[96];
+	body_of(body, sizeof(body), "91174", "");
+	for (int round = 0; round < 5; round++) {
+		create(&admin, body, id);
+		snprintf(path, sizeof(path), "/v1/households/%s", id);
+		struct patcher a = { path, "{\"rent_cents\":11100}", 0 }, b = { path, "{\"rent_cents\":22200}", 0 };
+		pthread_t ta, tb;
+		ck_assert_int_eq(pthread_create(&ta, NULL, patch_once, &a), 0);
+		ck_assert_int_eq(pthread_create(&tb, NULL, patch_once, &b), 0);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		ck_assert_msg((a.status == 200 && b.status == 412) || (a.status == 412 && b.status == 200),
+			      "round %d: %d and %d", round, a.status, b.status);
+		int status = 0;
+		json_t *j = call(&admin, "GET", path, NULL, NULL, &status);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "rent_cents")), a.status == 200 ? 11100 : 22200);
+		json_decref(j);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("households");
+	TCase *tc = tcase_create("households");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, admin_new, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, creates_and_reads_with_etag);
+	tcase_add_test(tc, bad_inputs_name_the_field);
+	tcase_add_test(tc, patch_needs_the_current_etag);
+	tcase_add_test(tc, landlords_see_only_their_households);
+	tcase_add_test(tc, bailiff_sees_no_income);
+	tcase_add_test(tc, social_service_sees_its_territory);
+	tcase_add_test(tc, lists_page_and_filter);
+	tcase_add_test(tc, reads_are_audited);
+	tcase_add_test(tc, concurrent_patches_lose_nothing);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

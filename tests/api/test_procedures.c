@@ -1,0 +1,530 @@
+/* Issue 4 end to end: eviction procedures over HTTP. A bailiff files one
+ * from the payment order to the eviction; who sees what; the state machine's
+ * refusals; corrections; deadlines and flags; the side effects (diagnostic
+ * request, CCAPEX referral, préfecture queue) and the timeline. */
+#include <check.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/api/fixtures.h"
+#include "tests/api/harness.h"
+
+static struct harness server;
+static struct party admin;
+
+static void setup(void)
+{
+	const char *env[] = { fixtures_keys_env(), NULL };
+	if (harness_start(&server, env) != 0) {
+		fprintf(stderr, "harness: %s\n", server.error);
+		abort();
+	}
+}
+
+static void teardown(void)
+{
+	harness_stop(&server);
+}
+
+static void admin_new(void)
+{
+	fixtures_admin(&server, &admin);
+}
+
+static json_t *call(const struct party *p, const char *method, const char *path, const char *body, int *status)
+{
+	return fixtures_call_json(&server, p, method, path, body, NULL, status);
+}
+
+static void expect(const json_t *j, int status, int want, const char *field)
+{
+	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
+		      json_string_value(json_object_get(j, "detail")));
+	if (field != NULL)
+		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+}
+
+/* A household in commune insee created by p (landlord: an organisation id
+ * or NULL); its id into id. */
+static void household(const struct party *p, const char *insee, const char *landlord, char *id)
+{
+	char body[1024], extra[256] = "";
+	if (landlord != NULL)
+		snprintf(extra, sizeof(extra), ",\"landlord\":{\"organisation_id\":\"%s\"}", landlord);
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"5 place du Marché\",\"postcode\":\"91000\",\"insee\":\"%s\"},"
+		 "\"sector\":\"social\",\"rent_cents\":60000%s}", insee, extra);
+	int status = 0;
+	json_t *j = call(p, "POST", "/v1/households", body, &status);
+	expect(j, status, 201, NULL);
+	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+}
+
+static void procedure(const struct party *p, const char *household_id, char *id)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", household_id);
+	int status = 0;
+	json_t *j = call(p, "POST", path, "{\"reference\":\"CJ-2026-001\"}", &status);
+	expect(j, status, 201, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "stage")), "none");
+	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+}
+
+/* Posts an event; returns the answer (a new reference) and its status. */
+static json_t *event(const struct party *p, const char *procedure_id, const char *body, int *status)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", procedure_id);
+	return call(p, "POST", path, body, status);
+}
+
+static void event_ok(const struct party *p, const char *procedure_id, const char *body, char *event_id)
+{
+	int status = 0;
+	json_t *j = event(p, procedure_id, body, &status);
+	expect(j, status, 201, NULL);
+	if (event_id != NULL)
+		snprintf(event_id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+}
+
+static int get_status(const struct party *p, const char *path)
+{
+	int status = 0;
+	json_decref(call(p, "GET", path, NULL, &status));
+	return status;
+}
+
+static bool has_string(const json_t *array, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(array, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+/* The items of a timeline of one type. */
+static size_t count_type(const json_t *timeline, const char *type)
+{
+	size_t i, n = 0;
+	json_t *v;
+	json_array_foreach(json_object_get(timeline, "items"), i, v)
+		n += strcmp(json_string_value(json_object_get(v, "type")), type) == 0;
+	return n;
+}
+
+/* The open queue item of a procedure, as a new reference, or NULL. */
+static json_t *queue_item(const char *procedure_id)
+{
+	char path[512], cursor[256] = "";
+	for (;;) {
+		snprintf(path, sizeof(path), "/v1/queue?limit=500%s%s", cursor[0] ? "&cursor=" : "", cursor);
+		int status = 0;
+		json_t *j = call(&admin, "GET", path, NULL, &status);
+		ck_assert_int_eq(status, 200);
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(j, "items"), i, v) {
+			if (strcmp(json_string_value(json_object_get(v, "procedure_id")), procedure_id) == 0) {
+				json_incref(v);
+				json_decref(j);
+				return v;
+			}
+		}
+		const char *next = json_string_value(json_object_get(j, "next_cursor"));
+		if (next == NULL) {
+			json_decref(j);
+			return NULL;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", next);
+		json_decref(j);
+	}
+}
+
+/* The social service a diagnostic in commune insee goes to: the oldest one
+ * whose territory lists the commune (none here covers it by EPCI only).
+ * Other tests make services too, so the answer is computed, not assumed. */
+static void expected_assignee(const char *insee, char *out)
+{
+	char path[512], cursor[256] = "";
+	out[0] = '\0';
+	while (out[0] == '\0') {
+		snprintf(path, sizeof(path), "/v1/organisations?kind=social_service&limit=500%s%s",
+			 cursor[0] ? "&cursor=" : "", cursor);
+		int status = 0;
+		json_t *j = call(&admin, "GET", path, NULL, &status);
+		ck_assert_int_eq(status, 200);
+		size_t i;
+		json_t *o;
+		json_array_foreach(json_object_get(j, "items"), i, o) {
+			json_t *communes = json_object_get(json_object_get(o, "territory"), "communes");
+			if (out[0] == '\0' && has_string(communes, insee) && !json_is_true(json_object_get(o, "disabled")))
+				snprintf(out, 40, "%s", json_string_value(json_object_get(o, "id")));
+		}
+		const char *next = json_string_value(json_object_get(j, "next_cursor"));
+		snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+		json_decref(j);
+		if (next == NULL)
+			break;
+	}
+}
+
+START_TEST(bailiff_files_from_payment_order_to_eviction)
+{
+	struct party bailiff, landlord, other_landlord, service, far_service, other_bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &other_bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &other_landlord);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91228\"]}", NULL, &service);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91223\"]}", NULL, &far_service);
+	char hh[40], proc[40], path[160];
+	household(&bailiff, "91228", landlord.org_id, hh);
+	procedure(&bailiff, hh, proc);
+
+	/* 3 months unpaid, debt over 2 months of rent: a bailiff_report. */
+	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":180000,"
+				 "\"rent_cents\":60000,\"months_unpaid\":3}", NULL);
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+				 "\"court\":\"Tribunal judiciaire d'Évry\",\"prefet_notified_on\":\"2025-11-04\"}", NULL);
+	event_ok(&bailiff, proc, "{\"kind\":\"judgment\",\"date\":\"2026-01-20\",\"outcome\":\"termination_and_eviction\"}",
+		 NULL);
+	char order_id[40];
+	event_ok(&bailiff, proc, "{\"kind\":\"order_to_leave\",\"date\":\"2026-02-10\",\"prefet_notified_on\":\"2026-02-11\"}",
+		 order_id);
+	json_t *q = queue_item(proc);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_str_eq(json_string_value(json_object_get(q, "kind")), "order_to_leave");
+	ck_assert_str_eq(json_string_value(json_object_get(q, "event_id")), order_id);
+	ck_assert_str_eq(json_string_value(json_object_get(q, "due_on")), "2026-04-12");
+	json_decref(q);
+	event_ok(&bailiff, proc, "{\"kind\":\"cfp_request\",\"date\":\"2026-04-15\"}", NULL);
+	q = queue_item(proc);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_str_eq(json_string_value(json_object_get(q, "kind")), "cfp_request");
+	ck_assert_str_eq(json_string_value(json_object_get(q, "due_on")), "2026-06-15");
+	json_decref(q);
+
+	int status = 0;
+	json_t *j = event(&bailiff, proc, "{\"kind\":\"cfp_granted\",\"date\":\"2026-05-04\"}", &status);
+	expect(j, status, 403, "kind");
+	json_decref(j);
+	event_ok(&admin, proc, "{\"kind\":\"cfp_granted\",\"date\":\"2026-05-04\"}", NULL);
+	ck_assert_ptr_null(queue_item(proc));
+	event_ok(&bailiff, proc, "{\"kind\":\"eviction\",\"date\":\"2026-06-02\",\"with_cfp\":true}", NULL);
+
+	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
+	j = call(&admin, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "stage")), "eviction");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "closed");
+	ck_assert_int_eq(json_array_size(json_object_get(j, "events")), 7);
+	ck_assert(has_string(json_object_get(j, "flags"), "ccapex_report_required"));
+	json_t *deadlines = json_object_get(j, "deadlines");
+	ck_assert_int_gt(json_array_size(deadlines), 0);
+	size_t i;
+	json_t *d;
+	bool notice = false;
+	json_array_foreach(deadlines, i, d) {
+		ck_assert_ptr_nonnull(json_object_get(d, "due"));
+		ck_assert_ptr_nonnull(json_object_get(d, "status"));
+		if (strcmp(json_string_value(json_object_get(d, "name")), "summons_notice_to_prefet") == 0) {
+			notice = true;
+			ck_assert_str_eq(json_string_value(json_object_get(d, "status")), "met");
+		}
+	}
+	ck_assert(notice);
+	json_decref(j);
+
+	/* Who sees it: the préfecture, the filer, the landlord, the social
+	 * service of the commune; nobody else. */
+	ck_assert_int_eq(get_status(&bailiff, path), 200);
+	ck_assert_int_eq(get_status(&landlord, path), 200);
+	ck_assert_int_eq(get_status(&service, path), 200);
+	ck_assert_int_eq(get_status(&other_landlord, path), 404);
+	ck_assert_int_eq(get_status(&far_service, path), 404);
+	ck_assert_int_eq(get_status(&other_bailiff, path), 404);
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
+	j = call(&landlord, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 7);
+	json_decref(j);
+	ck_assert_int_eq(get_status(&other_landlord, path), 404);
+
+	/* The timeline, filtered by what each may read. */
+	snprintf(path, sizeof(path), "/v1/households/%s/timeline", hh);
+	j = call(&admin, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_type(j, "procedure_event"), 7);
+	ck_assert_int_eq(count_type(j, "referral"), 1);
+	ck_assert_int_eq(count_type(j, "diagnostic"), 1);
+	json_t *first = json_array_get(json_object_get(j, "items"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(first, "date")), "2025-09-01");
+	json_t *diag = NULL, *ref = NULL;
+	json_array_foreach(json_object_get(j, "items"), i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "type")), "diagnostic") == 0)
+			diag = json_object_get(d, "item");
+		if (strcmp(json_string_value(json_object_get(d, "type")), "referral") == 0)
+			ref = json_object_get(d, "item");
+	}
+	char assignee[40];
+	expected_assignee("91228", assignee);
+	ck_assert_str_eq(json_string_value(json_object_get(diag, "assigned_org_id")), assignee);
+	ck_assert_str_eq(json_string_value(json_object_get(diag, "status")), "requested");
+	ck_assert_str_eq(json_string_value(json_object_get(diag, "hearing_date")), "2026-01-20");
+	ck_assert_str_eq(json_string_value(json_object_get(ref, "kind")), "bailiff_report");
+	ck_assert_str_eq(json_string_value(json_object_get(ref, "status")), "received");
+	ck_assert_str_eq(json_string_value(json_object_get(ref, "commune")), "91228");
+	ck_assert_str_eq(json_string_value(json_object_get(ref, "epci")), "200059228");
+	ck_assert_int_eq(json_integer_value(json_object_get(ref, "debt_cents")), 180000);
+	json_decref(j);
+	j = call(&landlord, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_type(j, "procedure_event"), 7);
+	ck_assert_int_eq(count_type(j, "diagnostic"), 0);
+	json_decref(j);
+	/* A social service reads a diagnostic only when it is assigned one. */
+	j = call(&service, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_type(j, "diagnostic"), strcmp(assignee, service.org_id) == 0 ? 1 : 0);
+	json_decref(j);
+	j = call(&bailiff, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_type(j, "procedure_event"), 7);
+	ck_assert_int_eq(count_type(j, "diagnostic"), 0);
+	ck_assert_int_eq(count_type(j, "referral"), 0);
+	json_decref(j);
+	ck_assert_int_eq(get_status(&other_landlord, path), 404);
+
+	/* The household shows its current stage, and filters by it. */
+	snprintf(path, sizeof(path), "/v1/households/%s", hh);
+	j = call(&landlord, "GET", path, NULL, &status);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "stage")), "eviction");
+	json_decref(j);
+	j = call(&landlord, "GET", "/v1/households?stage=eviction", NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	json_decref(j);
+	ck_assert_int_eq(get_status(&service, path), 200);
+	ck_assert_int_eq(get_status(&far_service, path), 404);
+}
+END_TEST
+
+START_TEST(small_payment_order_opens_no_referral)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], proc[40], path[128];
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, proc);
+	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":60000,"
+				 "\"rent_cents\":60000,\"months_unpaid\":1}", NULL);
+	snprintf(path, sizeof(path), "/v1/households/%s/timeline", hh);
+	int status = 0;
+	json_t *j = call(&admin, "GET", path, NULL, &status);
+	ck_assert_int_eq(count_type(j, "referral"), 0);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(impossible_sequences_and_dates_are_422)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], proc[40];
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, proc);
+	int status = 0;
+	json_t *j = event(&bailiff, proc, "{\"kind\":\"judgment\",\"date\":\"2025-10-01\",\"outcome\":\"dismissed\"}", &status);
+	expect(j, status, 422, "kind");
+	json_decref(j);
+	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":50000,"
+				 "\"rent_cents\":60000}", NULL);
+	j = event(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-09-01\",\"hearing_date\":\"2025-12-01\","
+				  "\"court\":\"TJ Évry\"}", &status);
+	expect(j, status, 422, "date");
+	json_decref(j);
+	j = event(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-02\",\"debt_cents\":1,\"rent_cents\":1}",
+		  &status);
+	expect(j, status, 422, "kind");
+	json_decref(j);
+	j = event(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-01\",\"hearing_date\":\"2025-10-01\","
+				  "\"court\":\"TJ Évry\"}", &status);
+	expect(j, status, 422, "hearing_date");
+	json_decref(j);
+	/* The refused events left nothing behind. */
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
+	j = call(&bailiff, "GET", path, NULL, &status);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "events")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "stage")), "payment_order");
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(bad_events_are_400)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], proc[40];
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, proc);
+	static const struct {
+		const char *body;
+		const char *field;
+	} cases[] = {
+		{ "{\"kind\":\"trial\",\"date\":\"2025-10-01\"}", "kind" },
+		{ "{\"date\":\"2025-10-01\"}", "kind" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-02-30\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"01/10/2025\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"rent_cents\":1}", "debt_cents" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":\"1\",\"rent_cents\":1}", "debt_cents" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,\"court\":\"x\"}",
+		  "court" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"court\":\"x\"}", "hearing_date" },
+		{ "{\"kind\":\"withdrawn\",\"date\":\"2025-10-01\",\"id\":\"x\"}", "id" },
+		{ "{\"kind\":\"withdrawn\",\"date\":\"2025-10-01\",\"corrects\":\"7\"}", "corrects" },
+		{ "{\"kind\":\"eviction\",\"date\":\"2025-10-01\"}", "with_cfp" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status = 0;
+		json_t *j = event(&bailiff, proc, cases[i].body, &status);
+		ck_assert_msg(status == 400, "case %zu answered %d", i, status);
+		ck_assert_msg(strcmp(json_string_value(json_object_get(j, "field")), cases[i].field) == 0,
+			      "case %zu names %s", i, json_string_value(json_object_get(j, "field")));
+		json_decref(j);
+	}
+}
+END_TEST
+
+START_TEST(corrections_append_and_point_back)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], proc[40], po[40], body[512], path[128];
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, proc);
+	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":50000,"
+				 "\"rent_cents\":60000}", po);
+	snprintf(body, sizeof(body), "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":55000,"
+				     "\"rent_cents\":60000,\"corrects\":\"%s\"}", po);
+	int status = 0;
+	json_t *j = event(&bailiff, proc, body, &status);
+	expect(j, status, 201, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "corrects")), po);
+	json_decref(j);
+	snprintf(body, sizeof(body), "{\"kind\":\"summons\",\"date\":\"2025-11-01\",\"hearing_date\":\"2026-01-10\","
+				     "\"court\":\"TJ\",\"corrects\":\"%s\"}", po);
+	j = event(&bailiff, proc, body, &status);
+	expect(j, status, 422, "kind");
+	json_decref(j);
+	j = event(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
+				  "\"corrects\":\"00000000-0000-0000-0000-000000000000\"}", &status);
+	expect(j, status, 422, "corrects");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
+	j = call(&bailiff, "GET", path, NULL, &status);
+	json_t *events = json_object_get(j, "events");
+	ck_assert_int_eq(json_array_size(events), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(events, 0), "debt_cents")), 50000);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(events, 1), "debt_cents")), 55000);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(late_acts_are_recorded_and_flagged)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], proc[40], path[128];
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, proc);
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-03-03\",\"hearing_date\":\"2025-03-20\","
+				 "\"court\":\"TJ Évry\"}", NULL);
+	event_ok(&bailiff, proc, "{\"kind\":\"judgment\",\"date\":\"2025-03-20\",\"outcome\":\"termination_and_eviction\"}",
+		 NULL);
+	event_ok(&bailiff, proc, "{\"kind\":\"order_to_leave\",\"date\":\"2025-04-01\"}", NULL);
+	/* Within the two months, and in the winter truce: recorded, flagged. */
+	event_ok(&bailiff, proc, "{\"kind\":\"eviction\",\"date\":\"2025-11-15\",\"with_cfp\":false}", NULL);
+	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
+	int status = 0;
+	json_t *j = call(&admin, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert(has_string(json_object_get(j, "flags"), "eviction_during_winter_truce"));
+	ck_assert(has_string(json_object_get(j, "flags"), "summons_notice_to_prefet_late"));
+	json_decref(j);
+	/* Closed: only corrections may follow. */
+	j = event(&bailiff, proc, "{\"kind\":\"debt_settled\",\"date\":\"2025-12-01\"}", &status);
+	expect(j, status, 422, "kind");
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(who_may_act)
+{
+	struct party bailiff, landlord, stranger;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &stranger);
+	char hh[40], proc[40], path[128];
+	household(&bailiff, "91174", landlord.org_id, hh);
+	procedure(&bailiff, hh, proc);
+	int status = 0;
+	json_t *j = event(&landlord, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,"
+					   "\"rent_cents\":1}", &status);
+	expect(j, status, 403, "kind");
+	json_decref(j);
+	j = event(&stranger, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,"
+				   "\"rent_cents\":1}", &status);
+	expect(j, status, 404, NULL);
+	json_decref(j);
+	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1}",
+		 NULL);
+	/* The landlord may record an early ending. */
+	event_ok(&landlord, proc, "{\"kind\":\"debt_settled\",\"date\":\"2025-10-20\"}", NULL);
+	/* Only the préfecture works the queue; landlords file no procedure. */
+	j = call(&bailiff, "GET", "/v1/queue", NULL, &status);
+	expect(j, status, 403, NULL);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh);
+	j = call(&landlord, "POST", path, "{}", &status);
+	expect(j, status, 403, NULL);
+	json_decref(j);
+	j = call(&stranger, "POST", path, "{}", &status);
+	expect(j, status, 404, NULL);
+	json_decref(j);
+	j = call(&bailiff, "POST", path, "{\"stage\":\"summons\"}", &status);
+	expect(j, status, 400, "stage");
+	json_decref(j);
+	ck_assert_int_eq(get_status(&bailiff, "/v1/procedures/00000000-0000-0000-0000-000000000000"), 404);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("procedures");
+	TCase *tc = tcase_create("procedures");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, admin_new, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, bailiff_files_from_payment_order_to_eviction);
+	tcase_add_test(tc, small_payment_order_opens_no_referral);
+	tcase_add_test(tc, impossible_sequences_and_dates_are_422);
+	tcase_add_test(tc, bad_events_are_400);
+	tcase_add_test(tc, corrections_append_and_point_back);
+	tcase_add_test(tc, late_acts_are_recorded_and_flagged);
+	tcase_add_test(tc, who_may_act);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
