@@ -104,6 +104,19 @@ int audit_store_purge(PGconn *conn, int retention_days, long long *deleted, stru
 		}
 		PQclear(res);
 	}
+	if (rc == ERR_OK) {
+		/* The purge leaves its own trace, which the next purge keeps for
+		 * a year like any other row. */
+		char count[32];
+		snprintf(count, sizeof(count), "%lld", *deleted);
+		const char *row[] = { count };
+		res = PQexecParams(conn,
+			"INSERT INTO audit_log (action, resource_type, resource_id, outcome)"
+			" VALUES ('purge', 'audit_log', $1, 'ok')", 1, NULL, row, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = err_set(err, ERR_INTERNAL, "", "cannot record the purge");
+		PQclear(res);
+	}
 	if (rc == ERR_OK)
 		rc = db_commit(conn, err);
 	else

@@ -37,7 +37,8 @@ struct audit_filter {
 int audit_store_list(PGconn *conn, const struct audit_filter *filter, const char *after_id, int limit,
 		     struct json_page *page, struct err *err);
 
-/* Deletes the rows older than retention_days, as the schema owner. */
+/* Deletes the rows older than retention_days, as the schema owner, and
+ * records the purge itself (resource_id: how many rows went). */
 int audit_store_purge(PGconn *conn, int retention_days, long long *deleted, struct err *err);
 
 /* ERR_TOO_MANY with *retry_after_s when key has failed max times in the
