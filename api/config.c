@@ -64,6 +64,22 @@ static const struct var vars[] = {
 	  "aud claim of the tokens issued and accepted" },
 	{ "PREVEX_TOKEN_TTL_S", VAR_INT, "900", 60, 86400, NUM(token_ttl_s),
 	  "lifetime of an access token" },
+	{ "PREVEX_FEED_MAX_WAITERS", VAR_INT, "0", 0, 4096, NUM(feed_max_waiters),
+	  "GET /v1/events?wait= requests allowed to wait at once (others answer at once); 0: a quarter of the HTTP threads in pool mode, 64 per-connection" },
+	{ "PREVEX_WEBHOOK_WORKERS", VAR_INT, "2", 0, 64, NUM(webhook_workers),
+	  "webhook delivery threads, each with a database connection of its own; 0: deliver none from this process" },
+	{ "PREVEX_WEBHOOK_ALLOW_LOOPBACK", VAR_INT, "0", 0, 1, NUM(webhook_allow_loopback),
+	  "TESTS ONLY: 1 lets webhooks use http://127.0.0.1; never set it in production" },
+	{ "PREVEX_WEBHOOK_TIMEOUT_MS", VAR_INT, "10000", 100, 60000, NUM(webhook_timeout_ms),
+	  "longest webhook delivery request, connection included" },
+	{ "PREVEX_WEBHOOK_POLL_MS", VAR_INT, "1000", 10, 60000, NUM(webhook_poll_ms),
+	  "pause of an idle delivery thread before it looks for work again" },
+	{ "PREVEX_WEBHOOK_BACKOFF_BASE_MS", VAR_INT, "10000", 10, 3600000, NUM(webhook_backoff_base_ms),
+	  "delay before the first retry of a failed delivery; doubled at each failure" },
+	{ "PREVEX_WEBHOOK_BACKOFF_MAX_S", VAR_INT, "3600", 1, 86400, NUM(webhook_backoff_max_s),
+	  "longest delay between two attempts of a delivery" },
+	{ "PREVEX_WEBHOOK_RETRY_FOR_S", VAR_INT, "86400", 1, 2592000, NUM(webhook_retry_for_s),
+	  "a delivery is retried this long after its first attempt, then marked failed" },
 };
 
 static int parse_listen(struct config *cfg, const char *v)

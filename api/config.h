@@ -30,6 +30,14 @@ struct config {
 	char jwt_issuer[128];
 	char jwt_audience[128];
 	int64_t token_ttl_s;
+	int64_t feed_max_waiters;        /* 0: from the HTTP mode and threads */
+	int64_t webhook_workers;         /* delivery threads; 0: none in this process */
+	int64_t webhook_allow_loopback;  /* test only: http to 127.0.0.1 */
+	int64_t webhook_timeout_ms;
+	int64_t webhook_poll_ms;
+	int64_t webhook_backoff_base_ms;
+	int64_t webhook_backoff_max_s;
+	int64_t webhook_retry_for_s;
 };
 
 /* Reads every PREVEX_* variable; fills cfg with defaults for those unset.

@@ -18,6 +18,7 @@
 #include "api/log.h"
 #include "api/router.h"
 #include "api/server.h"
+#include "api/webhook_worker.h"
 #include "storage/migrate.h"
 #include "storage/pool.h"
 
@@ -174,7 +175,16 @@ static int cmd_serve(int argc, char **argv)
 		jwt_keyring_free(app.keys);
 		return 1;
 	}
+	/* Webhook deliveries run beside the server, on connections of their own. */
+	struct webhook_worker *webhooks = NULL;
+	if (webhook_worker_start(&webhooks, &app, &err) != ERR_OK) {
+		fprintf(stderr, "prevex serve: %s\n", err.message);
+		pool_free(app.pool);
+		jwt_keyring_free(app.keys);
+		return 1;
+	}
 	rc = server_run(&app, &stop);
+	webhook_worker_stop(webhooks);
 	pool_free(app.pool);
 	jwt_keyring_free(app.keys);
 	return rc;

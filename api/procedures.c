@@ -212,8 +212,7 @@ int procedures_list_events(struct req *req, struct reply *rep, struct err *err)
 	return rc;
 }
 
-/* Who may record an event of that kind: domain/policy.h's case actions. */
-static enum policy_action event_action(enum event_kind kind)
+enum policy_action procedures_event_action(enum event_kind kind)
 {
 	switch (kind) {
 	case EVENT_CFP_GRANTED:
@@ -244,18 +243,20 @@ static int corrected_position(const struct procedure_work *w, struct err *err)
 
 /* What an event sets going, in its transaction: a diagnostic request after
  * a summons, a CCAPEX referral after a payment order over the threshold, the
- * préfecture's queue after an order to leave or a CFP request. */
-static int side_effects(PGconn *conn, struct procedure_work *w, const char *event_id, struct err *err)
+ * préfecture's queue after an order to leave or a CFP request. p is the
+ * procedure with ev applied. */
+static int side_effects(PGconn *conn, const struct store_caller *caller, const char *procedure_id,
+			const char *household_id, const struct date *today, const struct procedure *p,
+			const struct event *ev, const char *event_id, struct err *err)
 {
-	const struct event *ev = &w->ev;
 	int rc = ERR_OK;
 	if (ev->correction)
 		return ERR_OK;
 	if (ev->kind == EVENT_SUMMONS)
-		rc = procedures_store_request_diagnostic(conn, w->rec.household_id, w->rec.id, &ev->date,
+		rc = procedures_store_request_diagnostic(conn, household_id, procedure_id, &ev->date,
 							 &ev->summons.hearing_date, err);
 	if (rc == ERR_OK && ev->kind == EVENT_PAYMENT_ORDER && procedure_ccapex_report_required(ev))
-		rc = procedures_store_open_referral(conn, &w->caller, w->rec.household_id, w->rec.id, ev, err);
+		rc = procedures_store_open_referral(conn, caller, household_id, procedure_id, ev, err);
 	if (rc != ERR_OK)
 		return rc;
 	const char *queue_kind = NULL;
@@ -263,16 +264,30 @@ static int side_effects(PGconn *conn, struct procedure_work *w, const char *even
 	struct deadline_list dl;
 	if (ev->kind == EVENT_CFP_REQUEST) {
 		queue_kind = "cfp_request";
-		due = &w->p.state.cfp_answer_due;
+		due = &p->state.cfp_answer_due;
 	} else if (ev->kind == EVENT_ORDER_TO_LEAVE) {
 		queue_kind = "order_to_leave";
-		rc = deadlines_compute(&dl, &w->p, &w->rec.today, NULL, err);
+		rc = deadlines_compute(&dl, p, today, NULL, err);
 		if (rc == ERR_OK && dl.has_earliest_cfp_request)
 			due = &dl.earliest_cfp_request;
 	}
 	if (rc == ERR_OK)
-		rc = procedures_store_queue(conn, w->rec.id, w->rec.household_id, event_id, queue_kind, &ev->date, due,
-					    err);
+		rc = procedures_store_queue(conn, procedure_id, household_id, event_id, queue_kind, &ev->date, due, err);
+	return rc;
+}
+
+int procedures_record_event(PGconn *conn, const struct store_caller *caller, const char *procedure_id,
+			    const char *household_id, int seq, const struct date *today, struct procedure *p,
+			    const struct event *ev, const char *corrects_id, char **json, char *id, struct err *err)
+{
+	*json = NULL;
+	int rc = procedure_apply_event(p, ev, err);
+	if (rc == ERR_OK)
+		rc = procedures_store_append(conn, caller, procedure_id, seq, ev, corrects_id,
+					     procedure_stage_name(p->state.stage), procedure_status_name(p->state.status),
+					     json, id, err);
+	if (rc == ERR_OK)
+		rc = side_effects(conn, caller, procedure_id, household_id, today, p, ev, id, err);
 	return rc;
 }
 
@@ -281,7 +296,7 @@ static int procedures_add_event_tx(PGconn *conn, void *ctx, struct err *err)
 	struct procedure_work *w = ctx;
 	const char *corrects_id = NULL;
 	int rc = procedures_store_load(conn, &w->caller, w->id, true, &w->rec, err);
-	if (rc == ERR_OK && !policy_allows_any(w->req->actor.kind, event_action(w->ev.kind), w->rec.relations))
+	if (rc == ERR_OK && !policy_allows_any(w->req->actor.kind, procedures_event_action(w->ev.kind), w->rec.relations))
 		rc = err_set(err, ERR_FORBIDDEN, "kind", "this organisation may not record a %s here",
 			     procedure_kind_name(w->ev.kind));
 	if (rc == ERR_OK)
@@ -294,13 +309,8 @@ static int procedures_add_event_tx(PGconn *conn, void *ctx, struct err *err)
 			corrects_id = w->rec.event_ids[w->ev.corrects];
 	}
 	if (rc == ERR_OK)
-		rc = procedure_apply_event(&w->p, &w->ev, err);
-	if (rc == ERR_OK)
-		rc = procedures_store_append(conn, &w->caller, w->rec.id, w->rec.count, &w->ev, corrects_id,
-					     procedure_stage_name(w->p.state.stage),
-					     procedure_status_name(w->p.state.status), &w->json, w->created_id, err);
-	if (rc == ERR_OK)
-		rc = side_effects(conn, w, w->created_id, err);
+		rc = procedures_record_event(conn, &w->caller, w->rec.id, w->rec.household_id, w->rec.count,
+					     &w->rec.today, &w->p, &w->ev, corrects_id, &w->json, w->created_id, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, w->req, "create", "procedure_event", w->created_id, "ok", err);
 	return rc;

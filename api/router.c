@@ -163,6 +163,8 @@ static int check_body(struct req *req, struct err *err)
 	const struct route *route = req->route;
 	const char *ctype = req_header(req, "Content-Type");
 	size_t len = req->u->binary_body_length;
+	if (route->flags & ROUTE_BODY_RAW)
+		return ERR_OK;
 	if (!(route->flags & (ROUTE_BODY_JSON | ROUTE_BODY_FORM))) {
 		if (len > 0)
 			return err_set(err, ERR_UNSUPPORTED_MEDIA, "", "this endpoint takes no request body");
@@ -176,9 +178,29 @@ static int check_body(struct req *req, struct err *err)
 	return http_parse_json_body(req, err);
 }
 
+int64_t router_max_body(int64_t global_limit)
+{
+	int64_t most = global_limit;
+	for (size_t i = 0; i < route_body_limits_count; i++)
+		if (route_body_limits[i].max_body > most)
+			most = route_body_limits[i].max_body;
+	return most;
+}
+
+static int64_t route_max_body(const struct route *route, int64_t global_limit)
+{
+	for (size_t i = 0; route != NULL && i < route_body_limits_count; i++)
+		if (strcmp(route_body_limits[i].method, route->method) == 0 &&
+		    strcmp(route_body_limits[i].path, route->path) == 0)
+			return route_body_limits[i].max_body;
+	return global_limit;
+}
+
+/* The matched route's own limit, else the global one: an unknown path or
+ * method never gets more than PREVEX_MAX_BODY_SIZE. */
 static int check_size(const struct req *req, struct err *err)
 {
-	int64_t limit = req->app->cfg.max_body_size;
+	int64_t limit = route_max_body(req->route, req->app->cfg.max_body_size);
 	const char *announced = req_header(req, "Content-Length");
 	if (announced != NULL) {
 		errno = 0;
@@ -259,9 +281,9 @@ int router_dispatch(const struct _u_request *u, struct _u_response *resp, void *
 	char allow[128];
 	int code = ERR_OK;
 	const struct route *path_route = NULL;
+	req.route = router_find(&req, allow, sizeof(allow), &code, &path_route);
 	int rc = check_size(&req, &err);
 	if (rc == ERR_OK) {
-		req.route = router_find(&req, allow, sizeof(allow), &code, &path_route);
 		if (req.route == NULL) {
 			rc = code == ERR_METHOD_NOT_ALLOWED
 				? err_set(&err, ERR_METHOD_NOT_ALLOWED, "", "%s is not allowed here; allowed: %s", req.method, allow)

@@ -102,7 +102,7 @@ int server_run(struct app *app, const sigset_t *stop_signals)
 	/* ulfius silently truncates a body at max_post_body_size: keep one byte
 	 * more than the limit so the router can tell an oversized body and
 	 * answer 413, however it was sent. */
-	instance.max_post_body_size = (size_t)cfg->max_body_size + 1;
+	instance.max_post_body_size = (size_t)router_max_body(cfg->max_body_size) + 1;
 	ulfius_set_default_endpoint(&instance, router_dispatch, app);
 
 	struct MHD_OptionItem options[16];

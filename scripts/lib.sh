@@ -53,7 +53,7 @@ prevex_ensure_packages() {
 # libcurl4-gnutls-dev that libulfius-dev pulls in.
 PREVEX_BUILD_PACKAGES=(
 	build-essential gcc meson ninja-build pkg-config python3
-	libulfius-dev libmicrohttpd-dev libjansson-dev libpq-dev libjwt-dev libssl-dev check
+	libulfius-dev libmicrohttpd-dev libjansson-dev libpq-dev libjwt-dev libssl-dev libcurl4-gnutls-dev check
 	postgresql-15 postgresql-client-15 curl ca-certificates
 )
 

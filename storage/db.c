@@ -3,21 +3,31 @@
 #include <string.h>
 
 #include "storage/audit_store.h"
+#include "storage/ccapex_store.h"
+#include "storage/feed_store.h"
+#include "storage/field_store.h"
 #include "storage/households_store.h"
 #include "storage/ops_store.h"
 #include "storage/orgs_store.h"
 #include "storage/pg_err.h"
 #include "storage/procedures_store.h"
 #include "storage/reference_store.h"
+#include "storage/sync_store.h"
+#include "storage/webhooks_store.h"
 
 /* Every storage module's statements, prepared on each new connection. */
 static const struct db_stmt *const statement_sets[] = {
 	ops_store_statements,
 	orgs_store_statements,
 	audit_store_statements,
+	ccapex_store_statements,
 	households_store_statements,
 	procedures_store_statements,
 	reference_store_statements,
+	field_store_statements,
+	sync_store_statements,
+	feed_store_statements,
+	webhooks_store_statements,
 	NULL,
 };
 

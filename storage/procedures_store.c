@@ -45,7 +45,11 @@ const struct db_stmt procedures_store_statements[] = {
 	  "INSERT INTO referrals (household_id, procedure_id, kind, debt_cents, months_unpaid, insee, epci_siren,"
 	  " created_by_org)"
 	  " SELECT h.id, $2, 'bailiff_report', $3, $4, h.insee, c.epci_siren, $5"
-	  " FROM households h JOIN communes c ON c.insee = h.insee WHERE h.id = $1" },
+	  " FROM households h JOIN communes c ON c.insee = h.insee WHERE h.id = $1"
+	  /* A household with a referral already open keeps that one: the
+	   * bailiff's report joins the case the CCAPEX already follows. */
+	  " ON CONFLICT (household_id) WHERE status IN ('received', 'admissible', 'scheduled', 'examined')"
+	  " DO NOTHING" },
 	{ "procedures_queue_close",
 	  "UPDATE prefecture_queue SET status = 'done', done_at = now() WHERE procedure_id = $1 AND status = 'open'" },
 	{ "procedures_queue_open",

@@ -1,0 +1,53 @@
+/* The change feed: events per addressee organisation (feed_events of
+ * migration 0006), written in the transaction of the change that causes
+ * them, read in an order that never skips nor repeats an event. */
+#ifndef STORAGE_FEED_STORE_H
+#define STORAGE_FEED_STORE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/err.h"
+#include "storage/db.h"
+#include "storage/orgs_store.h"
+
+extern const struct db_stmt feed_store_statements[];
+
+/* The relations (bitmasks of 1 << enum policy_relation) through which the
+ * reader's kind may read each type of resource; an event reaches the
+ * reader when its relations meet the mask of its resource type. */
+struct feed_masks {
+	unsigned procedure;
+	unsigned referral;        /* and the opinions given on referrals */
+	unsigned recommendation;
+	unsigned diagnostic;
+};
+
+/* A position in an organisation's feed: (pos, seq) of the last event
+ * handed out. The start of the feed is (0, 0). */
+struct feed_cursor {
+	uint64_t pos;
+	int64_t seq;
+};
+
+struct feed_page {
+	struct json_page events;  /* feed_event_json() texts, in feed order */
+	struct feed_cursor next;  /* where to resume; the same as after when nothing is newer */
+};
+void feed_page_free(struct feed_page *page);
+
+/* Publishes one event for org_id, in conn's current transaction: it becomes
+ * visible when that transaction commits. relations: the organisation's
+ * relations to the resource; payload_json: a JSON object. *seq may be NULL. */
+int feed_store_publish(PGconn *conn, const char *org_id, unsigned relations, const char *type,
+		       const char *resource_type, const char *resource_id, const char *payload_json, int64_t *seq,
+		       struct err *err);
+
+/* Up to limit events of org_id after `after` that masks let it read. Only
+ * events of transactions that have all ended are handed out, so none can
+ * later appear before page->next. */
+int feed_store_read(PGconn *conn, const char *org_id, const struct feed_cursor *after, const struct feed_masks *masks,
+		    int limit, struct feed_page *page, struct err *err);
+
+#endif

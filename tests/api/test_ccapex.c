@@ -1,0 +1,687 @@
+/* Issue 5 end to end: referrals, commissions and their agenda, opinions and
+ * recommendations, CLILs and their letters, and a week of the operational
+ * CCAPEX in which each organisation sees exactly its share. Each test makes
+ * its own parties and households. */
+#include <check.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/api/fixtures.h"
+#include "tests/api/harness.h"
+
+static struct harness server;
+static struct party admin;
+
+static void setup(void)
+{
+	const char *env[] = { fixtures_keys_env(), NULL };
+	if (harness_start(&server, env) != 0) {
+		fprintf(stderr, "harness: %s\n", server.error);
+		abort();
+	}
+}
+
+static void teardown(void)
+{
+	harness_stop(&server);
+}
+
+static json_t *call(const struct party *p, const char *method, const char *path, const char *body,
+		    const char *headers, int *status)
+{
+	return fixtures_call_json(&server, p, method, path, body, headers, status);
+}
+
+static void expect(json_t *j, int status, int want, const char *field)
+{
+	ck_assert_msg(status == want, "answered %d, wanted %d: %s (%s)", status, want,
+		      json_string_value(json_object_get(j, "detail")), json_string_value(json_object_get(j, "field")));
+	if (field != NULL)
+		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+}
+
+/* Sends and checks the status (and field); frees the answer. */
+static void send_expect(const struct party *p, const char *method, const char *path, const char *body,
+			const char *headers, int want, const char *field)
+{
+	int status = 0;
+	json_t *j = call(p, method, path, body, headers, &status);
+	expect(j, status, want, field);
+	json_decref(j);
+}
+
+/* Sends, expects want and copies the member "id" (when out is not NULL). */
+static void create(const struct party *p, const char *path, const char *body, int want, char *out)
+{
+	int status = 0;
+	json_t *j = call(p, "POST", path, body, NULL, &status);
+	expect(j, status, want, NULL);
+	if (out != NULL)
+		snprintf(out, 40, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+}
+
+static void household(const struct party *p, const char *insee, const char *sector, const char *landlord,
+		      const char *line, char *id)
+{
+	char body[1024], extra[128] = "";
+	if (landlord != NULL)
+		snprintf(extra, sizeof(extra), ",\"landlord\":{\"organisation_id\":\"%s\"}", landlord);
+	json_t *l = json_string(line);
+	char *line_json = json_dumps(l, JSON_ENCODE_ANY);
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":%s,\"postcode\":\"91000\",\"insee\":\"%s\"},\"sector\":\"%s\","
+		 "%s\"rent_cents\":60000%s}", line_json, insee, sector,
+		 /* A bailiff records no occupants. */
+		 strcmp(p->kind, "bailiff") == 0 ? "" : "\"occupants\":{\"adults\":1,\"children\":1},", extra);
+	free(line_json);
+	json_decref(l);
+	create(p, "/v1/households", body, 201, id);
+}
+
+static void referral(const struct party *p, const char *kind, const char *hh, const char *extra, char *id)
+{
+	char body[1024];
+	snprintf(body, sizeof(body), "{\"kind\":\"%s\",\"household_id\":\"%s\",\"debt_cents\":240000,"
+		 "\"months_unpaid\":4%s}", kind, hh, extra ? extra : "");
+	create(p, "/v1/referrals", body, 201, id);
+}
+
+/* The resource's current ETag, as an If-Match header. */
+static void if_match(const struct party *p, const char *path, char *out, size_t len)
+{
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&server, p, "GET", path, NULL, NULL, &resp), 200);
+	snprintf(out, len, "If-Match: %s\r\n", http_response_header(&resp, "ETag"));
+	http_response_free(&resp);
+}
+
+static void patch(const struct party *p, const char *path, const char *body, int want, const char *field)
+{
+	char h[64];
+	if_match(&admin, path, h, sizeof(h));
+	send_expect(p, "PATCH", path, body, h, want, field);
+}
+
+static void admit(const char *referral_id)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/referrals/%s", referral_id);
+	patch(&admin, path, "{\"status\":\"admissible\"}", 200, NULL);
+}
+
+static void commission(const char *level, const char *clil, const char *date, const char *extra, char *id)
+{
+	char body[4096];
+	snprintf(body, sizeof(body), "{\"level\":\"%s\",\"date\":\"%s\"%s%s%s%s}", level, date,
+		 clil ? ",\"clil_id\":\"" : "", clil ? clil : "", clil ? "\"" : "", extra ? extra : "");
+	create(&admin, "/v1/commissions", body, 201, id);
+}
+
+static void agenda_add(const char *commission_id, const char *referral_id, int want, const char *field)
+{
+	char path[96], body[96];
+	snprintf(path, sizeof(path), "/v1/commissions/%s/agenda", commission_id);
+	snprintf(body, sizeof(body), "{\"referral_id\":\"%s\"}", referral_id);
+	send_expect(&admin, "POST", path, body, NULL, want, field);
+}
+
+static void session_status(const char *commission_id, const char *status)
+{
+	char path[96], body[64];
+	snprintf(path, sizeof(path), "/v1/commissions/%s", commission_id);
+	snprintf(body, sizeof(body), "{\"status\":\"%s\"}", status);
+	patch(&admin, path, body, 200, NULL);
+}
+
+static void opinion(const char *commission_id, const char *referral_id, const char *body, int want, const char *field)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/commissions/%s/opinions/%s", commission_id, referral_id);
+	send_expect(&admin, "PUT", path, body, NULL, want, field);
+}
+
+static json_t *get(const struct party *p, const char *path, int want)
+{
+	int status = 0;
+	json_t *j = call(p, "GET", path, NULL, NULL, &status);
+	expect(j, status, want, NULL);
+	return j;
+}
+
+static json_t *get_referral(const struct party *p, const char *id, int want)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/referrals/%s", id);
+	return get(p, path, want);
+}
+
+static bool list_has(const json_t *page, const char *id)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(page, "items"), i, item)
+		if (strcmp(json_string_value(json_object_get(item, "id")), id) == 0)
+			return true;
+	return false;
+}
+
+static const char *str(const json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+START_TEST(referrals_are_checked)
+{
+	fixtures_admin(&server, &admin);
+	struct party sl, other;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &other);
+	char hh[40], hidden[40], r1[40], r2[40], body[512], path[128];
+	household(&sl, "91228", "social", sl.org_id, "3 rue des Lilas", hh);
+	household(&other, "91228", "social", other.org_id, "4 rue des Lilas", hidden);
+
+	referral(&sl, "social_landlord", hh, NULL, r1);
+	json_t *j = get_referral(&sl, r1, 200);
+	ck_assert_str_eq(str(j, "status"), "received");
+	ck_assert_str_eq(str(json_object_get(j, "commune"), "insee"), "91228");
+	ck_assert_str_eq(str(json_object_get(j, "epci"), "siren"), "200059228");
+	ck_assert(json_is_true(json_object_get(json_object_get(j, "landlord_notice"), "late")) == false);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "history"), 0), "step"), "received");
+	json_decref(j);
+
+	/* A second open referral: 409 with a link to the open one. */
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\"}", hh);
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&server, &sl, "POST", "/v1/referrals", body, NULL, &resp), 409);
+	char link[128];
+	snprintf(link, sizeof(link), "</v1/referrals/%s>; rel=\"related\"", r1);
+	ck_assert_str_eq(http_response_header(&resp, "Link"), link);
+	j = harness_json(&resp);
+	ck_assert_str_eq(str(j, "field"), "household_id");
+	ck_assert_ptr_nonnull(strstr(str(j, "detail"), r1));
+	json_decref(j);
+	http_response_free(&resp);
+
+	/* Bad input names the field. */
+	snprintf(body, sizeof(body), "{\"kind\":\"tenant\",\"household_id\":\"%s\"}", hh);
+	send_expect(&sl, "POST", "/v1/referrals", body, NULL, 400, "kind");
+	snprintf(body, sizeof(body), "{\"kind\":\"private_landlord\",\"household_id\":\"%s\"}", hh);
+	send_expect(&sl, "POST", "/v1/referrals", body, NULL, 422, "kind");
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"status\":\"admissible\"}", hh);
+	send_expect(&sl, "POST", "/v1/referrals", body, NULL, 400, "status");
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\"}", hidden);
+	send_expect(&sl, "POST", "/v1/referrals", body, NULL, 422, "household_id");
+	send_expect(&sl, "POST", "/v1/referrals",
+		    "{\"kind\":\"social_landlord\",\"household_id\":\"00000000-0000-4000-8000-000000000000\"}", NULL, 422,
+		    "household_id");
+	send_expect(&sl, "POST", "/v1/referrals", "{\"kind\":\"social_landlord\",\"household_id\":\"x\"}", NULL, 400,
+		    "household_id");
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"debt_cents\":-1}", hidden);
+	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, "debt_cents");
+
+	/* The other landlord does not see the referral; the secretariat handles it. */
+	j = get_referral(&other, r1, 404);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/referrals/%s", r1);
+	send_expect(&sl, "PATCH", path, "{\"status\":\"admissible\"}", "If-Match: \"1\"\r\n", 403, NULL);
+	send_expect(&admin, "PATCH", path, "{\"status\":\"admissible\"}", NULL, 428, "If-Match");
+	patch(&admin, path, "{\"status\":\"inadmissible\"}", 422, "inadmissible_reason");
+	patch(&admin, path, "{\"status\":\"scheduled\"}", 422, "status");
+	patch(&admin, path, "{\"status\":\"inadmissible\",\"inadmissible_reason\":\"dette soldée\"}", 200, NULL);
+	patch(&admin, path, "{\"status\":\"admissible\"}", 409, "status");
+	j = get_referral(&sl, r1, 200);
+	ck_assert_str_eq(str(j, "inadmissible_reason"), "dette soldée");
+	json_decref(j);
+
+	/* No longer open: a new referral may come. */
+	referral(&sl, "social_landlord", hh, NULL, r2);
+	ck_assert_str_ne(r1, r2);
+}
+END_TEST
+
+START_TEST(late_landlord_referral_is_flagged)
+{
+	fixtures_admin(&server, &admin);
+	struct party bailiff, sl, pl;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	fixtures_party(&server, &admin, "private_landlord", NULL, NULL, &pl);
+	char hh[40], proc[40], path[128], r[40], hh2[40], r2[40], extra[128];
+	household(&bailiff, "91174", "social", sl.org_id, "8 rue Feray", hh);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh);
+	create(&bailiff, path, "{\"reference\":\"CJ-2025-77\"}", 201, proc);
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
+	/* A small payment order: no bailiff's report. */
+	create(&bailiff, path, "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":30000,"
+			       "\"rent_cents\":60000,\"months_unpaid\":1}", 201, NULL);
+	create(&bailiff, path, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+			       "\"court\":\"Tribunal judiciaire d'Évry\",\"prefet_notified_on\":\"2025-11-04\"}", 201, NULL);
+	snprintf(extra, sizeof(extra), ",\"procedure_id\":\"%s\"", proc);
+	referral(&sl, "social_landlord", hh, extra, r);
+	json_t *j = get_referral(&sl, r, 200);
+	json_t *notice = json_object_get(j, "landlord_notice");
+	ck_assert_str_eq(str(notice, "summons_date"), "2025-11-03");
+	ck_assert_str_eq(str(notice, "latest_referral_date"), "2025-09-03");
+	ck_assert(json_is_true(json_object_get(notice, "late")));
+	json_decref(j);
+
+	/* A legal-entity private landlord before a distant summons: on time. */
+	household(&pl, "91477", "private", pl.org_id, "1 rue de Paris", hh2);
+	referral(&pl, "private_landlord", hh2, ",\"legal_entity\":true,\"summons_date\":\"2099-06-01\"", r2);
+	j = get_referral(&pl, r2, 200);
+	notice = json_object_get(j, "landlord_notice");
+	ck_assert_str_eq(str(notice, "latest_referral_date"), "2099-04-01");
+	ck_assert(json_is_false(json_object_get(notice, "late")));
+	json_decref(j);
+}
+END_TEST
+
+/* The judged scenario: a week of the operational CCAPEX. */
+START_TEST(a_week_of_the_operational_ccapex)
+{
+	fixtures_admin(&server, &admin);
+	struct party dept, sl, pl, ss, asso;
+	fixtures_party(&server, &admin, "departement", NULL, NULL, &dept);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	fixtures_party(&server, &admin, "private_landlord", NULL, NULL, &pl);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91228\"]}", NULL, &ss);
+	fixtures_party(&server, &admin, "association", NULL, NULL, &asso);
+	char h1[40], h2[40], h3[40], h4[40], r1[40], r2[40], r3[40], r4[40], k[40], path[256], body[1024];
+
+	/* Monday: landlords and partners refer cases. */
+	household(&sl, "91477", "social", sl.org_id, "12 avenue de Stalingrad", h1);
+	household(&pl, "91477", "private", pl.org_id, "2 rue de la Gare", h2);
+	household(&ss, "91228", "private", NULL, "7 allée des Champs", h3);
+	household(&admin, "91021", "social", NULL, "1 place de l'Église", h4);
+	referral(&sl, "social_landlord", h1, ",\"reason\":\"impayés depuis quatre mois\"", r1);
+	referral(&pl, "private_landlord", h2, ",\"legal_entity\":true", r2);
+	referral(&ss, "signalled", h3, ",\"reason\":\"parent isolé, perte d'emploi\",\"complex\":true", r3);
+	referral(&admin, "signalled", h4, NULL, r4);
+
+	/* Tuesday: the secretariat (département) admits them and builds the agenda. */
+	const char *all[] = { r1, r2, r3, r4 };
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/v1/referrals/%s", all[i]);
+		char h[64];
+		if_match(&dept, path, h, sizeof(h));
+		send_expect(&dept, "PATCH", path, "{\"status\":\"admissible\"}", h, 200, NULL);
+	}
+	snprintf(body, sizeof(body), ",\"time\":\"14:00\",\"place\":\"Préfecture, salle 3\","
+		 "\"territory\":{\"epcis\":[\"200059228\",\"200056232\"]},\"chairs\":[\"%s\",\"%s\"],"
+		 "\"invited\":[\"%s\",\"%s\"]", admin.org_id, dept.org_id, sl.org_id, ss.org_id);
+	commission("operational", NULL, "2026-12-03", body, k);
+	send_expect(&sl, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"2026-12-03\"}", NULL, 403, NULL);
+	send_expect(&admin, "POST", "/v1/commissions", "{\"level\":\"weekly\",\"date\":\"2026-12-03\"}", NULL, 400,
+		    "level");
+	send_expect(&admin, "POST", "/v1/commissions",
+		    "{\"level\":\"operational\",\"date\":\"2026-12-03\",\"chairs\":[\"00000000-0000-4000-8000-000000000001\"]}",
+		    NULL, 422, "chairs");
+	agenda_add(k, r1, 201, NULL);
+	agenda_add(k, r2, 201, NULL);
+	agenda_add(k, r3, 201, NULL);
+	agenda_add(k, r1, 409, "referral_id");
+	snprintf(path, sizeof(path), "/v1/commissions/%s/agenda/%s", k, r2);
+	send_expect(&admin, "DELETE", path, NULL, NULL, 204, NULL);
+	send_expect(&admin, "DELETE", path, NULL, NULL, 404, NULL);
+	agenda_add(k, r2, 201, NULL);
+	/* A referral sits on at most one open agenda. */
+	char k2[40];
+	commission("operational", NULL, "2026-12-10", NULL, k2);
+	agenda_add(k2, r1, 409, "referral_id");
+
+	/* Thursday: the session starts; the agenda is frozen. */
+	session_status(k, "in_session");
+	agenda_add(k, r4, 409, NULL);
+	snprintf(body, sizeof(body),
+		 "{\"summary\":\"Reprise du loyer courant, dette de 2 400 €.\","
+		 "\"decisions\":[\"keep_with_payment_plan\",\"fsl_aid\"],"
+		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement sur 24 mois\","
+		 "\"due_date\":\"2026-12-31\"},{\"addressee_id\":\"%s\",\"text\":\"Instruire une aide FSL\","
+		 "\"due_date\":\"2027-01-15\"}]}", sl.org_id, dept.org_id);
+	opinion(k, r1, body, 201, NULL);
+	snprintf(body, sizeof(body),
+		 "{\"summary\":\"Situation de grande fragilité, accompagnement nécessaire.\","
+		 "\"decisions\":[\"masp\",\"temporary_housing\"],"
+		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un logement temporaire\","
+		 "\"due_date\":\"2027-01-31\"}]}", asso.org_id);
+	opinion(k, r3, body, 201, NULL);
+	/* Bad opinions. */
+	opinion(k, r4, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 422, "referral_id");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"eviction\"]}", 400, "decisions[0]");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"housing_benefit_kept\"]}", 422, "decisions[0]");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
+		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"t\",\"due_date\":\"2026-12-31\"}]}",
+		422, "recommendations[0].addressee_id");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
+		       "\"not-an-id\",\"text\":\"t\",\"due_date\":\"2026-12-31\"}]}",
+		400, "recommendations[0].addressee_id");
+	opinion(k2, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 409, NULL);
+	/* r2 was not examined: the session closes, it goes back to admissible. */
+	session_status(k, "closed");
+	opinion(k, r1, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 409, NULL);
+	json_t *j = get_referral(&admin, r2, 200);
+	ck_assert_str_eq(str(j, "status"), "admissible");
+	ck_assert(json_is_null(json_object_get(j, "agenda")));
+	json_decref(j);
+	agenda_add(k2, r2, 201, NULL);
+
+	/* Each organisation sees exactly its share. */
+	j = get_referral(&sl, r1, 200);
+	ck_assert_str_eq(str(j, "status"), "examined");
+	ck_assert_str_eq(str(j, "reason"), "impayés depuis quatre mois");
+	json_t *op = json_array_get(json_object_get(j, "opinions"), 0);
+	ck_assert(json_is_null(json_object_get(op, "summary")));
+	ck_assert_int_eq(json_array_size(json_object_get(op, "decisions")), 2);
+	ck_assert_int_eq(json_array_size(json_object_get(op, "recommendations")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(op, "recommendations"), 0), "addressee_id"), sl.org_id);
+	json_decref(j);
+	j = get_referral(&admin, r1, 200);
+	op = json_array_get(json_object_get(j, "opinions"), 0);
+	ck_assert_str_eq(str(op, "summary"), "Reprise du loyer courant, dette de 2 400 €.");
+	ck_assert_int_eq(json_array_size(json_object_get(op, "recommendations")), 2);
+	json_decref(j);
+	j = get_referral(&ss, r3, 200);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "opinions"), 0), "summary"),
+			 "Situation de grande fragilité, accompagnement nécessaire.");
+	json_decref(j);
+	json_decref(get_referral(&sl, r3, 404));
+	json_decref(get_referral(&pl, r1, 404));
+	json_decref(get_referral(&ss, r1, 404));
+	/* The addressee of a recommendation reads the referral, without the social details. */
+	j = get_referral(&asso, r3, 200);
+	op = json_array_get(json_object_get(j, "opinions"), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(op, "recommendations")), 1);
+	json_decref(j);
+
+	j = get(&sl, "/v1/referrals", 200);
+	ck_assert(list_has(j, r1) && !list_has(j, r2) && !list_has(j, r3) && !list_has(j, r4));
+	json_decref(j);
+	j = get(&pl, "/v1/referrals", 200);
+	ck_assert(list_has(j, r2) && !list_has(j, r1));
+	json_decref(j);
+	j = get(&ss, "/v1/referrals", 200);
+	ck_assert(list_has(j, r3) && !list_has(j, r1) && !list_has(j, r2));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", h4);
+	j = get(&dept, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	json_decref(j);
+
+	/* The commission: its members read it, with the agenda they may see. */
+	snprintf(path, sizeof(path), "/v1/commissions/%s", k);
+	j = get(&admin, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "agenda")), 3);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "chairs")), 2);
+	json_decref(j);
+	j = get(&ss, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "agenda")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "agenda"), 0), "referral_id"), r3);
+	json_decref(j);
+	json_decref(get(&pl, path, 404));
+
+	/* Friday: the addressees report back. */
+	j = get(&sl, "/v1/recommendations", 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	char rec_sl[40], rec_asso[40], rec_dept[40];
+	snprintf(rec_sl, sizeof(rec_sl), "%s", str(json_array_get(json_object_get(j, "items"), 0), "id"));
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "items"), 0), "status"), "pending");
+	json_decref(j);
+	j = get(&asso, "/v1/recommendations", 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	snprintf(rec_asso, sizeof(rec_asso), "%s", str(json_array_get(json_object_get(j, "items"), 0), "id"));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/recommendations?referral_id=%s&addressee_id=%s", r1, dept.org_id);
+	j = get(&admin, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	snprintf(rec_dept, sizeof(rec_dept), "%s", str(json_array_get(json_object_get(j, "items"), 0), "id"));
+	json_decref(j);
+
+	char h[64];
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", rec_sl);
+	if_match(&sl, path, h, sizeof(h));
+	send_expect(&sl, "PATCH", path, "{\"status\":\"accepted\",\"comment\":\"plan proposé au locataire\"}", h, 200,
+		    NULL);
+	send_expect(&sl, "PATCH", path, "{\"status\":\"done\"}", h, 412, "If-Match");
+	if_match(&sl, path, h, sizeof(h));
+	send_expect(&sl, "PATCH", path, "{\"status\":\"finished\"}", h, 400, "status");
+	send_expect(&sl, "PATCH", path, "{\"status\":\"done\",\"text\":\"x\"}", h, 400, "text");
+	send_expect(&sl, "PATCH", path, "{\"status\":\"done\",\"comment\":\"plan signé\"}", h, 200, NULL);
+	if_match(&sl, path, h, sizeof(h));
+	send_expect(&sl, "PATCH", path, "{\"status\":\"declined\",\"comment\":\"x\"}", h, 409, "status");
+	json_decref(get(&asso, path, 404));
+	send_expect(&asso, "PATCH", path, "{\"status\":\"declined\",\"comment\":\"x\"}", h, 404, NULL);
+
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", rec_asso);
+	if_match(&asso, path, h, sizeof(h));
+	send_expect(&asso, "PATCH", path, "{\"status\":\"declined\"}", h, 422, "comment");
+	send_expect(&asso, "PATCH", path, "{\"status\":\"declined\",\"comment\":\"aucun logement disponible\"}", h, 200,
+		    NULL);
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", rec_dept);
+	if_match(&dept, path, h, sizeof(h));
+	send_expect(&dept, "PATCH", path, "{\"status\":\"accepted\"}", h, 200, NULL);
+	j = get(&admin, "/v1/recommendations?status=declined", 200);
+	ck_assert(list_has(j, rec_asso) && !list_has(j, rec_sl));
+	json_decref(j);
+
+	json_decref(get(&sl, "/v1/recommendations/00000000-0000-4000-8000-000000000003", 404));
+
+	/* Every read and write of the referral is in the audit log. */
+	snprintf(path, sizeof(path), "/v1/audit?resource_type=referral&resource_id=%s", r1);
+	j = get(&admin, path, 200);
+	ck_assert_int_ge(json_array_size(json_object_get(j, "items")), 5);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(clils_and_escalation)
+{
+	fixtures_admin(&server, &admin);
+	struct party sl, sl2, ss;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl2);
+	fixtures_party(&server, &admin, "social_service", NULL, NULL, &ss);
+	char suffix[16], body[1024], clil[40], clil2[40], hh[40], r[40], k[40], k2[40], path[128];
+	fixtures_suffix(suffix, sizeof(suffix));
+
+	snprintf(body, sizeof(body), "{\"name\":\"CLIL de Massy %s\",\"mode\":\"mono_landlord\",\"status\":\"renewed\","
+		 "\"communes\":[\"91377\"],\"landlords\":[\"%s\",\"%s\"]}", suffix, sl.org_id, sl2.org_id);
+	send_expect(&admin, "POST", "/v1/clils", body, NULL, 422, "landlords");
+	snprintf(body, sizeof(body), "{\"name\":\"CLIL de Massy %s\",\"mode\":\"mono_landlord\",\"status\":\"renewed\","
+		 "\"communes\":[\"91377\"],\"landlords\":[\"%s\"]}", suffix, ss.org_id);
+	send_expect(&admin, "POST", "/v1/clils", body, NULL, 422, "landlords");
+	snprintf(body, sizeof(body), "{\"name\":\"CLIL de Massy %s\",\"mode\":\"solo\",\"status\":\"renewed\","
+		 "\"communes\":[\"91377\"],\"landlords\":[\"%s\"]}", suffix, sl.org_id);
+	send_expect(&admin, "POST", "/v1/clils", body, NULL, 400, "mode");
+	snprintf(body, sizeof(body), "{\"name\":\"CLIL de Massy %s\",\"mode\":\"mono_landlord\",\"status\":\"renewed\","
+		 "\"communes\":[\"91377\"],\"landlords\":[\"%s\"]}", suffix, sl.org_id);
+	send_expect(&sl, "POST", "/v1/clils", body, NULL, 403, NULL);
+	create(&admin, "/v1/clils", body, 201, clil);
+	send_expect(&admin, "POST", "/v1/clils", body, NULL, 409, "name");
+	snprintf(body, sizeof(body), "{\"name\":\"CLIL de Palaiseau %s\",\"mode\":\"inter_landlord\",\"status\":\"initiated\","
+		 "\"communes\":[\"91477\",\"91692\"],\"landlords\":[\"%s\",\"%s\"]}", suffix, sl.org_id, sl2.org_id);
+	create(&admin, "/v1/clils", body, 201, clil2);
+	snprintf(path, sizeof(path), "/v1/clils/%s", clil2);
+	patch(&admin, path, "{\"mode\":\"mono_landlord\"}", 422, "landlords");
+	patch(&admin, path, "{\"status\":\"experimented\",\"communes\":[\"91477\"]}", 200, NULL);
+	json_t *j = get(&ss, path, 200);
+	ck_assert_str_eq(str(j, "status"), "experimented");
+	ck_assert_int_eq(json_array_size(json_object_get(j, "communes")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "landlords")), 2);
+	json_decref(j);
+	j = get(&sl, "/v1/clils?status=renewed&limit=500", 200);
+	ck_assert(list_has(j, clil) && !list_has(j, clil2));
+	json_decref(j);
+
+	/* A CLIL session examines early arrears, then hands the case on. */
+	send_expect(&admin, "POST", "/v1/commissions", "{\"level\":\"clil\",\"date\":\"2026-12-01\"}", NULL, 422, "clil_id");
+	snprintf(body, sizeof(body), "{\"level\":\"operational\",\"date\":\"2026-12-01\",\"clil_id\":\"%s\"}", clil);
+	send_expect(&admin, "POST", "/v1/commissions", body, NULL, 422, "clil_id");
+	commission("clil", clil, "2026-12-01", NULL, k);
+	household(&sl, "91377", "social", sl.org_id, "9 rue Gambetta", hh);
+	referral(&sl, "social_landlord", hh, NULL, r);
+	agenda_add(k, r, 409, "referral_id");   /* received: admit it first */
+	admit(r);
+	agenda_add(k, r, 201, NULL);
+	session_status(k, "in_session");
+	opinion(k, r, "{\"summary\":\"Impayé lourd.\",\"decisions\":[\"fsl_aid\"]}", 201, NULL);
+	/* Given again during the session, the opinion replaces the first... */
+	snprintf(body, sizeof(body), "{\"summary\":\"Impayé lourd, dette de 2 400 €.\",\"decisions\":[\"fsl_aid\",\"masp\"],"
+		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Suspendre la procédure\","
+		 "\"due_date\":\"2026-12-15\"}]}", sl.org_id);
+	opinion(k, r, body, 200, NULL);
+	snprintf(path, sizeof(path), "/v1/recommendations?referral_id=%s", r);
+	j = get(&sl, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	char rec[40], h[64];
+	snprintf(rec, sizeof(rec), "%s", str(json_array_get(json_object_get(j, "items"), 0), "id"));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", rec);
+	if_match(&sl, path, h, sizeof(h));
+	send_expect(&sl, "PATCH", path, "{\"status\":\"accepted\"}", h, 200, NULL);
+	/* ...until an addressee has reported on it. */
+	opinion(k, r, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 409, "recommendations");
+	session_status(k, "closed");
+	snprintf(path, sizeof(path), "/v1/referrals/%s/escalation", r);
+	send_expect(&sl, "POST", path, NULL, NULL, 403, NULL);
+	send_expect(&admin, "POST", path, NULL, NULL, 200, NULL);
+	send_expect(&admin, "POST", path, NULL, NULL, 409, "status");
+	commission("operational", NULL, "2026-12-10", NULL, k2);
+	agenda_add(k2, r, 201, NULL);
+	session_status(k2, "in_session");
+	opinion(k2, r, "{\"summary\":\"Suite CLIL.\",\"decisions\":[\"keep_with_payment_plan\"]}", 201, NULL);
+	session_status(k2, "closed");
+	/* An operational examination goes nowhere further. */
+	send_expect(&admin, "POST", path, NULL, NULL, 409, "status");
+	j = get_referral(&admin, r, 200);
+	ck_assert(json_is_true(json_object_get(j, "escalated")));
+	ck_assert_int_eq(json_array_size(json_object_get(j, "opinions")), 2);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "opinions"), 0), "level"), "clil");
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "opinions"), 1), "level"), "operational");
+	const char *steps[] = { "received", "admitted", "scheduled", "examined", "escalated", "scheduled", "examined" };
+	json_t *history = json_object_get(j, "history");
+	ck_assert_int_eq(json_array_size(history), 7);
+	for (size_t i = 0; i < 7; i++)
+		ck_assert_str_eq(str(json_array_get(history, i), "step"), steps[i]);
+	json_decref(j);
+}
+END_TEST
+
+static int letter(const struct party *p, const char *referral_id, const char *kind, const char *query,
+		  const char *accept, struct http_response *resp)
+{
+	char path[512], headers[128] = "";
+	snprintf(path, sizeof(path), "/v1/referrals/%s/letters/%s%s", referral_id, kind, query ? query : "");
+	if (accept != NULL)
+		snprintf(headers, sizeof(headers), "Accept: %s\r\n", accept);
+	return fixtures_call(&server, p, "GET", path, NULL, headers, resp);
+}
+
+static void letter_problem(const struct party *p, const char *r, const char *kind, const char *query, int want,
+			   const char *field)
+{
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(letter(p, r, kind, query, "text/plain", &resp), want);
+	json_t *j = harness_json(&resp);
+	if (field != NULL)
+		ck_assert_str_eq(str(j, "field"), field);
+	json_decref(j);
+	http_response_free(&resp);
+}
+
+START_TEST(clil_letters)
+{
+	fixtures_admin(&server, &admin);
+	struct party sl, other;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &other);
+	char suffix[16], body[512], clil[40], hh[40], r[40], k[40];
+	fixtures_suffix(suffix, sizeof(suffix));
+	snprintf(body, sizeof(body), "{\"name\":\"CLIL d'Étampes %s\",\"mode\":\"mono_landlord\",\"status\":\"renewed\","
+		 "\"communes\":[\"91223\"],\"landlords\":[\"%s\"]}", suffix, sl.org_id);
+	create(&admin, "/v1/clils", body, 201, clil);
+	household(&sl, "91223", "social", sl.org_id, "5 rue <b>Saint-Jacques</b> & Cie", hh);
+	referral(&sl, "social_landlord", hh, NULL, r);
+
+	/* Not on an agenda yet: the letter would have a blank. */
+	letter_problem(&sl, r, "information", NULL, 422, "commission_name");
+	admit(r);
+	commission("clil", clil, "2026-12-08", NULL, k);
+	agenda_add(k, r, 201, NULL);
+
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(letter(&sl, r, "information", NULL, "text/plain", &resp), 200);
+	ck_assert_str_eq(http_response_header(&resp, "Content-Type"), "text/plain; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(resp.body, "5 rue <b>Saint-Jacques</b> & Cie"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "91000 Étampes"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "8 décembre 2026"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "2\xe2\x80\xaf" "400,00\xc2\xa0\xe2\x82\xac"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "CLIL d'Étampes"));
+	ck_assert_ptr_null(strstr(resp.body, "{{"));
+	http_response_free(&resp);
+
+	ck_assert_int_eq(letter(&sl, r, "information", NULL, "text/html", &resp), 200);
+	ck_assert_str_eq(http_response_header(&resp, "Content-Type"), "text/html; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(resp.body, "5 rue &lt;b&gt;Saint-Jacques&lt;/b&gt; &amp; Cie"));
+	ck_assert_ptr_null(strstr(resp.body, "<b>"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "<p>Madame, Monsieur,</p>"));
+	http_response_free(&resp);
+
+	letter_problem(&sl, r, "information", NULL, 200, NULL);
+	ck_assert_int_eq(letter(&sl, r, "information", NULL, "application/json", &resp), 406);
+	http_response_free(&resp);
+	letter_problem(&sl, r, "eviction", NULL, 404, "kind");
+	letter_problem(&other, r, "information", NULL, 404, NULL);
+	/* The invitation needs the session's time and place. */
+	letter_problem(&sl, r, "invitation", NULL, 422, "session_time");
+	char path[128], h[64];
+	snprintf(path, sizeof(path), "/v1/commissions/%s", k);
+	if_match(&admin, path, h, sizeof(h));
+	send_expect(&admin, "PATCH", path, "{\"time\":\"09:30\"}", h, 200, NULL);
+	letter_problem(&sl, r, "invitation", NULL, 422, "session_place");
+	patch(&admin, path, "{\"place\":\"Mairie d'Étampes\"}", 200, NULL);
+	ck_assert_int_eq(letter(&sl, r, "invitation", NULL, NULL, &resp), 200);
+	ck_assert_ptr_nonnull(strstr(resp.body, "9h30"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "Mairie d&#39;Étampes"));
+	http_response_free(&resp);
+
+	letter_problem(&sl, r, "recommendation", NULL, 422, "opinion_commission_name");
+	session_status(k, "in_session");
+	opinion(k, r, "{\"summary\":\"s\",\"decisions\":[\"keep_with_payment_plan\",\"fsl_aid\"]}", 201, NULL);
+	ck_assert_int_eq(letter(&sl, r, "recommendation", NULL, "text/plain", &resp), 200);
+	ck_assert_ptr_nonnull(strstr(resp.body, "- le maintien dans le logement avec un plan d'apurement de la dette\n"
+						"- une aide du Fonds de solidarité pour le logement (FSL)"));
+	http_response_free(&resp);
+
+	letter_problem(&sl, r, "appointment", NULL, 422, "appointment_with");
+	letter_problem(&sl, r, "appointment", "?appointment_with=MDS&appointment_date=2026-12-32", 400, "appointment_date");
+	ck_assert_int_eq(letter(&sl, r, "appointment",
+				"?appointment_with=la%20MDS%20d%27%C3%89tampes&appointment_date=2026-12-15"
+				"&appointment_time=10h00&appointment_place=12%20rue%20de%20la%20Juine",
+				"text/plain", &resp), 200);
+	ck_assert_ptr_nonnull(strstr(resp.body, "la MDS d'Étampes, le 15 décembre 2026 à 10h00"));
+	http_response_free(&resp);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("api_ccapex");
+	TCase *tc = tcase_create("ccapex");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, referrals_are_checked);
+	tcase_add_test(tc, late_landlord_referral_is_flagged);
+	tcase_add_test(tc, a_week_of_the_operational_ccapex);
+	tcase_add_test(tc, clils_and_escalation);
+	tcase_add_test(tc, clil_letters);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

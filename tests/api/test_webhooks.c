@@ -1,0 +1,481 @@
+/* Issue 8, webhooks end to end: registration and its address checks, one
+ * organisation's webhooks hidden from the others, and a receiver on
+ * 127.0.0.1 that fails for a while yet gets every delivery, signed, in
+ * order for each resource, once it recovers. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/api/fixtures.h"
+#include "tests/api/harness.h"
+
+static struct harness server;
+static struct party admin;
+
+static void setup(void)
+{
+	const char *env[] = { fixtures_keys_env(), "PREVEX_WEBHOOK_ALLOW_LOOPBACK=1", "PREVEX_WEBHOOK_WORKERS=2",
+			      "PREVEX_WEBHOOK_POLL_MS=50", "PREVEX_WEBHOOK_BACKOFF_BASE_MS=100",
+			      "PREVEX_WEBHOOK_BACKOFF_MAX_S=1", "PREVEX_WEBHOOK_TIMEOUT_MS=2000", NULL };
+	if (harness_start(&server, env) != 0) {
+		fprintf(stderr, "harness: %s\n", server.error);
+		abort();
+	}
+}
+
+static void teardown(void)
+{
+	harness_stop(&server);
+}
+
+static json_t *call(const struct party *p, const char *method, const char *path, const char *body, int *status)
+{
+	return fixtures_call_json(&server, p, method, path, body, NULL, status);
+}
+
+static void expect(const json_t *j, int status, int want, const char *field)
+{
+	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
+		      json_string_value(json_object_get(j, "detail")));
+	if (field != NULL)
+		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+}
+
+/* --- a receiver on 127.0.0.1 ------------------------------------------------ */
+
+#define RECEIVED_MAX 64
+
+struct receiver {
+	int fd;
+	int port;
+	int fail_first;              /* answer 500 to this many requests */
+	pthread_t thread;
+	atomic_int stop;
+	pthread_mutex_t lock;
+	int requests;
+	int accepted;
+	char *bodies[RECEIVED_MAX];  /* of the requests answered 200 */
+	char signatures[RECEIVED_MAX][160];
+};
+
+static const char *header_value(const char *head, const char *name, char *out, size_t len)
+{
+	size_t n = strlen(name);
+	for (const char *line = strstr(head, "\r\n"); line != NULL; line = strstr(line + 2, "\r\n")) {
+		if (strncasecmp(line + 2, name, n) == 0 && line[2 + n] == ':') {
+			const char *v = line + 3 + n;
+			while (*v == ' ')
+				v++;
+			size_t vlen = strcspn(v, "\r\n");
+			snprintf(out, len, "%.*s", (int)(vlen < len ? vlen : len - 1), v);
+			return out;
+		}
+	}
+	return NULL;
+}
+
+static void serve_one(struct receiver *r, int fd)
+{
+	char buf[65536];
+	size_t got = 0;
+	char *end = NULL;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	while (end == NULL && got < sizeof(buf) - 1 && poll(&pfd, 1, 2000) > 0) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			return;
+		got += (size_t)n;
+		buf[got] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+	}
+	if (end == NULL)
+		return;
+	char value[160];
+	size_t length = header_value(buf, "Content-Length", value, sizeof(value)) ? (size_t)atol(value) : 0;
+	size_t head = (size_t)(end + 4 - buf);
+	while (got < head + length && got < sizeof(buf) - 1 && poll(&pfd, 1, 2000) > 0) {
+		ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			return;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	pthread_mutex_lock(&r->lock);
+	bool ok = r->requests++ >= r->fail_first && r->accepted < RECEIVED_MAX;
+	if (ok) {
+		r->bodies[r->accepted] = strndup(buf + head, length);
+		if (header_value(buf, "Prevex-Signature", value, sizeof(value)) == NULL)
+			value[0] = '\0';
+		snprintf(r->signatures[r->accepted], sizeof(r->signatures[0]), "%s", value);
+		r->accepted++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	const char *answer = ok ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+				: "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\nfail";
+	ssize_t w = write(fd, answer, strlen(answer));
+	(void)w;
+}
+
+static void *receiver_main(void *arg)
+{
+	struct receiver *r = arg;
+	while (!atomic_load(&r->stop)) {
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		int fd = accept(r->fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		serve_one(r, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void receiver_start(struct receiver *r, int fail_first)
+{
+	memset(r, 0, sizeof(*r));
+	r->fail_first = fail_first;
+	pthread_mutex_init(&r->lock, NULL);
+	r->fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(r->fd, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	ck_assert_int_eq(bind(r->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(r->fd, 16), 0);
+	socklen_t len = sizeof(a);
+	getsockname(r->fd, (struct sockaddr *)&a, &len);
+	r->port = ntohs(a.sin_port);
+	ck_assert_int_eq(pthread_create(&r->thread, NULL, receiver_main, r), 0);
+}
+
+static void receiver_stop(struct receiver *r)
+{
+	atomic_store(&r->stop, 1);
+	pthread_join(r->thread, NULL);
+	close(r->fd);
+}
+
+static void receiver_free(struct receiver *r)
+{
+	for (int i = 0; i < r->accepted; i++)
+		free(r->bodies[i]);
+}
+
+static int receiver_accepted(struct receiver *r)
+{
+	pthread_mutex_lock(&r->lock);
+	int n = r->accepted;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+/* True when signature is "t=<time>,v1=<hex HMAC-SHA256 of "<time>.<body>">"
+ * under secret, with a time within a minute of now. */
+static bool signature_ok(const char *signature, const char *secret, const char *body)
+{
+	long long t = 0;
+	char hex[80];
+	if (sscanf(signature, "t=%lld,v1=%64[0-9a-f]", &t, hex) != 2 || strlen(hex) != 64)
+		return false;
+	if (llabs(t - (long long)time(NULL)) > 60)
+		return false;
+	size_t n = strlen(body) + 32;
+	char *msg = malloc(n);
+	int mlen = snprintf(msg, n, "%lld.%s", t, body);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)msg, (size_t)mlen, mac, &maclen);
+	free(msg);
+	char want[80];
+	for (unsigned int i = 0; i < maclen; i++)
+		snprintf(want + 2 * i, 3, "%02x", mac[i]);
+	return strcmp(want, hex) == 0;
+}
+
+/* --- the database, to write events as the other modules' triggers do ------- */
+
+static PGconn *db(void)
+{
+	PGconn *conn = PQconnectdb(getenv("PREVEX_TEST_DATABASE_URL"));
+	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+	return conn;
+}
+
+static void publish(PGconn *conn, const char *org, const char *relations, const char *type,
+		    const char *resource_type, const char *resource_id, const char *payload)
+{
+	const char *params[] = { org, relations, type, resource_type, resource_id, payload };
+	PGresult *res = PQexecParams(conn, "SELECT feed_publish($1, $2::integer, $3, $4, $5::uuid, $6::jsonb)", 6, NULL,
+				     params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(conn));
+	PQclear(res);
+}
+
+static void new_uuid(PGconn *conn, char *out)
+{
+	PGresult *res = PQexec(conn, "SELECT gen_random_uuid()");
+	snprintf(out, 40, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
+/* --- tests ------------------------------------------------------------------ */
+
+static void webhook_new(const struct party *p, const char *url, char *id, char *secret)
+{
+	char body[512];
+	snprintf(body, sizeof(body), "{\"url\":\"%s\",\"description\":\"Suivi des dossiers\"}", url);
+	int status = 0;
+	json_t *j = call(p, "POST", "/v1/webhooks", body, &status);
+	expect(j, status, 201, NULL);
+	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	snprintf(secret, 80, "%s", json_string_value(json_object_get(j, "secret")));
+	ck_assert_str_eq(json_string_value(json_object_get(j, "url")), url);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "organisation_id")), p->org_id);
+	json_decref(j);
+}
+
+START_TEST(callback_urls_are_checked)
+{
+	fixtures_admin(&server, &admin);
+	struct party landlord;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	static const struct {
+		const char *body;
+		int status;
+		const char *field;
+		const char *says;
+	} cases[] = {
+		{ "{\"url\":\"http://example.org/hook\"}", 400, "url", "https" },
+		{ "{\"url\":\"http://127.0.0.2:8080/hook\"}", 400, "url", "https" },
+		{ "{\"url\":\"ftp://example.org/hook\"}", 400, "url", "https" },
+		{ "{\"url\":\"https://user:pw@example.org/\"}", 400, "url", "user" },
+		{ "{\"url\":\"https://example.org/#x\"}", 400, "url", "fragment" },
+		{ "{\"url\":\"https://10.1.2.3/hook\"}", 422, "url", "private" },
+		{ "{\"url\":\"https://192.168.1.10/hook\"}", 422, "url", "private" },
+		{ "{\"url\":\"https://169.254.169.254/latest\"}", 422, "url", "link-local" },
+		{ "{\"url\":\"https://100.64.0.7/\"}", 422, "url", "carrier-grade NAT" },
+		{ "{\"url\":\"https://127.0.0.2/\"}", 422, "url", "loopback" },
+		{ "{\"url\":\"https://[::1]/\"}", 422, "url", "loopback" },
+		{ "{\"url\":\"https://[::ffff:10.0.0.1]/\"}", 422, "url", "private" },
+		{ "{\"url\":\"https://[fe80::1]/\"}", 422, "url", "link-local" },
+		{ "{\"url\":\"https://0.0.0.0/\"}", 422, "url", "unspecified" },
+		{ "{\"url\":\"https://224.0.0.1/\"}", 422, "url", "multicast" },
+		{ "{\"url\":\"https://no-such-host.invalid/\"}", 422, "url", "resolve" },
+		{ "{}", 400, "url", NULL },
+		{ "{\"url\":42}", 400, "url", NULL },
+		{ "{\"url\":\"https://93.184.216.34/\",\"secret\":\"mine\"}", 400, "secret", NULL },
+		{ "{\"url\":\"https://93.184.216.34/\",\"events\":[]}", 400, "events", NULL },
+		{ "{\"url\":\"https://93.184.216.34/\",\"description\":\"\"}", 400, "description", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status = 0;
+		json_t *j = call(&landlord, "POST", "/v1/webhooks", cases[i].body, &status);
+		expect(j, status, cases[i].status, cases[i].field);
+		const char *detail = json_string_value(json_object_get(j, "detail"));
+		if (cases[i].says != NULL)
+			ck_assert_msg(detail != NULL && strstr(detail, cases[i].says) != NULL, "%s: %s", cases[i].body, detail);
+		json_decref(j);
+	}
+	/* A public literal address passes (nothing is sent until an event). */
+	char id[40], secret[80];
+	webhook_new(&landlord, "https://93.184.216.34/prevex", id, secret);
+	ck_assert(strncmp(secret, "whsec_", 6) == 0 && strlen(secret) > 40);
+}
+END_TEST
+
+START_TEST(webhooks_belong_to_their_organisation)
+{
+	fixtures_admin(&server, &admin);
+	struct party landlord, other;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &other);
+	char id[40], secret[80], path[160];
+	webhook_new(&landlord, "http://127.0.0.1:9/hook", id, secret);
+	int status = 0;
+	json_t *j = call(&landlord, "GET", "/v1/webhooks", NULL, &status);
+	expect(j, status, 200, NULL);
+	json_t *items = json_object_get(j, "items");
+	ck_assert_int_eq(json_array_size(items), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "id")), id);
+	/* The secret is shown at creation only. */
+	ck_assert_ptr_null(json_object_get(json_array_get(items, 0), "secret"));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/webhooks/%s", id);
+	j = call(&landlord, "GET", path, NULL, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_ptr_null(json_object_get(j, "secret"));
+	json_decref(j);
+
+	/* Another organisation: no such webhook. */
+	j = call(&other, "GET", "/v1/webhooks", NULL, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+	json_decref(j);
+	json_decref(call(&other, "GET", path, NULL, &status));
+	ck_assert_int_eq(status, 404);
+	json_decref(call(&other, "DELETE", path, NULL, &status));
+	ck_assert_int_eq(status, 404);
+	snprintf(path, sizeof(path), "/v1/webhooks/%s/deliveries", id);
+	json_decref(call(&other, "GET", path, NULL, &status));
+	ck_assert_int_eq(status, 404);
+	json_decref(call(&landlord, "GET", "/v1/webhooks/not-a-uuid", NULL, &status));
+	ck_assert_int_eq(status, 404);
+	json_decref(call(NULL, "GET", "/v1/webhooks", NULL, &status));
+	ck_assert_int_eq(status, 401);
+
+	snprintf(path, sizeof(path), "/v1/webhooks/%s", id);
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&server, &landlord, "DELETE", path, NULL, NULL, &resp), 204);
+	http_response_free(&resp);
+	json_decref(call(&landlord, "GET", path, NULL, &status));
+	ck_assert_int_eq(status, 404);
+}
+END_TEST
+
+/* The receiver fails its first 3 requests, then accepts: every event the
+ * landlord may read arrives once, signed, in order for each resource. */
+START_TEST(failing_receiver_gets_every_delivery_in_order)
+{
+	fixtures_admin(&server, &admin);
+	struct party landlord, other;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &other);
+	struct receiver r;
+	receiver_start(&r, 3);
+	char url[96], id[40], secret[80];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", r.port);
+	webhook_new(&landlord, url, id, secret);
+
+	PGconn *conn = db();
+	char r1[40], r2[40], r3[40];
+	new_uuid(conn, r1);
+	new_uuid(conn, r2);
+	new_uuid(conn, r3);
+	const char *st = "procedure.stage_changed";
+	publish(conn, landlord.org_id, "8", st, "procedure", r1, "{\"n\":1}");
+	publish(conn, landlord.org_id, "8", st, "procedure", r2, "{\"n\":1}");
+	publish(conn, landlord.org_id, "8", st, "procedure", r1, "{\"n\":2}");
+	/* Landlords never read diagnostics: never delivered. */
+	publish(conn, landlord.org_id, "16", "diagnostic.assigned", "diagnostic", r3, "{\"n\":1}");
+	publish(conn, landlord.org_id, "8", st, "procedure", r1, "{\"n\":3}");
+	publish(conn, landlord.org_id, "8", st, "procedure", r2, "{\"n\":2}");
+	publish(conn, landlord.org_id, "8", st, "procedure", r1, "{\"n\":4}");
+	/* Another organisation's event. */
+	publish(conn, other.org_id, "8", st, "procedure", r1, "{\"n\":99}");
+	PQfinish(conn);
+
+	for (int i = 0; i < 300 && receiver_accepted(&r) < 6; i++) {
+		struct timespec pause = { 0, 100 * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	struct timespec pause = { 1, 0 };
+	nanosleep(&pause, NULL);
+	receiver_stop(&r);
+	ck_assert_int_eq(r.accepted, 6);
+	ck_assert_int_ge(r.requests, 9);
+
+	int next[2] = { 1, 1 };
+	long long seen[6];
+	for (int i = 0; i < r.accepted; i++) {
+		ck_assert_msg(signature_ok(r.signatures[i], secret, r.bodies[i]), "bad signature %s", r.signatures[i]);
+		json_t *b = json_loads(r.bodies[i], 0, NULL);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_str_eq(json_string_value(json_object_get(b, "webhook_id")), id);
+		json_t *e = json_object_get(b, "event");
+		ck_assert_str_eq(json_string_value(json_object_get(e, "type")), st);
+		const char *res = json_string_value(json_object_get(json_object_get(e, "resource"), "id"));
+		int n = (int)json_integer_value(json_object_get(json_object_get(e, "data"), "n"));
+		int k = strcmp(res, r1) == 0 ? 0 : strcmp(res, r2) == 0 ? 1 : -1;
+		ck_assert_msg(k >= 0, "a delivery about %s", res);
+		ck_assert_msg(n == next[k], "resource %d: event %d arrived when %d was due", k, n, next[k]);
+		next[k]++;
+		seen[i] = json_integer_value(json_object_get(e, "seq"));
+		for (int j = 0; j < i; j++)
+			ck_assert_msg(seen[j] != seen[i], "event %lld delivered twice", seen[i]);
+		json_decref(b);
+	}
+	ck_assert_int_eq(next[0], 5);
+	ck_assert_int_eq(next[1], 3);
+	receiver_free(&r);
+
+	/* The attempts are visible to the organisation. */
+	char path[160];
+	snprintf(path, sizeof(path), "/v1/webhooks/%s/deliveries?limit=4", id);
+	int status = 0, attempts = 0, failures = 0, listed = 0;
+	json_t *j = call(&landlord, "GET", path, NULL, &status);
+	expect(j, status, 200, NULL);
+	for (int page = 0; j != NULL; page++) {
+		size_t i;
+		json_t *d;
+		json_array_foreach(json_object_get(j, "items"), i, d) {
+			listed++;
+			ck_assert_str_eq(json_string_value(json_object_get(d, "status")), "delivered");
+			ck_assert(json_is_null(json_object_get(d, "next_attempt_at")));
+			attempts += (int)json_integer_value(json_object_get(d, "attempt_count"));
+			size_t k;
+			json_t *a;
+			json_array_foreach(json_object_get(d, "attempts"), k, a) {
+				if (json_integer_value(json_object_get(a, "status_code")) == 500) {
+					failures++;
+					ck_assert_str_eq(json_string_value(json_object_get(a, "error")),
+							 "the receiver answered HTTP 500");
+				}
+			}
+		}
+		const char *cursor = json_string_value(json_object_get(j, "next_cursor"));
+		if (cursor == NULL) {
+			json_decref(j);
+			break;
+		}
+		snprintf(path, sizeof(path), "/v1/webhooks/%s/deliveries?limit=4&cursor=%s", id, cursor);
+		json_decref(j);
+		j = call(&landlord, "GET", path, NULL, &status);
+		expect(j, status, 200, NULL);
+	}
+	ck_assert_int_eq(listed, 6);
+	ck_assert_int_eq(failures, 3);
+	ck_assert_int_eq(attempts, 9);
+
+	snprintf(path, sizeof(path), "/v1/webhooks/%s/deliveries?status=failed", id);
+	j = call(&landlord, "GET", path, NULL, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/webhooks/%s/deliveries?status=lost", id);
+	j = call(&landlord, "GET", path, NULL, &status);
+	expect(j, status, 400, "status");
+	json_decref(j);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("webhooks");
+	TCase *tc = tcase_create("webhooks");
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, callback_urls_are_checked);
+	tcase_add_test(tc, webhooks_belong_to_their_organisation);
+	tcase_add_test(tc, failing_receiver_gets_every_delivery_in_order);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
