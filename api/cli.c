@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/config.h"
+#include "api/demo.h"
 #include "api/jwt.h"
 #include "api/log.h"
 #include "api/orgs.h"
@@ -281,7 +282,11 @@ static int demo_find_org(PGconn *conn, const char *kind, const char *name, char 
 
 int cli_demo_data(int argc, char **argv)
 {
-	const char *out = option(argc, argv, "--clients-file");
+	const char *out = option(argc, argv, "--clients-file"), *scale_s = option(argc, argv, "--scale");
+	int64_t scale = 0;
+	if (scale_s != NULL && parse_i64(scale_s, 0, 999, &scale) != 0)
+		return usage("prevex demo-data [--clients-file FILE] [--scale N]   (N extra units of procedure flow, 0-999)");
+	char ids[sizeof(demo_orgs) / sizeof(demo_orgs[0])][40];
 	struct config cfg;
 	PGconn *conn = cli_connect(&cfg);
 	if (conn == NULL)
@@ -291,12 +296,12 @@ int cli_demo_data(int argc, char **argv)
 	PQclear(PQexec(conn, "BEGIN"));
 	for (size_t i = 0; rc == 0 && i < sizeof(demo_orgs) / sizeof(demo_orgs[0]); i++) {
 		const struct demo_org *d = &demo_orgs[i];
-		char id[40];
-		int found = demo_find_org(conn, d->kind, d->name, id, sizeof(id));
+		char *id = ids[i];
+		int found = demo_find_org(conn, d->kind, d->name, id, sizeof(ids[i]));
 		if (found < 0)
 			rc = 1;
 		else if (!found)
-			rc = org_add(conn, d->kind, d->name, NULL, id, sizeof(id), false);
+			rc = org_add(conn, d->kind, d->name, NULL, id, sizeof(ids[i]), false);
 		if (rc != 0)
 			break;
 		/* Secrets are shown once: each run revokes the demo client it
@@ -324,6 +329,42 @@ int cli_demo_data(int argc, char **argv)
 		PQclear(res);
 	} else {
 		PQclear(PQexec(conn, "ROLLBACK"));
+	}
+	/* The dataset, after the clients: their secrets rotate even when the
+	 * dataset is already there and skipped. Indexes follow demo_orgs[]. */
+	struct demo_counts counts;
+	if (rc == 0) {
+		struct demo_orgs o;
+		memset(&o, 0, sizeof(o));
+		snprintf(o.prefecture, sizeof(o.prefecture), "%s", ids[0]);
+		snprintf(o.departement, sizeof(o.departement), "%s", ids[1]);
+		snprintf(o.bailiff, sizeof(o.bailiff), "%s", ids[2]);
+		snprintf(o.social_landlord[0], sizeof(o.social_landlord[0]), "%s", ids[3]);
+		snprintf(o.social_landlord[1], sizeof(o.social_landlord[1]), "%s", ids[4]);
+		snprintf(o.private_landlord, sizeof(o.private_landlord), "%s", ids[5]);
+		snprintf(o.adil, sizeof(o.adil), "%s", ids[7]);
+		snprintf(o.association, sizeof(o.association), "%s", ids[9]);
+		struct err err;
+		err_clear(&err);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (demo_load(conn, &o, (int)scale, &counts, &err) != ERR_OK) {
+			fprintf(stderr, "prevex demo-data: %s\n", err.message);
+			rc = 1;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			if (counts.essonne_skipped)
+				printf("demo dataset: Essonne 2019-2022 already loaded, skipped\n");
+			printf("demo dataset: %ld households, %ld procedures, %ld procedure events, %ld referrals,"
+			       " %ld commissions, %ld letters, %ld ADIL contacts, %ld outreach cases, %ld MASP measures"
+			       " recorded in %.1f s",
+			       counts.households, counts.procedures, counts.events, counts.referrals, counts.commissions,
+			       counts.letters, counts.contacts, counts.cases, counts.measures, secs);
+			if (scale > 0)
+				printf(" (scale %lld, %d units already there)", (long long)scale, counts.scale_units_skipped);
+			printf("\n");
+		}
 	}
 	PQfinish(conn);
 	if (rc == 0 && out != NULL) {

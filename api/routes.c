@@ -9,6 +9,7 @@
 #include "api/letters.h"
 #include "api/masp.h"
 #include "api/outreach.h"
+#include "api/stats.h"
 #include "api/sync.h"
 #include "api/ops.h"
 #include "api/orgs.h"
@@ -101,6 +102,10 @@ const struct route routes[] = {
 	{ "GET", "/v1/masp/{id}", masp_get, 0 },
 	{ "PATCH", "/v1/masp/{id}", masp_update, ROUTE_BODY_JSON },
 	{ "POST", "/v1/masp/{id}/renewals", masp_renew, ROUTE_BODY_JSON },
+
+	/* Statistics: JSON, or CSV with Accept: text/csv. */
+	{ "GET", "/v1/stats/key-figures", stats_key_figures, 0 },
+	{ "GET", "/v1/stats/acts", stats_acts, 0 },
 
 	{ "GET", "/v1/events", feed_list, 0 },
 	{ "POST", "/v1/webhooks", webhooks_create, ROUTE_BODY_JSON },

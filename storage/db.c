@@ -12,6 +12,8 @@
 #include "storage/pg_err.h"
 #include "storage/procedures_store.h"
 #include "storage/reference_store.h"
+#include "storage/demo_store.h"
+#include "storage/stats_store.h"
 #include "storage/sync_store.h"
 #include "storage/webhooks_store.h"
 
@@ -28,6 +30,8 @@ static const struct db_stmt *const statement_sets[] = {
 	sync_store_statements,
 	feed_store_statements,
 	webhooks_store_statements,
+	stats_store_statements,
+	demo_store_statements,
 	NULL,
 };
 

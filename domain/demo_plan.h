@@ -1,0 +1,123 @@
+/* The demo dataset's plan: how many of what, per year, EPCI and month, for
+ * Essonne 2019-2022, and the deterministic draws that place them (a
+ * splitmix64 generator from a fixed seed). This file and its .c are the
+ * only place the seed's figures (shared/domain.md) are written; the
+ * generator (api/demo.c) records rows following the plan, and the
+ * statistics count those rows. Pure C. */
+#ifndef DOMAIN_DEMO_PLAN_H
+#define DOMAIN_DEMO_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/date.h"
+#include "domain/procedure.h"
+
+#define DEMO_FIRST_YEAR 2019
+#define DEMO_YEARS 4
+#define DEMO_EPCIS 12
+#define DEMO_MAX_MEASURES 64
+#define DEMO_SEED UINT64_C(0x5EED0091CCA9E201)
+/* A unit of --scale: the Essonne procedure flow divided by this. */
+#define DEMO_SCALE_DIVISOR 12
+
+struct demo_rng {
+	uint64_t state;
+};
+void demo_rng_init(struct demo_rng *r, uint64_t seed);
+uint64_t demo_rng_next(struct demo_rng *r);
+/* Uniform in [0, n), n > 0. */
+int demo_rng_below(struct demo_rng *r, int n);
+
+/* Acts transmitted in a year, by stage, and how the chains that carry them
+ * are shaped. */
+struct demo_acts_year {
+	int payment_order, summons, order_to_leave, cfp_request, cfp_granted, eviction_with_cfp;
+	int eviction_without_cfp;  /* after an order to leave, the household gone */
+	int judgment_only;         /* summons then a judgment that ends there */
+	int po_prefixed;           /* summons chains that start with a payment order */
+	int summons_by_month[12];  /* the summons' calendar */
+};
+
+struct demo_referrals_year {
+	int by_epci[DEMO_EPCIS];
+	int complex_by_epci[DEMO_EPCIS];
+	int social_landlord, private_landlord, signalled;
+	int commissions;           /* operational sessions held */
+	int examined;              /* opinions given in them */
+};
+
+struct demo_letters_year {
+	int sent, answered, payment_resumed, debt_settled, meetings, adil_contacts;
+};
+
+struct demo_mobile_year {
+	int cases, no_contact, contact_established, npai;
+	int home_visits, debts_settled, landlords_contacting_adil;
+};
+
+struct demo_measure {
+	struct date start;
+	int type;                  /* MASP 1 or 2 */
+	int initial_months;
+	int renewal_months;        /* 0: not renewed */
+};
+
+struct demo_plan {
+	const char *epci_siren[DEMO_EPCIS];
+	int epci_weight[DEMO_EPCIS];        /* population share, for households */
+	struct demo_acts_year acts[DEMO_YEARS];
+	struct demo_referrals_year referrals[DEMO_YEARS];
+	struct demo_letters_year letters[DEMO_YEARS];
+	struct demo_mobile_year mobile[DEMO_YEARS];
+	struct demo_measure measures[DEMO_MAX_MEASURES];
+	int measure_count;
+};
+
+/* The Essonne plan. */
+void demo_plan_essonne(struct demo_plan *p);
+
+/* One unit of --scale: the Essonne acts divided by DEMO_SCALE_DIVISOR. */
+void demo_plan_scale_unit(const struct demo_acts_year *essonne, struct demo_acts_year *out);
+
+/* How deep a procedure goes. */
+enum demo_depth {
+	DEMO_PAYMENT_ORDER_ONLY,
+	DEMO_SUMMONS_ONLY,
+	DEMO_JUDGMENT_ONLY,
+	DEMO_LEAVE,
+	DEMO_LEAVE_EVICTED,        /* eviction without CFP */
+	DEMO_CFP_REQUESTED,
+	DEMO_CFP_GRANTED,
+	DEMO_EVICTED,              /* eviction with CFP */
+	DEMO_DEPTH__COUNT
+};
+
+struct demo_chain {
+	enum demo_depth depth;
+	bool has_payment_order;
+	struct date start;         /* the summons, or the payment order alone */
+	bool private_sector;
+	int epci;                  /* index in the plan */
+	bool settled;              /* a payment order alone, then the debt settled */
+};
+
+/* The chains of a year, deepest first: every act of a chain falls in the
+ * year, and the summons follow acts->summons_by_month. out holds at least
+ * demo_plan_chain_count(acts). Returns the number written, or -1 when the
+ * calendar cannot hold the deep chains. */
+int demo_plan_chain_count(const struct demo_acts_year *acts);
+int demo_plan_chains(const struct demo_plan *p, const struct demo_acts_year *acts, int year, struct demo_rng *rng,
+		     struct demo_chain *out);
+
+/* A chain's events in order, as a bailiff, the préfet and the bailiff
+ * again transmit them; out holds 8. Returns the count. */
+int demo_plan_chain_events(const struct demo_chain *c, struct event *out);
+
+/* Splits total over n weights by largest remainder (ties to the first). */
+void demo_plan_split(int total, const int *weights, int n, int *out);
+
+/* The percent of n over d rounded half up, as the statistics give it. */
+int demo_plan_percent(int n, int d);
+
+#endif

@@ -1,0 +1,36 @@
+/* The little SQL the demo dataset needs beyond the stores the API uses:
+ * whether a part is loaded, the communes of an EPCI, the ADIL's contacts
+ * (no endpoint records them yet), and fresh planner statistics. */
+#ifndef STORAGE_DEMO_STORE_H
+#define STORAGE_DEMO_STORE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "domain/err.h"
+#include "storage/db.h"
+
+extern const struct db_stmt demo_store_statements[];
+
+#define DEMO_STORE_MAX_COMMUNES 32
+
+/* True when a procedure with that reference exists: the marker of a part
+ * of the dataset, written in the same transaction as the part. */
+int demo_store_loaded(PGconn *conn, const char *reference, bool *out, struct err *err);
+
+/* Up to DEMO_STORE_MAX_COMMUNES communes of the EPCI, in INSEE order. */
+int demo_store_communes(PGconn *conn, const char *epci_siren, char insee[][6], char postcode[][6], int *count,
+			struct err *err);
+
+/* The database's date in Europe/Paris, "YYYY-MM-DD". */
+int demo_store_today(PGconn *conn, char today[11], struct err *err);
+
+/* One legal-information contact of the ADIL (migration 0007). household_id
+ * may be NULL. */
+int demo_store_adil_contact(PGconn *conn, const char *adil_org_id, const char *household_id, const char *contact_on,
+			    const char *caller, const char *created_by, struct err *err);
+
+/* ANALYZE of the tables the dataset fills, outside any transaction. */
+int demo_store_analyze(PGconn *conn, struct err *err);
+
+#endif
