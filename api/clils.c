@@ -159,9 +159,9 @@ int clils_update(struct req *req, struct reply *rep, struct err *err)
 	w->req = req;
 	int rc = auth_require(req, POLICY_MANAGE_COMMISSIONS, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "id", &w->id_param, err);
+		rc = req_path_uuid(req, "id", &w->id_param, err);
 	if (rc == ERR_OK)
-		rc = ccapex_if_match(req, &w->version, err);
+		rc = req_if_match(req, &w->version, err);
 	if (rc == ERR_OK)
 		rc = read_clil_body(w, req->body, false, err);
 	if (rc == ERR_OK)
@@ -183,7 +183,7 @@ int clils_get(struct req *req, struct reply *rep, struct err *err)
 	struct clil_write *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
-	int rc = ccapex_path_uuid(req, "id", &w->id_param, err);
+	int rc = req_path_uuid(req, "id", &w->id_param, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, clils_get_tx, w, err);
 	if (rc == ERR_OK)

@@ -228,7 +228,7 @@ int commissions_get(struct req *req, struct reply *rep, struct err *err)
 {
 	struct commission_read r;
 	commission_read_init(&r, req);
-	int rc = ccapex_path_uuid(req, "id", &r.id, err);
+	int rc = req_path_uuid(req, "id", &r.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, commissions_get_tx, &r, err);
 	if (rc == ERR_OK)
@@ -336,9 +336,9 @@ int commissions_update(struct req *req, struct reply *rep, struct err *err)
 	char status[24];
 	int rc = auth_require(req, POLICY_MANAGE_COMMISSIONS, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "id", &w->path_id, err);
+		rc = req_path_uuid(req, "id", &w->path_id, err);
 	if (rc == ERR_OK)
-		rc = ccapex_if_match(req, &w->version, err);
+		rc = req_if_match(req, &w->version, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -440,7 +440,7 @@ int commissions_agenda_add(struct req *req, struct reply *rep, struct err *err)
 	bool present;
 	int rc = auth_require(req, POLICY_MANAGE_COMMISSIONS, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "id", &a.commission_id, err);
+		rc = req_path_uuid(req, "id", &a.commission_id, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -463,9 +463,9 @@ int commissions_agenda_remove(struct req *req, struct reply *rep, struct err *er
 	ccapex_viewer_of(req, &a.viewer);
 	int rc = auth_require(req, POLICY_MANAGE_COMMISSIONS, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "id", &a.commission_id, err);
+		rc = req_path_uuid(req, "id", &a.commission_id, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "referral_id", &a.referral_id, err);
+		rc = req_path_uuid(req, "referral_id", &a.referral_id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, agenda_tx, &a, err);
 	if (rc == ERR_OK)
@@ -652,7 +652,7 @@ int commissions_put_opinion(struct req *req, struct reply *rep, struct err *err)
 	bool present;
 	int rc = auth_require(req, POLICY_MANAGE_COMMISSIONS, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "id", &o->commission_id, err);
+		rc = req_path_uuid(req, "id", &o->commission_id, err);
 	if (rc == ERR_OK && !parse_is_uuid(req_param(req, "referral_id")))
 		rc = err_set(err, ERR_UNPROCESSABLE, "referral_id", "no such referral on this agenda");
 	o->referral_id = req_param(req, "referral_id");

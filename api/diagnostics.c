@@ -141,7 +141,7 @@ static int reply_diagnostic(struct reply *rep, int status, const struct field_ro
 	json_t *o = with_deadlines(row);
 	if (o == NULL)
 		return err_set(err, ERR_INTERNAL, "", "field_diagnostic_json() gave no JSON object");
-	field_etag(rep, row->version);
+	reply_etag(rep, row->version);
 	return reply_json(rep, status, o);
 }
 
@@ -214,7 +214,7 @@ int diagnostics_get(struct req *req, struct reply *rep, struct err *err)
 {
 	struct diag_op op = { .req = req };
 	field_caller_of(req, &op.caller);
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
 		op.mask = field_mask(req, POLICY_READ_DIAGNOSTIC);
 	if (rc == ERR_OK)
@@ -353,9 +353,9 @@ int diagnostics_update(struct req *req, struct reply *rep, struct err *err)
 	bool present;
 	struct date d;
 	enum diagnostic_status st;
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
-		rc = field_if_match(req, &op.version, err);
+		rc = req_if_match(req, &op.version, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)

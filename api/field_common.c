@@ -35,46 +35,12 @@ int field_require_any(const struct req *req, enum policy_action action, unsigned
 	return ERR_OK;
 }
 
-int field_path_id(const struct req *req, const char *name, const char **out, struct err *err)
-{
-	*out = req_param(req, name);
-	if (!parse_is_uuid(*out))
-		return err_set(err, ERR_NOT_FOUND, "", "no such resource");
-	return ERR_OK;
-}
-
-int field_if_match(const struct req *req, int *version, struct err *err)
-{
-	const char *h = req_header(req, "If-Match");
-	if (h == NULL)
-		return err_set(err, ERR_PRECONDITION_REQUIRED, "If-Match",
-			       "If-Match with the resource's ETag is required to change it");
-	size_t n = strlen(h);
-	char digits[16];
-	int64_t v;
-	if (n < 3 || n > 12 || h[0] != '"' || h[n - 1] != '"')
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	memcpy(digits, h + 1, n - 2);
-	digits[n - 2] = '\0';
-	if (parse_i64(digits, 1, INT32_MAX, &v) != 0)
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	*version = (int)v;
-	return ERR_OK;
-}
-
-void field_etag(struct reply *rep, int version)
-{
-	char etag[24];
-	snprintf(etag, sizeof(etag), "\"%d\"", version);
-	reply_header(rep, "ETag", etag);
-}
-
 int field_reply_row(struct reply *rep, int status, const struct field_row *row, struct err *err)
 {
 	json_t *o = json_loads(row->json, 0, NULL);
 	if (o == NULL)
 		return err_set(err, ERR_INTERNAL, "", "a representation is not JSON");
-	field_etag(rep, row->version);
+	reply_etag(rep, row->version);
 	return reply_json(rep, status, o);
 }
 
@@ -258,7 +224,7 @@ int field_handle_get(struct req *req, struct reply *rep, enum field_resource r, 
 	struct handle_op op = { .req = req, .resource = r, .audit_type = audit_type };
 	field_caller_of(req, &op.caller);
 	op.mask = field_mask(req, read);
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, get_tx, &op, err);
 	if (rc == ERR_OK)

@@ -23,15 +23,6 @@ unsigned field_mask(const struct req *req, enum policy_action action);
  * a whole family of resources it never reaches. */
 int field_require_any(const struct req *req, enum policy_action action, unsigned *mask, struct err *err);
 
-/* The path parameter name as a UUID, else ERR_NOT_FOUND. */
-int field_path_id(const struct req *req, const char *name, const char **out, struct err *err);
-
-/* The version If-Match names ("3", quotes included): 428 when missing,
- * 412 when it is no version of ours. */
-int field_if_match(const struct req *req, int *version, struct err *err);
-
-void field_etag(struct reply *rep, int version);
-
 /* Replies row->json with its ETag. */
 int field_reply_row(struct reply *rep, int status, const struct field_row *row, struct err *err);
 

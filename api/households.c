@@ -22,41 +22,6 @@ void households_caller(const struct req *req, struct store_caller *out)
 	out->request_id = req->request_id;
 }
 
-int households_path_id(const struct req *req, const char *name, const char **out, struct err *err)
-{
-	*out = req_param(req, name);
-	if (!parse_is_uuid(*out))
-		return err_set(err, ERR_NOT_FOUND, "", "no such resource");
-	return ERR_OK;
-}
-
-void households_etag(struct reply *rep, int version)
-{
-	char etag[24];
-	snprintf(etag, sizeof(etag), "\"%d\"", version);
-	reply_header(rep, "ETag", etag);
-}
-
-/* The version an If-Match header names ("3", quotes included). */
-static int if_match(const struct req *req, int *version, struct err *err)
-{
-	const char *h = req_header(req, "If-Match");
-	if (h == NULL)
-		return err_set(err, ERR_PRECONDITION_REQUIRED, "If-Match",
-			       "If-Match with the household's ETag is required to change it");
-	size_t n = strlen(h);
-	char digits[16];
-	int64_t v;
-	if (n < 3 || n > 12 || h[0] != '"' || h[n - 1] != '"')
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	memcpy(digits, h + 1, n - 2);
-	digits[n - 2] = '\0';
-	if (parse_i64(digits, 1, INT32_MAX, &v) != 0)
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	*version = (int)v;
-	return ERR_OK;
-}
-
 /* The household as the caller may see it: a new reference, or NULL. */
 static json_t *masked(const struct req *req, const char *json, unsigned relations)
 {
@@ -72,7 +37,7 @@ static int reply_household(struct req *req, struct reply *rep, int status, const
 	json_t *o = masked(req, row->json, row->relations);
 	if (o == NULL)
 		return err_set(err, ERR_INTERNAL, "", "household_json() gave no JSON object");
-	households_etag(rep, row->version);
+	reply_etag(rep, row->version);
 	return reply_json(rep, status, o);
 }
 
@@ -149,7 +114,7 @@ int households_get(struct req *req, struct reply *rep, struct err *err)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
 	w->req = req;
 	households_caller(req, &w->caller);
-	int rc = households_path_id(req, "id", &w->id, err);
+	int rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, households_get_tx, w, err);
 	if (rc == ERR_OK)
@@ -183,9 +148,9 @@ int households_update(struct req *req, struct reply *rep, struct err *err)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
 	w->req = req;
 	households_caller(req, &w->caller);
-	int rc = households_path_id(req, "id", &w->id, err);
+	int rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
-		rc = if_match(req, &w->version, err);
+		rc = req_if_match(req, &w->version, err);
 	if (rc == ERR_OK)
 		rc = households_json_read(req->body, false, &w->in, err);
 	if (rc == ERR_OK)
@@ -317,7 +282,7 @@ int households_timeline(struct req *req, struct reply *rep, struct err *err)
 {
 	struct timeline_work w = { .req = req };
 	households_caller(req, &w.caller);
-	int rc = households_path_id(req, "id", &w.id, err);
+	int rc = req_path_uuid(req, "id", &w.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, households_timeline_tx, &w, err);
 	json_t *items = rc == ERR_OK ? json_array() : NULL;

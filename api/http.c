@@ -1,9 +1,12 @@
 #include "api/http.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "domain/parse.h"
 
 const char *req_param(const struct req *req, const char *name)
 {
@@ -91,4 +94,38 @@ int http_parse_json_body(struct req *req, struct err *err)
 	}
 	req->body = body;
 	return ERR_OK;
+}
+
+int req_path_uuid(const struct req *req, const char *name, const char **out, struct err *err)
+{
+	*out = req_param(req, name);
+	if (!parse_is_uuid(*out))
+		return err_set(err, ERR_NOT_FOUND, "", "no such resource");
+	return ERR_OK;
+}
+
+int req_if_match(const struct req *req, int *version, struct err *err)
+{
+	const char *h = req_header(req, "If-Match");
+	if (h == NULL)
+		return err_set(err, ERR_PRECONDITION_REQUIRED, "If-Match",
+			       "If-Match with the resource's ETag is required to change it");
+	size_t n = strlen(h);
+	char digits[16];
+	int64_t v;
+	if (n < 3 || n > 12 || h[0] != '"' || h[n - 1] != '"')
+		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
+	memcpy(digits, h + 1, n - 2);
+	digits[n - 2] = '\0';
+	if (parse_i64(digits, 1, INT32_MAX, &v) != 0)
+		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
+	*version = (int)v;
+	return ERR_OK;
+}
+
+void reply_etag(struct reply *rep, int version)
+{
+	char etag[24];
+	snprintf(etag, sizeof(etag), "\"%d\"", version);
+	reply_header(rep, "ETag", etag);
 }

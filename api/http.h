@@ -64,6 +64,18 @@ int reply_text(struct reply *rep, int status, const char *content_type, char *te
 void reply_empty(struct reply *rep, int status);
 void reply_header(struct reply *rep, const char *name, const char *value);
 
+/* The path parameter name as a UUID in *out (borrowed from req).
+ * ERR_NOT_FOUND otherwise: an id that cannot exist names nothing (and ulfius
+ * joins a repeated parameter of the same name with commas, no UUID either). */
+int req_path_uuid(const struct req *req, const char *name, const char **out, struct err *err);
+
+/* The version an If-Match header names ("3", quotes included): 428 without
+ * the header, 412 when it cannot be one of our ETags. */
+int req_if_match(const struct req *req, int *version, struct err *err);
+
+/* ETag: "version", the form req_if_match() reads. */
+void reply_etag(struct reply *rep, int version);
+
 /* Parses the request body as one JSON object; 400 naming the position when
  * it is malformed, has duplicate keys or is not an object. */
 int http_parse_json_body(struct req *req, struct err *err);

@@ -202,9 +202,9 @@ int prevention_letters_update(struct req *req, struct reply *rep, struct err *er
 	struct letter_op op = { .req = req };
 	field_caller_of(req, &op.caller);
 	op.mask = field_mask(req, POLICY_WRITE_PREVENTION_LETTER);
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
-		rc = field_if_match(req, &op.version, err);
+		rc = req_if_match(req, &op.version, err);
 	if (rc == ERR_OK)
 		rc = read_letter(req->body, false, err);
 	if (rc == ERR_OK)

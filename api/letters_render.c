@@ -384,7 +384,7 @@ int letters_get(struct req *req, struct reply *rep, struct err *err)
 		if (policy_household_fields(req->actor.kind, (enum policy_relation)r) & POLICY_FIELD_ADDRESS)
 			mask |= 1u << r;
 	l.viewer.read_mask &= mask;
-	int rc = ccapex_path_uuid(req, "id", &l.id, err);
+	int rc = req_path_uuid(req, "id", &l.id, err);
 	if (rc == ERR_OK && tmpl == NULL)
 		rc = err_set(err, ERR_NOT_FOUND, "kind", "no such letter: information, invitation, recommendation or "
 						       "appointment");

@@ -183,9 +183,9 @@ int masp_update(struct req *req, struct reply *rep, struct err *err)
 	char status[32], uuid[37], note[FIELD_NOTE_BYTES];
 	bool present;
 	struct date d;
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
-		rc = field_if_match(req, &op.version, err);
+		rc = req_if_match(req, &op.version, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, update_members, refused_update, err);
 	if (rc == ERR_OK)
@@ -238,9 +238,9 @@ int masp_renew(struct req *req, struct reply *rep, struct err *err)
 	field_caller_of(req, &op.caller);
 	op.mask = field_mask(req, POLICY_WRITE_MEASURE);
 	struct date d;
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
-		rc = field_if_match(req, &op.version, err);
+		rc = req_if_match(req, &op.version, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, NULL, err);
 	if (rc == ERR_OK)

@@ -78,23 +78,6 @@ static int territory_fk(int rc, struct err *err)
 	return rc;
 }
 
-static void set_etag(struct reply *rep, int version)
-{
-	char etag[24];
-	snprintf(etag, sizeof(etag), "\"%d\"", version);
-	reply_header(rep, "ETag", etag);
-}
-
-/* The id path parameter, which must be a UUID (ulfius joins a repeated
- * query parameter of the same name with commas: that is no UUID). */
-static int path_uuid(const struct req *req, const char *name, const char **out, struct err *err)
-{
-	*out = req_param(req, name);
-	if (!parse_is_uuid(*out))
-		return err_set(err, ERR_NOT_FOUND, "", "no such resource");
-	return ERR_OK;
-}
-
 struct org_write {
 	const struct req *req;
 	struct org_input in;
@@ -147,7 +130,7 @@ int orgs_create(struct req *req, struct reply *rep, struct err *err)
 		char location[96];
 		snprintf(location, sizeof(location), "/v1/organisations/%s", json_string_value(json_object_get(o, "id")));
 		reply_header(rep, "Location", location);
-		set_etag(rep, (int)json_integer_value(json_object_get(o, "version")));
+		reply_etag(rep, (int)json_integer_value(json_object_get(o, "version")));
 		rc = reply_json(rep, 201, o);
 	}
 	free(w->json);
@@ -199,7 +182,7 @@ static int orgs_get_tx(PGconn *conn, void *ctx, struct err *err)
 int orgs_get(struct req *req, struct reply *rep, struct err *err)
 {
 	struct org_read r = { 0 };
-	int rc = path_uuid(req, "id", &r.id, err);
+	int rc = req_path_uuid(req, "id", &r.id, err);
 	/* An organisation sees itself; administrators see every one. */
 	if (rc == ERR_OK && strcmp(r.id, req->actor.org_id) != 0 &&
 	    auth_require(req, POLICY_ADMIN_ORGANISATIONS, err) != ERR_OK)
@@ -207,31 +190,11 @@ int orgs_get(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = tx_run(req, orgs_get_tx, &r, err);
 	if (rc == ERR_OK) {
-		set_etag(rep, r.version);
+		reply_etag(rep, r.version);
 		rc = reply_json(rep, 200, json_loads(r.json, 0, NULL));
 	}
 	free(r.json);
 	return rc;
-}
-
-/* The version an If-Match header names: "3" (quotes required). */
-static int if_match_version(const struct req *req, int *version, struct err *err)
-{
-	const char *h = req_header(req, "If-Match");
-	if (h == NULL)
-		return err_set(err, ERR_PRECONDITION_REQUIRED, "If-Match",
-			       "If-Match with the resource's ETag is required to change it");
-	int64_t v;
-	size_t n = strlen(h);
-	char digits[16];
-	if (n < 3 || n > 12 || h[0] != '"' || h[n - 1] != '"')
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	memcpy(digits, h + 1, n - 2);
-	digits[n - 2] = '\0';
-	if (parse_i64(digits, 1, INT32_MAX, &v) != 0)
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	*version = (int)v;
-	return ERR_OK;
 }
 
 static int orgs_update_tx(PGconn *conn, void *ctx, struct err *err)
@@ -256,9 +219,9 @@ int orgs_update(struct req *req, struct reply *rep, struct err *err)
 	bool present, disabled;
 	int rc = auth_require(req, POLICY_ADMIN_ORGANISATIONS, err);
 	if (rc == ERR_OK)
-		rc = path_uuid(req, "id", &w->id, err);
+		rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
-		rc = if_match_version(req, &w->version, err);
+		rc = req_if_match(req, &w->version, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -281,7 +244,7 @@ int orgs_update(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = tx_run(req, orgs_update_tx, w, err);
 	if (rc == ERR_OK) {
-		set_etag(rep, w->new_version);
+		reply_etag(rep, w->new_version);
 		rc = reply_json(rep, 200, json_loads(w->json, 0, NULL));
 	}
 	free(w->json);
@@ -353,7 +316,7 @@ int orgs_create_client(struct req *req, struct reply *rep, struct err *err)
 	bool present;
 	int rc = auth_require(req, POLICY_ADMIN_CLIENTS, err);
 	if (rc == ERR_OK)
-		rc = path_uuid(req, "id", &w.org_id, err);
+		rc = req_path_uuid(req, "id", &w.org_id, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -392,7 +355,7 @@ int orgs_list_clients(struct req *req, struct reply *rep, struct err *err)
 	struct client_write w = { .req = req };
 	int rc = auth_require(req, POLICY_ADMIN_CLIENTS, err);
 	if (rc == ERR_OK)
-		rc = path_uuid(req, "id", &w.org_id, err);
+		rc = req_path_uuid(req, "id", &w.org_id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, orgs_list_clients_tx, &w, err);
 	if (rc == ERR_OK)
@@ -415,7 +378,7 @@ int orgs_revoke_client(struct req *req, struct reply *rep, struct err *err)
 	struct client_write w = { .req = req };
 	int rc = auth_require(req, POLICY_ADMIN_CLIENTS, err);
 	if (rc == ERR_OK)
-		rc = path_uuid(req, "id", &w.client_id, err);
+		rc = req_path_uuid(req, "id", &w.client_id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, orgs_revoke_client_tx, &w, err);
 	if (rc == ERR_OK)

@@ -360,7 +360,7 @@ int outreach_get_case(struct req *req, struct reply *rep, struct err *err)
 	struct case_op op = { .req = req };
 	field_caller_of(req, &op.caller);
 	op.mask = field_mask(req, POLICY_READ_OUTREACH);
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, get_tx, &op, err);
 	if (rc == ERR_OK)
@@ -378,9 +378,9 @@ static int update_tx(PGconn *conn, void *ctx, struct err *err)
 int outreach_update_case(struct req *req, struct reply *rep, struct err *err)
 {
 	struct case_op op = { .req = req };
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
-		rc = field_if_match(req, &op.version, err);
+		rc = req_if_match(req, &op.version, err);
 	if (rc == ERR_OK)
 		rc = outreach_check_case_patch(req->body, policy_kind_is_departement_wide(req->actor.kind), err);
 	op.input = req->body; /* borrowed */
@@ -413,9 +413,9 @@ int outreach_delete_case(struct req *req, struct reply *rep, struct err *err)
 	field_caller_of(req, &op.caller);
 	/* The team works a case; only the authorities withdraw it. */
 	op.mask = field_mask(req, POLICY_WRITE_OUTREACH) & FIELD_REL(DEPARTEMENT);
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
-		rc = field_if_match(req, &op.version, err);
+		rc = req_if_match(req, &op.version, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, delete_tx, &op, err);
 	if (rc == ERR_OK)
@@ -433,7 +433,7 @@ static int intervention_tx(PGconn *conn, void *ctx, struct err *err)
 int outreach_add_intervention(struct req *req, struct reply *rep, struct err *err)
 {
 	struct case_op op = { .req = req };
-	int rc = field_path_id(req, "id", &op.id, err);
+	int rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
 		rc = outreach_check_intervention(req->body, true, err);
 	op.input = req->body; /* borrowed */
@@ -485,7 +485,7 @@ int outreach_flag_team(struct req *req, struct reply *rep, struct err *err)
 	struct case_op op = { .req = req };
 	int rc = auth_require(req, POLICY_ADMIN_ORGANISATIONS, err);
 	if (rc == ERR_OK)
-		rc = field_path_id(req, "id", &op.id, err);
+		rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, flag_tx, &op, err);
 	if (rc == ERR_OK)
@@ -508,7 +508,7 @@ int outreach_unflag_team(struct req *req, struct reply *rep, struct err *err)
 	struct case_op op = { .req = req };
 	int rc = auth_require(req, POLICY_ADMIN_ORGANISATIONS, err);
 	if (rc == ERR_OK)
-		rc = field_path_id(req, "id", &op.id, err);
+		rc = req_path_uuid(req, "id", &op.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, unflag_tx, &op, err);
 	if (rc == ERR_OK)

@@ -137,7 +137,7 @@ int procedures_create(struct req *req, struct reply *rep, struct err *err)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
 	int rc = auth_require(req, POLICY_FILE_PROCEDURE, err);
 	if (rc == ERR_OK)
-		rc = households_path_id(req, "id", &w->id, err);
+		rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -156,7 +156,7 @@ int procedures_create(struct req *req, struct reply *rep, struct err *err)
 		char location[96];
 		snprintf(location, sizeof(location), "/v1/procedures/%s", w->created_id);
 		reply_header(rep, "Location", location);
-		households_etag(rep, w->rec.version);
+		reply_etag(rep, w->rec.version);
 		rc = reply_json(rep, 201, o);
 	}
 	work_free(w);
@@ -177,7 +177,7 @@ int procedures_get(struct req *req, struct reply *rep, struct err *err)
 	struct procedure_work *w = work_new(req);
 	if (w == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
-	int rc = households_path_id(req, "id", &w->id, err);
+	int rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, procedures_read_tx, w, err);
 	if (rc == ERR_OK)
@@ -186,7 +186,7 @@ int procedures_get(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK && o == NULL)
 		rc = err->code;
 	if (rc == ERR_OK) {
-		households_etag(rep, w->rec.version);
+		reply_etag(rep, w->rec.version);
 		rc = reply_json(rep, 200, o);
 	}
 	work_free(w);
@@ -198,7 +198,7 @@ int procedures_list_events(struct req *req, struct reply *rep, struct err *err)
 	struct procedure_work *w = work_new(req);
 	if (w == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
-	int rc = households_path_id(req, "id", &w->id, err);
+	int rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, procedures_read_tx, w, err);
 	json_t *items = rc == ERR_OK ? json_array() : NULL;
@@ -321,7 +321,7 @@ int procedures_add_event(struct req *req, struct reply *rep, struct err *err)
 	struct procedure_work *w = work_new(req);
 	if (w == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
-	int rc = households_path_id(req, "id", &w->id, err);
+	int rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
 		rc = households_json_read_event(req->body, &w->ev, &w->corrects, err);
 	if (rc == ERR_OK)

@@ -105,7 +105,7 @@ int recommendations_get(struct req *req, struct reply *rep, struct err *err)
 {
 	struct recommendation_access a;
 	access_init(&a, req, POLICY_READ_RECOMMENDATION);
-	int rc = ccapex_path_uuid(req, "id", &a.id, err);
+	int rc = req_path_uuid(req, "id", &a.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, recommendations_get_tx, &a, err);
 	if (rc == ERR_OK)
@@ -127,9 +127,9 @@ int recommendations_report(struct req *req, struct reply *rep, struct err *err)
 	a->reporting = true;
 	char status[24];
 	bool present;
-	int rc = ccapex_path_uuid(req, "id", &a->id, err);
+	int rc = req_path_uuid(req, "id", &a->id, err);
 	if (rc == ERR_OK)
-		rc = ccapex_if_match(req, &a->version, err);
+		rc = req_if_match(req, &a->version, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)

@@ -38,45 +38,11 @@ void ccapex_viewer_of(const struct req *req, struct ccapex_viewer *out)
 	out->all_recommendations = policy_allows(kind, POLICY_READ_RECOMMENDATION, POLICY_REL_DEPARTEMENT);
 }
 
-int ccapex_path_uuid(const struct req *req, const char *name, const char **out, struct err *err)
-{
-	*out = req_param(req, name);
-	if (!parse_is_uuid(*out))
-		return err_set(err, ERR_NOT_FOUND, "", "no such resource");
-	return ERR_OK;
-}
-
-int ccapex_if_match(const struct req *req, int *version, struct err *err)
-{
-	const char *h = req_header(req, "If-Match");
-	if (h == NULL)
-		return err_set(err, ERR_PRECONDITION_REQUIRED, "If-Match",
-			       "If-Match with the resource's ETag is required to change it");
-	size_t n = strlen(h);
-	char digits[16];
-	int64_t v;
-	if (n < 3 || n > 12 || h[0] != '"' || h[n - 1] != '"')
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	memcpy(digits, h + 1, n - 2);
-	digits[n - 2] = '\0';
-	if (parse_i64(digits, 1, INT32_MAX, &v) != 0)
-		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match", "If-Match does not match the current ETag");
-	*version = (int)v;
-	return ERR_OK;
-}
-
-void ccapex_set_etag(struct reply *rep, int version)
-{
-	char etag[24];
-	snprintf(etag, sizeof(etag), "\"%d\"", version);
-	reply_header(rep, "ETag", etag);
-}
-
 int ccapex_reply_text_json(struct reply *rep, int status, const char *json, int version, const char *location)
 {
 	json_t *body = json_loads(json, 0, NULL);
 	if (version > 0)
-		ccapex_set_etag(rep, version);
+		reply_etag(rep, version);
 	if (location != NULL)
 		reply_header(rep, "Location", location);
 	return reply_json(rep, status, body);
@@ -316,7 +282,7 @@ int referrals_get(struct req *req, struct reply *rep, struct err *err)
 {
 	struct referral_read r = { .req = req };
 	ccapex_viewer_of(req, &r.viewer);
-	int rc = ccapex_path_uuid(req, "id", &r.id, err);
+	int rc = req_path_uuid(req, "id", &r.id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, referrals_get_tx, &r, err);
 	if (rc == ERR_OK)
@@ -455,9 +421,9 @@ int referrals_update(struct req *req, struct reply *rep, struct err *err)
 	bool present, complex;
 	int rc = auth_require(req, POLICY_MANAGE_COMMISSIONS, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "id", &c->id, err);
+		rc = req_path_uuid(req, "id", &c->id, err);
 	if (rc == ERR_OK)
-		rc = ccapex_if_match(req, &c->version, err);
+		rc = req_if_match(req, &c->version, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -497,7 +463,7 @@ int referrals_escalate(struct req *req, struct reply *rep, struct err *err)
 	ccapex_viewer_of(req, &c->viewer);
 	int rc = auth_require(req, POLICY_MANAGE_COMMISSIONS, err);
 	if (rc == ERR_OK)
-		rc = ccapex_path_uuid(req, "id", &c->id, err);
+		rc = req_path_uuid(req, "id", &c->id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, referrals_change_tx, c, err);
 	if (rc == ERR_OK)

@@ -20,15 +20,6 @@ unsigned ccapex_relations_allowing(enum org_kind kind, enum policy_action action
  * and whether it sees the social details and every recommendation. */
 void ccapex_viewer_of(const struct req *req, struct ccapex_viewer *out);
 
-/* The path parameter name, which must be a UUID; ERR_NOT_FOUND otherwise. */
-int ccapex_path_uuid(const struct req *req, const char *name, const char **out, struct err *err);
-
-/* The version an If-Match header names ("3", quotes required):
- * ERR_PRECONDITION_REQUIRED when absent, ERR_PRECONDITION_FAILED when
- * malformed. */
-int ccapex_if_match(const struct req *req, int *version, struct err *err);
-void ccapex_set_etag(struct reply *rep, int version);
-
 /* Replies with the JSON text (status 200 or 201), adding ETag when version
  * is positive and Location when location is not NULL. */
 int ccapex_reply_text_json(struct reply *rep, int status, const char *json, int version, const char *location);

@@ -17,14 +17,6 @@
 #define WEBHOOK_SECRET_MAX (SECRET_LEN + 8)
 #define DESCRIPTION_MAX 500
 
-static int path_id(const struct req *req, const char **out, struct err *err)
-{
-	*out = req_param(req, "id");
-	if (!parse_is_uuid(*out))
-		return err_set(err, ERR_NOT_FOUND, "", "no such webhook");
-	return ERR_OK;
-}
-
 /* "whsec_" and 256 random bits, base64url. */
 static int draw_secret(char *out, size_t len)
 {
@@ -160,7 +152,7 @@ int webhooks_get(struct req *req, struct reply *rep, struct err *err)
 	w->req = req;
 	int rc = auth_require(req, POLICY_MANAGE_WEBHOOKS, err);
 	if (rc == ERR_OK)
-		rc = path_id(req, &w->id, err);
+		rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, webhooks_get_tx, w, err);
 	if (rc == ERR_OK)
@@ -187,7 +179,7 @@ int webhooks_delete(struct req *req, struct reply *rep, struct err *err)
 	w->req = req;
 	int rc = auth_require(req, POLICY_MANAGE_WEBHOOKS, err);
 	if (rc == ERR_OK)
-		rc = path_id(req, &w->id, err);
+		rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, webhooks_delete_tx, w, err);
 	if (rc == ERR_OK)
@@ -212,7 +204,7 @@ int webhooks_list_deliveries(struct req *req, struct reply *rep, struct err *err
 	const char *status = req_query(req, "status");
 	int rc = auth_require(req, POLICY_MANAGE_WEBHOOKS, err);
 	if (rc == ERR_OK)
-		rc = path_id(req, &w->id, err);
+		rc = req_path_uuid(req, "id", &w->id, err);
 	if (rc == ERR_OK && status != NULL && strcmp(status, "pending") != 0 && strcmp(status, "delivered") != 0 &&
 	    strcmp(status, "failed") != 0)
 		rc = err_set(err, ERR_INVALID, "status", "status must be pending, delivered or failed");
