@@ -75,7 +75,7 @@ static void input(struct household_input *in, const char *insee, const char *lan
 	if (landlord != NULL) {
 		in->set |= POLICY_FIELD_LANDLORD;
 		in->landlord_is_org = true;
-		snprintf(in->landlord_org_id, sizeof(in->landlord_org_id), "%s", landlord);
+		snprintf(in->landlord_org_id, sizeof(in->landlord_org_id), "%.36s", landlord); /* a UUID */
 	}
 }
 
