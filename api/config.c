@@ -80,6 +80,16 @@ static const struct var vars[] = {
 	  "longest delay between two attempts of a delivery" },
 	{ "PREVEX_WEBHOOK_RETRY_FOR_S", VAR_INT, "86400", 1, 2592000, NUM(webhook_retry_for_s),
 	  "a delivery is retried this long after its first attempt, then marked failed" },
+	{ "PREVEX_IMPORT_SYNC_MAX", VAR_INT, "1000", 0, 50000, NUM(import_sync_max),
+	  "imports of more items answer 202 with a job that import workers apply" },
+	{ "PREVEX_IMPORT_WORKERS", VAR_INT, "1", 0, 16, NUM(import_workers),
+	  "import job threads, sharing the database pool; 0: apply no job from this process" },
+	{ "PREVEX_IMPORT_CHUNK", VAR_INT, "1000", 1, 50000, NUM(import_chunk),
+	  "items of a job applied and committed together" },
+	{ "PREVEX_IMPORT_POLL_MS", VAR_INT, "500", 10, 60000, NUM(import_poll_ms),
+	  "pause of an idle import worker before it looks for jobs again" },
+	{ "PREVEX_IMPORT_KEEP_HOURS", VAR_INT, "48", 24, 8760, NUM(import_keep_hours),
+	  "finished imports and their Idempotency-Keys are kept this long (at least 24)" },
 };
 
 static int parse_listen(struct config *cfg, const char *v)

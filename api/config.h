@@ -38,6 +38,11 @@ struct config {
 	int64_t webhook_backoff_base_ms;
 	int64_t webhook_backoff_max_s;
 	int64_t webhook_retry_for_s;
+	int64_t import_sync_max;         /* larger imports become jobs */
+	int64_t import_workers;          /* import job threads; 0: none in this process */
+	int64_t import_chunk;            /* items per job chunk, each its own transaction */
+	int64_t import_poll_ms;
+	int64_t import_keep_hours;       /* idempotency keys kept at least this long */
 };
 
 /* Reads every PREVEX_* variable; fills cfg with defaults for those unset.

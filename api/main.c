@@ -15,6 +15,7 @@
 #include "api/cli_reference.h"
 #include "api/jwt.h"
 #include "api/config.h"
+#include "api/import_worker.h"
 #include "api/log.h"
 #include "api/router.h"
 #include "api/server.h"
@@ -183,7 +184,16 @@ static int cmd_serve(int argc, char **argv)
 		jwt_keyring_free(app.keys);
 		return 1;
 	}
+	/* Import jobs resume where they stopped: their chunks are in the database. */
+	struct import_worker *imports = NULL;
+	if (import_worker_start(&imports, &app) != 0) {
+		fprintf(stderr, "prevex serve: cannot start the import workers\n");
+		pool_free(app.pool);
+		jwt_keyring_free(app.keys);
+		return 1;
+	}
 	rc = server_run(&app, &stop);
+	import_worker_stop(imports);
 	webhook_worker_stop(webhooks);
 	pool_free(app.pool);
 	jwt_keyring_free(app.keys);

@@ -4,13 +4,14 @@
 #include "api/clils.h"
 #include "api/commissions.h"
 #include "api/households.h"
+#include "api/imports.h"
 #include "api/diagnostics.h"
 #include "api/feed.h"
 #include "api/letters.h"
 #include "api/masp.h"
 #include "api/outreach.h"
-#include "api/stats.h"
 #include "api/sync.h"
+#include "api/stats.h"
 #include "api/ops.h"
 #include "api/orgs.h"
 #include "api/procedures.h"
@@ -113,11 +114,16 @@ const struct route routes[] = {
 	{ "GET", "/v1/webhooks/{id}", webhooks_get, 0 },
 	{ "DELETE", "/v1/webhooks/{id}", webhooks_delete, 0 },
 	{ "GET", "/v1/webhooks/{id}/deliveries", webhooks_list_deliveries, 0 },
+
+	/* Bulk ingest: up to 50,000 items or 64 MiB per request. */
+	{ "POST", "/v1/imports/{id}", imports_post, ROUTE_BODY_RAW },
+	{ "GET", "/v1/imports/{id}", imports_get, 0 },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
 
 const struct route_body_limit route_body_limits[] = {
+	{ "POST", "/v1/imports/{id}", IMPORT_MAX_BODY_BYTES },
 	{ "POST", "/v1/sync", SYNC_MAX_BODY_BYTES },
 };
 

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "storage/audit_store.h"
+#include "storage/demo_store.h"
+#include "storage/stats_store.h"
 #include "storage/ccapex_store.h"
 #include "storage/feed_store.h"
 #include "storage/field_store.h"
@@ -12,8 +14,6 @@
 #include "storage/pg_err.h"
 #include "storage/procedures_store.h"
 #include "storage/reference_store.h"
-#include "storage/demo_store.h"
-#include "storage/stats_store.h"
 #include "storage/sync_store.h"
 #include "storage/webhooks_store.h"
 

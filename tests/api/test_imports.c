@@ -1,0 +1,403 @@
+/* Issue 8 end to end: bulk ingest. A CAF batch of 10,000 signals with 50
+ * bad items; the same batch again under the same key; the key reused with
+ * another body; a server killed mid-request, then the batch sent again; a
+ * large batch as a job; a bailiff's acts through the state machine with
+ * their side effects, corrections and an ambiguous household. */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/api/fixtures.h"
+#include "tests/api/harness.h"
+
+static struct harness server;
+static struct party admin;
+static const char *keys_env;
+
+static void start(void)
+{
+	const char *env[] = { keys_env, "PREVEX_IMPORT_SYNC_MAX=10000", "PREVEX_IMPORT_POLL_MS=50",
+			      "PREVEX_IMPORT_CHUNK=700", "PREVEX_STATEMENT_TIMEOUT_MS=60000", NULL };
+	if (harness_start(&server, env) != 0) {
+		fprintf(stderr, "harness: %s\n", server.error);
+		abort();
+	}
+}
+
+static void setup(void)
+{
+	keys_env = fixtures_keys_env();
+	start();
+	fixtures_admin(&server, &admin);
+}
+
+static void teardown(void)
+{
+	harness_stop(&server);
+}
+
+/* Posts body to /v1/imports/kind under key; returns the answer. */
+static json_t *import(const struct party *p, const char *kind, const char *key, const char *body, int *status,
+		      struct http_response *raw)
+{
+	char path[128], headers[512];
+	snprintf(path, sizeof(path), "/v1/imports/%s", kind);
+	headers[0] = '\0';
+	if (key != NULL)
+		snprintf(headers, sizeof(headers), "Idempotency-Key: %s\r\n", key);
+	struct http_response resp = { 0 };
+	*status = fixtures_call(&server, p, "POST", path, body, headers, &resp);
+	json_t *j = json_loads(resp.body, 0, NULL);
+	if (raw != NULL)
+		*raw = resp;
+	else
+		http_response_free(&resp);
+	return j;
+}
+
+static int count_of(const json_t *answer, const char *status)
+{
+	return (int)json_integer_value(json_object_get(json_object_get(answer, "counts"), status));
+}
+
+/* n CAF signals, every 200th bad (a negative debt); caf numbers from tag. */
+static char *caf_batch(int n, const char *tag)
+{
+	size_t cap = (size_t)n * 300 + 16, len = 0;
+	char *s = malloc(cap);
+	len += (size_t)snprintf(s + len, cap - len, "[");
+	for (int i = 0; i < n; i++) {
+		bool bad = i % 200 == 7;
+		len += (size_t)snprintf(s + len, cap - len,
+					"%s{\"external_id\":\"sig-%s-%d\",\"caf_number\":\"%s%07d\","
+					"\"address\":{\"line\":\"%d rue des Lilas\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+					"\"debt_cents\":%d,\"months_unpaid\":3,\"benefit_status\":\"kept\","
+					"\"paid_to_landlord\":true}",
+					i ? "," : "", tag, i, tag, i, i, bad ? -5 : 150000 + i);
+	}
+	snprintf(s + len, cap - len, "]");
+	return s;
+}
+
+static void unique(char *out, size_t len, const char *prefix)
+{
+	char sfx[16];
+	fixtures_suffix(sfx, sizeof(sfx));
+	snprintf(out, len, "%s%s", prefix, sfx);
+}
+
+START_TEST(caf_batch_with_bad_items_replays_and_refuses_another_body)
+{
+	struct party caf;
+	fixtures_party(&server, &admin, "caf", "{\"communes\":[\"91228\"]}", NULL, &caf);
+	char tag[16], key[64];
+	fixtures_suffix(tag, sizeof(tag));
+	for (char *c = tag; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	tag[6] = '\0';
+	unique(key, sizeof(key), "caf-");
+	char *body = caf_batch(10000, tag);
+	int status = 0;
+	struct http_response first = { 0 }, again = { 0 };
+	json_t *j = import(&caf, "caf-signals", key, body, &status, &first);
+	ck_assert_msg(status == 200, "answered %d: %s", status, first.body);
+	ck_assert_int_eq(count_of(j, "created"), 9950);
+	ck_assert_int_eq(count_of(j, "rejected"), 50);
+	json_t *results = json_object_get(j, "results");
+	ck_assert_int_eq(json_array_size(results), 10000);
+	json_t *bad = json_array_get(results, 7);
+	ck_assert_str_eq(json_string_value(json_object_get(bad, "status")), "rejected");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(bad, "problem"), "field")), "debt_cents");
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(bad, "problem"), "reason"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(results, 8), "status")), "created");
+	json_decref(j);
+
+	/* The same key and body: the stored answer, nothing applied again. */
+	j = import(&caf, "caf-signals", key, body, &status, &again);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(again.body, first.body);
+	ck_assert_str_eq(http_response_header(&again, "Idempotent-Replayed"), "true");
+	json_decref(j);
+	http_response_free(&first);
+	http_response_free(&again);
+
+	/* A new key: every good item is there already, unchanged. */
+	char key2[64];
+	unique(key2, sizeof(key2), "caf2-");
+	j = import(&caf, "caf-signals", key2, body, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_of(j, "unchanged"), 9950);
+	ck_assert_int_eq(count_of(j, "created"), 0);
+	json_decref(j);
+
+	/* The key with another body; no key at all; another kind's importer. */
+	j = import(&caf, "caf-signals", key, "[]", &status, NULL);
+	ck_assert_int_eq(status, 422);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "Idempotency-Key");
+	json_decref(j);
+	j = import(&caf, "caf-signals", NULL, "[]", &status, NULL);
+	ck_assert_int_eq(status, 400);
+	json_decref(j);
+	struct party adil;
+	fixtures_party(&server, &admin, "adil", NULL, NULL, &adil);
+	j = import(&adil, "caf-signals", "k", "[]", &status, NULL);
+	ck_assert_int_eq(status, 403);
+	json_decref(j);
+	free(body);
+}
+END_TEST
+
+START_TEST(an_update_and_an_ambiguous_match)
+{
+	struct party caf;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	char key[64], ext[64], caf_no[16], body[2048];
+	/* Two households carry one CAF number: never guessed. */
+	fixtures_suffix(caf_no, sizeof(caf_no));
+	for (char *c = caf_no; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	for (int i = 0; i < 2; i++) {
+		snprintf(body, sizeof(body),
+			 "{\"address\":{\"line\":\"1 rue Neuve\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+			 "\"sector\":\"private\",\"caf_number\":\"%s\"}", caf_no);
+		int st = 0;
+		json_decref(fixtures_call_json(&server, &admin, "POST", "/v1/households", body, NULL, &st));
+		ck_assert_int_eq(st, 201);
+	}
+	unique(ext, sizeof(ext), "e-");
+#define SIGNAL_FMT "[{\"external_id\":\"%s\",\"caf_number\":\"%s\",\"address\":{\"line\":\"1 rue Neuve\"," \
+		   "\"postcode\":\"91000\",\"insee\":\"91228\"},\"debt_cents\":%d,\"months_unpaid\":2," \
+		   "\"benefit_status\":\"suspended\",\"paid_to_landlord\":false}]"
+	snprintf(body, sizeof(body), SIGNAL_FMT, ext, caf_no, 1000);
+	unique(key, sizeof(key), "k-");
+	int status = 0;
+	json_t *j = import(&caf, "caf-signals", key, body, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	json_t *r = json_array_get(json_object_get(j, "results"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "status")), "created");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "match")), "ambiguous");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "candidates")), 2);
+	json_decref(j);
+	snprintf(body, sizeof(body), SIGNAL_FMT, ext, caf_no, 2000);
+	unique(key, sizeof(key), "k-");
+	j = import(&caf, "caf-signals", key, body, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_of(j, "updated"), 1);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(a_large_batch_becomes_a_job)
+{
+	struct party caf;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	harness_stop(&server);
+	const char *env[] = { keys_env, "PREVEX_IMPORT_SYNC_MAX=1000", "PREVEX_IMPORT_POLL_MS=50",
+			      "PREVEX_IMPORT_CHUNK=700", NULL };
+	ck_assert_int_eq(harness_start(&server, env), 0);
+	char tag[16], key[64];
+	fixtures_suffix(tag, sizeof(tag));
+	for (char *c = tag; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	tag[6] = '\0';
+	unique(key, sizeof(key), "job-");
+	char *body = caf_batch(2500, tag);
+	int status = 0;
+	struct http_response raw = { 0 };
+	json_t *j = import(&caf, "caf-signals", key, body, &status, &raw);
+	ck_assert_msg(status == 202, "answered %d: %s", status, raw.body);
+	char location[128];
+	snprintf(location, sizeof(location), "%s", http_response_header(&raw, "Location"));
+	http_response_free(&raw);
+	json_decref(j);
+	j = NULL;
+	for (int i = 0; i < 200; i++) {
+		json_decref(j);
+		j = fixtures_call_json(&server, &caf, "GET", location, NULL, NULL, &status);
+		ck_assert_int_eq(status, 200);
+		if (strcmp(json_string_value(json_object_get(j, "status")), "done") == 0)
+			break;
+		usleep(100000);
+	}
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "done");
+	ck_assert_int_eq(count_of(j, "created"), 2500 - 13);
+	ck_assert_int_eq(count_of(j, "rejected"), 13);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "results")), 2500);
+	json_decref(j);
+	/* Another organisation does not see it. */
+	struct party other;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &other);
+	json_decref(fixtures_call_json(&server, &other, "GET", location, NULL, NULL, &status));
+	ck_assert_int_eq(status, 404);
+	free(body);
+}
+END_TEST
+
+START_TEST(a_kill_mid_request_then_a_resend_completes_the_batch)
+{
+	struct party caf;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	char tag[16], key[64];
+	fixtures_suffix(tag, sizeof(tag));
+	for (char *c = tag; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	tag[6] = '\0';
+	unique(key, sizeof(key), "kill-");
+	char *body = caf_batch(10000, tag);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		int st = 0;
+		json_decref(import(&caf, "caf-signals", key, body, &st, NULL));
+		_exit(0);
+	}
+	usleep(150000);
+	ck_assert_int_eq(harness_signal(&server, SIGKILL), 0);
+	harness_wait(&server, 5000);
+	waitpid(child, NULL, 0);
+	start();
+	int status = 0;
+	json_t *j = import(&caf, "caf-signals", key, body, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_of(j, "rejected"), 50);
+	/* All or nothing per item: each good one is created exactly once, by
+	 * the resend or by the request the kill cut off. */
+	ck_assert_int_eq(count_of(j, "created") + count_of(j, "unchanged"), 9950);
+	json_decref(j);
+	char key2[64];
+	unique(key2, sizeof(key2), "kill2-");
+	j = import(&caf, "caf-signals", key2, body, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_of(j, "unchanged"), 9950);
+	json_decref(j);
+	free(body);
+}
+END_TEST
+
+static json_t *act_results(const struct party *p, const char *body, int *status)
+{
+	char key[64];
+	unique(key, sizeof(key), "acts-");
+	return import(p, "acts", key, body, status, NULL);
+}
+
+static const char *result_status(const json_t *answer, int i)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(answer, "results"), (size_t)i), "status"));
+}
+
+START_TEST(acts_go_through_the_state_machine_with_their_side_effects)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char file[32], body[4096];
+	fixtures_suffix(file, sizeof(file));
+	snprintf(body, sizeof(body),
+		 "[{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
+		 "\"debt_cents\":180000,\"rent_cents\":60000,\"months_unpaid\":3,\"holder_name\":\"Martin %s\","
+		 "\"household\":{\"address\":{\"line\":\"3 allée %s\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+		 "\"sector\":\"private\",\"rent_cents\":60000}},"
+		 "{\"external_id\":\"%s-ju\",\"file_reference\":\"%s\",\"kind\":\"judgment\",\"date\":\"2025-10-01\","
+		 "\"outcome\":\"dismissed\"},"
+		 "{\"external_id\":\"%s-su\",\"file_reference\":\"%s\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
+		 "\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"},"
+		 "{\"external_id\":\"%s-x\",\"file_reference\":\"%s-none\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
+		 "\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\"}]",
+		 file, file, file, file, file, file, file, file, file, file);
+	int status = 0;
+	json_t *j = act_results(&bailiff, body, &status);
+	ck_assert_msg(status == 200, "answered %d", status);
+	ck_assert_str_eq(result_status(j, 0), "created");
+	ck_assert_str_eq(result_status(j, 1), "rejected"); /* a judgment before the summons */
+	ck_assert_str_eq(result_status(j, 2), "created");
+	ck_assert_str_eq(result_status(j, 3), "rejected"); /* a new file without its household */
+	json_decref(j);
+
+	/* The procedure, its referral and its diagnostic request. */
+	j = fixtures_call_json(&server, &bailiff, "GET", "/v1/households?limit=500", NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	const char *hh = NULL;
+	size_t i;
+	json_t *h;
+	json_array_foreach(json_object_get(j, "items"), i, h)
+		if (strstr(json_string_value(json_object_get(json_object_get(h, "address"), "line")), file) != NULL)
+			hh = json_string_value(json_object_get(h, "id"));
+	ck_assert_ptr_nonnull(hh);
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/households/%s/timeline", hh);
+	json_t *t = fixtures_call_json(&server, &admin, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	int events = 0, referrals = 0, diagnostics = 0;
+	json_array_foreach(json_object_get(t, "items"), i, h) {
+		const char *type = json_string_value(json_object_get(h, "type"));
+		events += strcmp(type, "procedure_event") == 0;
+		referrals += strcmp(type, "referral") == 0;
+		diagnostics += strcmp(type, "diagnostic") == 0;
+	}
+	ck_assert_int_eq(events, 2);
+	ck_assert_int_eq(referrals, 1);
+	ck_assert_int_eq(diagnostics, 1);
+	json_decref(t);
+	json_decref(j);
+
+	/* The same act again: unchanged; changed: a correction; the same
+	 * external_id as another kind: refused. */
+	snprintf(body, sizeof(body),
+		 "[{\"external_id\":\"%s-su\",\"file_reference\":\"%s\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
+		 "\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"},"
+		 "{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
+		 "\"debt_cents\":190000,\"rent_cents\":60000,\"months_unpaid\":3}]",
+		 file, file, file, file);
+	j = act_results(&bailiff, body, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(result_status(j, 0), "unchanged");
+	ck_assert_str_eq(result_status(j, 1), "updated");
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(over_the_item_limit_is_413)
+{
+	struct party caf;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	size_t n = 50001, len = 0;
+	char *body = malloc(n * 3 + 4);
+	body[len++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		memcpy(body + len, i ? ",{}" : "{}", i ? 3 : 2);
+		len += i ? 3 : 2;
+	}
+	body[len++] = ']';
+	body[len] = '\0';
+	int status = 0;
+	json_decref(import(&caf, "caf-signals", "big", body, &status, NULL));
+	ck_assert_int_eq(status, 413);
+	free(body);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("imports");
+	TCase *tc = tcase_create("imports");
+	tcase_set_timeout(tc, 240);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, caf_batch_with_bad_items_replays_and_refuses_another_body);
+	tcase_add_test(tc, an_update_and_an_ambiguous_match);
+	tcase_add_test(tc, a_large_batch_becomes_a_job);
+	tcase_add_test(tc, a_kill_mid_request_then_a_resend_completes_the_batch);
+	tcase_add_test(tc, acts_go_through_the_state_machine_with_their_side_effects);
+	tcase_add_test(tc, over_the_item_limit_is_413);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
