@@ -8,6 +8,7 @@
 #include "api/auth.h"
 #include "api/cursor.h"
 #include "api/json_in.h"
+#include "api/orgs.h"
 #include "api/referrals.h"
 #include "api/tx.h"
 #include "domain/commission.h"
@@ -16,39 +17,6 @@
 #include "domain/referral.h"
 
 #define LITERAL_LEN(n, w) ((size_t)(n) * ((w) + 1) + 3)
-
-static int read_codes(const json_t *list, const char *field, bool communes, struct territory *t, struct err *err)
-{
-	if (!json_is_array(list))
-		return err_set(err, ERR_INVALID, field, "%s must be an array of codes", field);
-	size_t i;
-	json_t *code;
-	json_array_foreach(list, i, code) {
-		if (!json_is_string(code))
-			return err_set(err, ERR_INVALID, field, "%s must hold strings", field);
-		int rc = communes ? territory_add_commune(t, json_string_value(code), field, err)
-				  : territory_add_epci(t, json_string_value(code), field, err);
-		if (rc != ERR_OK)
-			return rc;
-	}
-	return ERR_OK;
-}
-
-static int read_territory(const json_t *obj, struct territory *t, struct err *err)
-{
-	static const char *const allowed[] = { "communes", "epcis", NULL };
-	if (obj == NULL || json_is_null(obj))
-		return ERR_OK;
-	if (!json_is_object(obj))
-		return err_set(err, ERR_INVALID, "territory", "territory must be an object {communes, epcis}");
-	int rc = json_in_keys(obj, allowed, NULL, err);
-	const json_t *communes = json_object_get(obj, "communes"), *epcis = json_object_get(obj, "epcis");
-	if (rc == ERR_OK && communes != NULL)
-		rc = read_codes(communes, "territory.communes", true, t, err);
-	if (rc == ERR_OK && epcis != NULL)
-		rc = read_codes(epcis, "territory.epcis", false, t, err);
-	return rc;
-}
 
 /* "HH:MM", 00:00 to 23:59. */
 static int read_time(const json_t *body, char *out, bool *present, struct err *err)
@@ -167,7 +135,7 @@ int commissions_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = read_text(req->body, "title", w->title, sizeof(w->title), &w->has_title, err);
 	if (rc == ERR_OK)
-		rc = read_territory(json_object_get(req->body, "territory"), &w->territory, err);
+		rc = orgs_read_territory(json_object_get(req->body, "territory"), &w->territory, err);
 	if (rc == ERR_OK) {
 		w->communes = malloc(LITERAL_LEN(ORG_MAX_COMMUNES, 6));
 		w->epcis = malloc(LITERAL_LEN(ORG_MAX_EPCIS, 10));

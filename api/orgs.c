@@ -35,10 +35,12 @@ static int read_codes(const json_t *list, const char *field, bool communes, stru
 	return ERR_OK;
 }
 
-static int read_territory(const json_t *obj, struct territory *t, struct err *err)
+int orgs_read_territory(const json_t *obj, struct territory *t, struct err *err)
 {
 	static const char *const allowed[] = { "communes", "epcis", NULL };
 	memset(t, 0, sizeof(*t));
+	if (obj == NULL || json_is_null(obj))
+		return ERR_OK;
 	if (!json_is_object(obj))
 		return err_set(err, ERR_INVALID, "territory", "territory must be an object {communes, epcis}");
 	int rc = json_in_keys(obj, allowed, NULL, err);
@@ -122,7 +124,7 @@ int orgs_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = read_siret(req->body, &w->in.has_siret, w->in.siret, err);
 	if (rc == ERR_OK && json_object_get(req->body, "territory") != NULL)
-		rc = read_territory(json_object_get(req->body, "territory"), &w->in.territory, err);
+		rc = orgs_read_territory(json_object_get(req->body, "territory"), &w->in.territory, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, orgs_create_tx, w, err);
 	if (rc == ERR_OK) {
@@ -238,7 +240,7 @@ int orgs_update(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK && present)
 		w->patch.disabled = disabled;
 	if (rc == ERR_OK && json_object_get(req->body, "territory") != NULL) {
-		rc = read_territory(json_object_get(req->body, "territory"), &w->in.territory, err);
+		rc = orgs_read_territory(json_object_get(req->body, "territory"), &w->in.territory, err);
 		w->patch.territory = &w->in.territory;
 	}
 	if (rc == ERR_OK)

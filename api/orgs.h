@@ -4,6 +4,7 @@
 #define API_ORGS_H
 
 #include "api/http.h"
+#include "domain/organisation.h"
 
 int orgs_create(struct req *req, struct reply *rep, struct err *err);
 int orgs_list(struct req *req, struct reply *rep, struct err *err);
@@ -12,6 +13,11 @@ int orgs_update(struct req *req, struct reply *rep, struct err *err);
 int orgs_create_client(struct req *req, struct reply *rep, struct err *err);
 int orgs_list_clients(struct req *req, struct reply *rep, struct err *err);
 int orgs_revoke_client(struct req *req, struct reply *rep, struct err *err);
+
+/* Reads {"communes": [...], "epcis": [...]} into t (zeroed first); absent or
+ * null is an empty territory. ERR_INVALID naming territory.communes or
+ * territory.epcis at a malformed or repeated code. */
+int orgs_read_territory(const json_t *obj, struct territory *t, struct err *err);
 
 /* Scopes a client may hold: "read", "write" and, for a prefecture or a
  * departement, "admin".
