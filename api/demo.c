@@ -70,7 +70,6 @@ static int household_new(struct demo_ctx *c, const struct store_caller *caller, 
 			 int landlord, char id[40], struct err *err)
 {
 	struct household_input *in = calloc(1, sizeof(*in));
-	struct household_row row = { 0 };
 	if (in == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
 	int k = demo_rng_below(&c->rng, c->communes[epci]);
@@ -86,12 +85,9 @@ static int household_new(struct demo_ctx *c, const struct store_caller *caller, 
 	in->children = demo_rng_below(&c->rng, 4);
 	int rc = household_check(in, true, err);
 	if (rc == ERR_OK)
-		rc = households_store_create(c->conn, caller, in, &row, err);
-	if (rc == ERR_OK) {
-		snprintf(id, 40, "%s", row.id);
+		rc = households_store_insert(c->conn, caller, in, id, err);
+	if (rc == ERR_OK)
 		c->n->households++;
-	}
-	household_row_free(&row);
 	free(in);
 	return rc;
 }
@@ -694,7 +690,9 @@ int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, struct demo
 		if (skipped)
 			out->scale_units_skipped++;
 	}
-	if (rc == ERR_OK)
+	/* Vacuuming after a run that found everything there would cost as
+	 * much as after a load, for nothing. */
+	if (rc == ERR_OK && (!out->essonne_skipped || out->scale_units_skipped < scale))
 		rc = demo_store_analyze(conn, err);
 	free(c->reached);
 	free(c);

@@ -238,7 +238,7 @@ static int acts_params(const struct req *req, struct stats_acts_query *q, struct
 		return err_set(err, ERR_INVALID, "to", "to is required, a date YYYY-MM-DD");
 	if (date_cmp(&from, &to) > 0)
 		return err_set(err, ERR_INVALID, "to", "to is before from");
-	if (date_diff_days(&to, &from) > 366 * 30)
+	if (date_diff_days(&from, &to) > 366 * 30)
 		return err_set(err, ERR_INVALID, "to", "a period of 30 years at most");
 	if (q->by == NULL)
 		q->by = "month";

@@ -139,3 +139,49 @@ BEGIN
 	RETURN rel;
 END
 $$;
+
+-- The feed trigger of 0006 again, asking each candidate organisation its
+-- relations once. The préfecture and the département hold DEPARTEMENT (2)
+-- on every case, and nothing more (household_relations() returns 2 for
+-- them, and ccapex_household_relations() adds ADDRESSEE only for the
+-- others): no call. Every other candidate gets procedure_relations() and
+-- the ADDRESSEE bit from one EXISTS, where 0006 called
+-- procedure_relations() and ccapex_household_relations(), each of which
+-- calls household_relations(): one call where there were four. Same
+-- candidates, same relations. Its statements are planned once per session
+-- (a generic plan): their custom plans, made anew for every stage change,
+-- cost more than the plans gained.
+CREATE OR REPLACE FUNCTION feed_procedure_stage() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+	h households;
+	v_pos xid8 := feed_position('procedure', NEW.id);
+	v_payload jsonb := jsonb_build_object('procedure_id', NEW.id, 'household_id', NEW.household_id,
+					      'stage', NEW.stage, 'previous_stage', OLD.stage, 'status', NEW.status);
+BEGIN
+	SELECT * INTO h FROM households WHERE id = NEW.household_id;
+	INSERT INTO feed_events (organisation_id, pos, type, resource_type, resource_id, relations, payload)
+	SELECT c.org, v_pos, 'procedure.stage_changed', 'procedure', NEW.id, c.rel, v_payload
+	FROM (SELECT o.id AS org,
+		     CASE WHEN o.kind IN ('prefecture', 'departement') THEN 2
+		     ELSE procedure_relations(NEW, h, o.id, o.kind)
+			  | CASE WHEN EXISTS (SELECT 1 FROM recommendations m JOIN referrals r ON r.id = m.referral_id
+					      WHERE r.household_id = h.id AND m.addressee_org_id = o.id) THEN 32 ELSE 0 END
+		     END AS rel
+	      FROM organisations o
+	      WHERE o.id IN (
+		SELECT x.id FROM organisations x WHERE x.kind IN ('prefecture', 'departement')
+		UNION SELECT h.created_by_org
+		UNION SELECT NEW.filed_by_org
+		UNION SELECT e.organisation_id FROM procedure_events e WHERE e.procedure_id = NEW.id
+		UNION SELECT h.landlord_org_id
+		UNION SELECT d.assigned_org_id FROM diagnostics d WHERE d.household_id = h.id
+		UNION SELECT oc.organisation_id FROM organisation_communes oc WHERE oc.insee = h.insee
+		UNION SELECT oe.organisation_id FROM organisation_epcis oe JOIN communes cm ON cm.epci_siren = oe.epci_siren
+		      WHERE cm.insee = h.insee
+		UNION SELECT m.addressee_org_id FROM recommendations m JOIN referrals r ON r.id = m.referral_id
+		      WHERE r.household_id = h.id)) c
+	WHERE c.rel <> 0;
+	RETURN NULL;
+END
+$$;

@@ -65,8 +65,9 @@ int demo_store_adil_contact(PGconn *conn, const char *adil_org_id, const char *h
 int demo_store_analyze(PGconn *conn, struct err *err)
 {
 	PGresult *res = PQexecParams(conn,
-		"ANALYZE households, procedures, procedure_events, diagnostics, referrals, commissions, opinions,"
-		" prevention_letters, adil_contacts, outreach_cases, outreach_interventions, masp_measures, masp_renewals",
+		"VACUUM (ANALYZE) households, procedures, procedure_events, diagnostics, referrals, commissions,"
+		" opinions, prevention_letters, adil_contacts, outreach_cases, outreach_interventions, masp_measures,"
+		" masp_renewals",
 		0, NULL, NULL, NULL, NULL, 0);
 	int rc = ERR_OK;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)

@@ -30,7 +30,10 @@ int demo_store_today(PGconn *conn, char today[11], struct err *err);
 int demo_store_adil_contact(PGconn *conn, const char *adil_org_id, const char *household_id, const char *contact_on,
 			    const char *caller, const char *created_by, struct err *err);
 
-/* ANALYZE of the tables the dataset fills, outside any transaction. */
+/* VACUUM (ANALYZE) of the tables the dataset fills, outside any
+ * transaction: the statistics for the planner, and the visibility map that
+ * lets the key figures count from index-only scans right after a load
+ * instead of waiting for autovacuum. */
 int demo_store_analyze(PGconn *conn, struct err *err);
 
 #endif

@@ -161,10 +161,9 @@ int households_store_get(PGconn *conn, const struct store_caller *caller, const 
 	return rc;
 }
 
-int households_store_create(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
-			    struct household_row *out, struct err *err)
+int households_store_insert(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
+			    char id[40], struct err *err)
 {
-	memset(out, 0, sizeof(*out));
 	struct numbers n;
 	numbers_fill(&n, in);
 	bool landlord = (in->set & POLICY_FIELD_LANDLORD) != 0;
@@ -191,12 +190,20 @@ int households_store_create(PGconn *conn, const struct store_caller *caller, con
 	int rc = landlord_check(conn, in, err);
 	if (rc == ERR_OK)
 		rc = constraint_field(db_exec(&res, conn, "households_insert", 20, params, err), err);
-	if (rc == ERR_OK) {
-		char id[40];
-		snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
-		rc = households_store_get(conn, caller, id, out, err);
-	}
+	if (rc == ERR_OK)
+		snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+	return rc;
+}
+
+int households_store_create(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
+			    struct household_row *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	char id[40];
+	int rc = households_store_insert(conn, caller, in, id, err);
+	if (rc == ERR_OK)
+		rc = households_store_get(conn, caller, id, out, err);
 	return rc;
 }
 

@@ -55,6 +55,12 @@ void household_page_free(struct household_page *page);
 int households_store_create(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
 			    struct household_row *out, struct err *err);
 
+/* households_store_create without the read-back, for a writer that needs
+ * only the new household's id (the demo dataset): the same checks and the
+ * same row. */
+int households_store_insert(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
+			    char id[40], struct err *err);
+
 /* ERR_NOT_FOUND when there is no such household or the caller may not see it. */
 int households_store_get(PGconn *conn, const struct store_caller *caller, const char *id,
 			 struct household_row *out, struct err *err);
