@@ -241,9 +241,6 @@ struct case_op {
 	const char *id;
 	int version;
 	json_t *input;             /* owned */
-	struct field_filter filter;
-	struct page_cursor after;
-	int limit;
 	struct json_page page;
 	struct field_row row;
 	char new_id[40];
@@ -256,39 +253,18 @@ static void case_op_clear(struct case_op *op)
 	field_row_clear(&op->row);
 }
 
-static int list_tx(PGconn *conn, void *ctx, struct err *err)
+/* The outcome filter: a case still open, or one of the case outcomes. */
+static bool outcome_ok(const char *value)
 {
-	struct case_op *op = ctx;
-	return field_store_list(conn, FIELD_OUTREACH_CASE, &op->caller, op->mask, &op->filter, &op->after, op->limit,
-				&op->page, err);
+	enum outreach_outcome o;
+	return strcmp(value, "open") == 0 || outreach_outcome_parse(value, &o) == 0;
 }
 
 int outreach_list_cases(struct req *req, struct reply *rep, struct err *err)
 {
-	struct case_op op = { .req = req };
-	field_caller_of(req, &op.caller);
-	op.filter.household_id = req_query(req, "household_id");
-	op.filter.state = req_query(req, "outcome");
-	op.filter.assigned_org_id = req_query(req, "assigned_org_id");
-	enum outreach_outcome o;
-	int rc = field_require_any(req, POLICY_READ_OUTREACH, &op.mask, err);
-	if (rc == ERR_OK && op.filter.household_id != NULL && !parse_is_uuid(op.filter.household_id))
-		rc = err_set(err, ERR_INVALID, "household_id", "household_id must be a UUID");
-	if (rc == ERR_OK && op.filter.assigned_org_id != NULL && !parse_is_uuid(op.filter.assigned_org_id))
-		rc = err_set(err, ERR_INVALID, "assigned_org_id", "assigned_org_id must be a UUID");
-	if (rc == ERR_OK && op.filter.state != NULL && strcmp(op.filter.state, "open") != 0 &&
-	    outreach_outcome_parse(op.filter.state, &o) != 0)
-		rc = err_set(err, ERR_INVALID, "outcome", "outcome must be open, no_contact, contact_established or npai");
-	if (rc == ERR_OK)
-		rc = cursor_from_query(req, &op.after, err);
-	if (rc == ERR_OK)
-		rc = cursor_limit(req, 50, 500, &op.limit, err);
-	if (rc == ERR_OK)
-		rc = tx_run(req, list_tx, &op, err);
-	if (rc == ERR_OK)
-		rc = reply_json(rep, 200, cursor_page_json(&op.page));
-	case_op_clear(&op);
-	return rc;
+	static const struct field_list_spec spec = { FIELD_OUTREACH_CASE, POLICY_READ_OUTREACH, "outcome",
+						     outcome_ok, "assigned_org_id" };
+	return field_handle_list(req, rep, &spec, err);
 }
 
 static int create_tx(PGconn *conn, void *ctx, struct err *err)
