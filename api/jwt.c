@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +42,31 @@ struct jwt_key {
 	json_t *jwk;                 /* public members only */
 };
 
+/* A token verified once, remembered by the SHA-256 of the token, the
+ * issuer and the audience it was checked against. Whether a token verifies
+ * depends on nothing else but the time, so a hit only checks exp, nbf and iat
+ * again: the answer is the one a full verification would give. */
+enum { VERIFIED_SLOTS = 1024, VERIFIED_DIGEST_LEN = 32 };
+
+struct verified {
+	unsigned char digest[VERIFIED_DIGEST_LEN];
+	bool used;
+	struct jwt_claims claims;
+};
+
+/* Shared by the threads that verify; the keyring only points to it, so
+ * that a keyring stays const for its readers. */
+struct verified_cache {
+	pthread_mutex_t lock;
+	struct verified slots[VERIFIED_SLOTS];  /* indexed by the digest's first bytes */
+	atomic_size_t hits;
+};
+
 struct jwt_keyring {
 	struct jwt_key *keys; /* sorted by kid */
 	size_t count;
 	size_t signing;       /* index into keys */
+	struct verified_cache *verified;  /* owned */
 };
 
 static void set_reason(char *reason, size_t len, const char *fmt, ...)
@@ -381,6 +404,80 @@ static int key_compare(const void *a, const void *b)
 	return strcmp(((const struct jwt_key *)a)->kid, ((const struct jwt_key *)b)->kid);
 }
 
+/* Returns a new, empty cache (free with verified_cache_free), NULL when out
+ * of memory. */
+static struct verified_cache *verified_cache_new(void)
+{
+	struct verified_cache *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	if (pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
+	atomic_init(&c->hits, 0);
+	return c;
+}
+
+static void verified_cache_free(struct verified_cache *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	OPENSSL_cleanse(c->slots, sizeof(c->slots));
+	free(c);
+}
+
+/* The cache key of a token checked against issuer and audience. */
+static bool verified_digest(unsigned char out[VERIFIED_DIGEST_LEN], const char *token, size_t len,
+			    const struct jwt_verify_opts *opts)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	bool ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+		  EVP_DigestUpdate(md, token, len) == 1 &&
+		  EVP_DigestUpdate(md, "", 1) == 1 &&
+		  EVP_DigestUpdate(md, opts->issuer, strlen(opts->issuer) + 1) == 1 &&
+		  EVP_DigestUpdate(md, opts->audience, strlen(opts->audience) + 1) == 1 &&
+		  EVP_DigestFinal_ex(md, out, &n) == 1 && n == VERIFIED_DIGEST_LEN;
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+static size_t verified_slot(const unsigned char digest[VERIFIED_DIGEST_LEN])
+{
+	return (((size_t)digest[0] << 8) | digest[1]) % VERIFIED_SLOTS;
+}
+
+/* Copies the claims remembered for digest into *out; false when none. */
+static bool verified_find(struct verified_cache *c, const unsigned char digest[VERIFIED_DIGEST_LEN],
+			  struct jwt_claims *out)
+{
+	const struct verified *v = &c->slots[verified_slot(digest)];
+	bool hit = false;
+	pthread_mutex_lock(&c->lock);
+	if (v->used && CRYPTO_memcmp(v->digest, digest, VERIFIED_DIGEST_LEN) == 0) {
+		*out = v->claims;
+		hit = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (hit)
+		atomic_fetch_add(&c->hits, 1);
+	return hit;
+}
+
+/* Remembers claims under digest, in place of whatever had its slot. */
+static void verified_keep(struct verified_cache *c, const unsigned char digest[VERIFIED_DIGEST_LEN],
+			  const struct jwt_claims *claims)
+{
+	struct verified *v = &c->slots[verified_slot(digest)];
+	pthread_mutex_lock(&c->lock);
+	memcpy(v->digest, digest, VERIFIED_DIGEST_LEN);
+	v->claims = *claims;
+	v->used = true;
+	pthread_mutex_unlock(&c->lock);
+}
+
 int jwt_keyring_load(struct jwt_keyring **out, const char *dir, struct err *err)
 {
 	struct jwt_keyring *ring = NULL;
@@ -397,6 +494,11 @@ int jwt_keyring_load(struct jwt_keyring **out, const char *dir, struct err *err)
 	}
 	ring->keys = calloc(KEYRING_MAX_KEYS, sizeof(*ring->keys));
 	if (ring->keys == NULL) {
+		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+		goto done;
+	}
+	ring->verified = verified_cache_new();
+	if (ring->verified == NULL) {
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
 		goto done;
 	}
@@ -463,7 +565,13 @@ void jwt_keyring_free(struct jwt_keyring *ring)
 			key_clear(&ring->keys[i]);
 	}
 	free(ring->keys);
+	verified_cache_free(ring->verified);
 	free(ring);
+}
+
+size_t jwt_keyring_verified_hits(const struct jwt_keyring *ring)
+{
+	return ring->verified != NULL ? atomic_load(&ring->verified->hits) : 0;
 }
 
 static const struct jwt_key *keyring_find(const struct jwt_keyring *ring, const char *kid)
@@ -765,6 +873,30 @@ static bool aud_matches(jwt_t *jwt, const char *expected)
 	return ok;
 }
 
+/* exp still ahead of opts->now, iat and nbf not beyond it by more than the
+ * tolerated skew; otherwise false, with the reason. */
+static bool claims_timely(const struct jwt_claims *c, const struct jwt_verify_opts *opts, char *reason,
+			  size_t reason_len)
+{
+	int64_t now = (int64_t)opts->now;
+	int64_t skew = opts->max_skew_s > 0 ? opts->max_skew_s : 0;
+	if (c->exp <= now) {
+		set_reason(reason, reason_len, "expired: exp %lld, now %lld", (long long)c->exp, (long long)now);
+		return false;
+	}
+	if (c->iat > now && c->iat - now > skew) {
+		set_reason(reason, reason_len, "iat %lld in the future (now %lld)", (long long)c->iat,
+			   (long long)now);
+		return false;
+	}
+	if (c->nbf > now && c->nbf - now > skew) {
+		set_reason(reason, reason_len, "not valid before %lld (now %lld)", (long long)c->nbf,
+			   (long long)now);
+		return false;
+	}
+	return true;
+}
+
 int jwt_token_verify(struct jwt_claims *out, const struct jwt_keyring *ring,
 		     const char *token, const struct jwt_verify_opts *opts,
 		     char *reason, size_t reason_len)
@@ -793,6 +925,17 @@ int jwt_token_verify(struct jwt_claims *out, const struct jwt_keyring *ring,
 	}
 	if (len > JWT_TOKEN_MAX_LEN) {
 		set_reason(reason, reason_len, "token larger than %d bytes", JWT_TOKEN_MAX_LEN);
+		goto done;
+	}
+
+	/* A token verified before: only the time may have changed its answer. */
+	unsigned char digest[VERIFIED_DIGEST_LEN];
+	bool keyed = verified_digest(digest, token, len, opts);
+	if (keyed && verified_find(ring->verified, digest, &c)) {
+		if (!claims_timely(&c, opts, reason, reason_len))
+			goto done;
+		*out = c;
+		rc = 0;
 		goto done;
 	}
 
@@ -874,26 +1017,14 @@ int jwt_token_verify(struct jwt_claims *out, const struct jwt_keyring *ring,
 		goto done;
 	}
 
-	int64_t now = (int64_t)opts->now;
-	int64_t skew = opts->max_skew_s > 0 ? opts->max_skew_s : 0;
 	int present = claim_time(jwt, payload, "exp", &c.exp);
 	if (present != 1) {
 		set_reason(reason, reason_len, present == 0 ? "exp missing" : "exp not an integer");
 		goto done;
 	}
-	if (c.exp <= now) {
-		set_reason(reason, reason_len, "expired: exp %lld, now %lld", (long long)c.exp,
-			   (long long)now);
-		goto done;
-	}
 	present = claim_time(jwt, payload, "iat", &c.iat);
 	if (present != 1) {
 		set_reason(reason, reason_len, present == 0 ? "iat missing" : "iat not an integer");
-		goto done;
-	}
-	if (c.iat > now && c.iat - now > skew) {
-		set_reason(reason, reason_len, "iat %lld in the future (now %lld)",
-			   (long long)c.iat, (long long)now);
 		goto done;
 	}
 	present = claim_time(jwt, payload, "nbf", &c.nbf);
@@ -903,11 +1034,8 @@ int jwt_token_verify(struct jwt_claims *out, const struct jwt_keyring *ring,
 	}
 	if (present == 0)
 		c.nbf = c.iat;
-	if (c.nbf > now && c.nbf - now > skew) {
-		set_reason(reason, reason_len, "not valid before %lld (now %lld)",
-			   (long long)c.nbf, (long long)now);
+	if (!claims_timely(&c, opts, reason, reason_len))
 		goto done;
-	}
 
 	if (claim_copy(jwt, "iss", c.iss, sizeof(c.iss), false, reason, reason_len) != 0)
 		goto done;
@@ -927,6 +1055,8 @@ int jwt_token_verify(struct jwt_claims *out, const struct jwt_keyring *ring,
 	    claim_copy(jwt, "jti", c.jti, sizeof(c.jti), false, reason, reason_len) != 0)
 		goto done;
 
+	if (keyed)
+		verified_keep(ring->verified, digest, &c);
 	*out = c;
 	rc = 0;
 done:

@@ -20,7 +20,7 @@ enum { JWT_TOKEN_MAX_LEN = 8192 };
 enum { JWT_KID_MAX_LEN = 63 };
 
 /* The keys of the service, read-only once loaded (safe to share between
- * threads). Opaque. */
+ * threads), and the tokens they verified lately. Opaque. */
 struct jwt_keyring;
 
 /* Claims of an access token, copied into fixed arrays: nothing to free.
@@ -71,6 +71,10 @@ int jwt_keyring_set_signing_kid(struct jwt_keyring *ring, const char *kid,
 const char *jwt_keyring_signing_kid(const struct jwt_keyring *ring);
 size_t jwt_keyring_count(const struct jwt_keyring *ring);
 
+/* How many verifications the keyring answered from the tokens it had
+ * verified before. */
+size_t jwt_keyring_verified_hits(const struct jwt_keyring *ring);
+
 /* Writes a new EC P-256 private key to dir/<kid>.pem, mode 0600, PKCS#8.
  * Never overwrites: an existing file gives ERR_CONFLICT. The key is
  * written to a hidden temporary file first and linked into place, so a
@@ -96,7 +100,10 @@ int jwt_token_issue(char **out, const struct jwt_keyring *ring,
  * The key is chosen only by the header's kid among ours, and the header's
  * alg must be that key's algorithm; jku, x5u, jwk and x5c are ignored, crit
  * is refused. iss, aud, sub, org, kind, scope, jti, iat and exp are
- * required, exp > now, nbf and iat no later than now + max_skew_s. */
+ * required, exp > now, nbf and iat no later than now + max_skew_s.
+ * The keyring remembers the last tokens it verified (1,024 slots, by the
+ * SHA-256 of token, issuer and audience) and checks only their times again:
+ * parsing the key and checking the signature cost about a millisecond. */
 int jwt_token_verify(struct jwt_claims *out, const struct jwt_keyring *ring,
 		     const char *token, const struct jwt_verify_opts *opts,
 		     char *reason, size_t reason_len);

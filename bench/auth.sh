@@ -8,10 +8,12 @@
 #      transaction around them);
 #   3. wrk: GET /readyz, HTTP plus one trivial query, no token, no audit;
 #   4. wrk: GET /v1/households/{id} with a bearer token: the same read with
-#      JWT verification, the client check and the audit row.
+#      JWT verification, the client check and the audit row;
+#   5. wrk: GET /v1/me with a bearer token: authentication alone (the token
+#      and the client check), no read, no audit.
 #
-# It prints each rate and the ratios 2/1 (database cost of auth and audit)
-# and 4/3. Needs PREVEX_DATABASE_URL (unix socket) and optionally
+# It prints each rate and the ratios 2/1 (database cost of auth and audit),
+# 4/3 and 5/3 (what authentication costs against a bare database-backed GET). Needs PREVEX_DATABASE_URL (unix socket) and optionally
 # PREVEX_ADMIN_DATABASE_URL and PREVEX_BIN; starts and stops prevex itself.
 set -euo pipefail
 
@@ -86,6 +88,7 @@ read_tps="$(pgbench_tps "$work/read.sql")"
 full_tps="$(pgbench_tps "$work/read_auth_audit.sql")"
 readyz_rps="$(wrk_rps "http://127.0.0.1:$port/readyz")"
 household_rps="$(wrk_rps -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/households/$household")"
+me_rps="$(wrk_rps -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/me")"
 
 ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
 cat <<EOF
@@ -94,7 +97,9 @@ commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) core
 2. pgbench read + client check + audit insert   : $full_tps tps
 3. wrk GET /readyz (no token, one query)        : $readyz_rps req/s
 4. wrk GET /v1/households/{id} (token + audit)  : $household_rps req/s
+5. wrk GET /v1/me (token + client check)        : $me_rps req/s
 database cost of auth and audit   (2/1): $(ratio "$full_tps" "$read_tps")
 the authenticated, audited read   (4/1): $(ratio "$household_rps" "$read_tps")
 against a bare database-backed GET (4/3): $(ratio "$household_rps" "$readyz_rps")
+authentication alone, against it   (5/3): $(ratio "$me_rps" "$readyz_rps")
 EOF

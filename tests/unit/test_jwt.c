@@ -1135,6 +1135,56 @@ static void verify_with_jwk(const json_t *jwk, const char *tok)
 	free(y);
 }
 
+/* A token verified once is remembered: the next verification answers the
+ * same without checking the signature again, yet time still counts, and
+ * neither another audience nor a changed byte gets the remembered answer. */
+START_TEST(verified_tokens_are_remembered)
+{
+	struct jwt_claims want = std_claims();
+	want.nbf = NOW + 30;   /* within the skew at NOW */
+	char *tok = issue(&want);
+	struct jwt_claims got;
+	char reason[256] = "";
+	size_t hits = jwt_keyring_verified_hits(ring);
+
+	ck_assert_int_eq(jwt_token_verify(&got, ring, tok, &opts, reason, sizeof(reason)), 0);
+	ck_assert_uint_eq(jwt_keyring_verified_hits(ring), hits);
+	ck_assert_int_eq(jwt_token_verify(&got, ring, tok, &opts, reason, sizeof(reason)), 0);
+	ck_assert_uint_eq(jwt_keyring_verified_hits(ring), hits + 1);
+	ck_assert_str_eq(got.sub, want.sub);
+	ck_assert_str_eq(got.org, want.org);
+	ck_assert_str_eq(got.scope, want.scope);
+	ck_assert_int_eq(got.exp, want.exp);
+
+	/* time passes: expired, though remembered */
+	struct jwt_verify_opts later = opts;
+	later.now = (time_t)want.exp;
+	ck_assert_int_eq(jwt_token_verify(&got, ring, tok, &later, reason, sizeof(reason)), -1);
+	ck_assert_ptr_nonnull(strstr(reason, "expired"));
+	ck_assert_int_eq(got.exp, 0);
+	ck_assert_uint_eq(jwt_keyring_verified_hits(ring), hits + 2);
+
+	/* not yet valid when the clock is earlier than nbf beyond the skew */
+	struct jwt_verify_opts earlier = opts;
+	earlier.now = (time_t)(want.nbf - SKEW - 1);
+	ck_assert_int_eq(jwt_token_verify(&got, ring, tok, &earlier, reason, sizeof(reason)), -1);
+	ck_assert_ptr_nonnull(strstr(reason, "before"));
+
+	/* another audience is another question */
+	struct jwt_verify_opts other = opts;
+	other.audience = "https://elsewhere.example";
+	ck_assert_int_eq(jwt_token_verify(&got, ring, tok, &other, reason, sizeof(reason)), -1);
+	ck_assert_ptr_nonnull(strstr(reason, "aud"));
+
+	/* one byte of the signature changed: checked in full, refused */
+	size_t len = strlen(tok);
+	tok[len - 2] = tok[len - 2] == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(jwt_token_verify(&got, ring, tok, &opts, reason, sizeof(reason)), -1);
+	ck_assert_ptr_nonnull(strstr(reason, "signature"));
+	free(tok);
+}
+END_TEST
+
 START_TEST(jwks_public_only)
 {
 	json_t *jwks = jwt_keyring_jwks(ring);
@@ -1320,6 +1370,7 @@ static Suite *jwt_suite(void)
 	tcase_add_test(tc, reject_missing_identity_claims);
 	tcase_add_test(tc, reject_misconfigured_verifier);
 	tcase_add_test(tc, rotation);
+	tcase_add_test(tc, verified_tokens_are_remembered);
 	tcase_add_test(tc, jwks_public_only);
 	tcase_add_test(tc, generate_key_file);
 	tcase_add_test(tc, load_refuses_bad_folders);
