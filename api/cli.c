@@ -20,6 +20,7 @@
 #include "domain/parse.h"
 #include "domain/siret.h"
 #include "storage/audit_store.h"
+#include "storage/feed_store.h"
 #include "storage/db.h"
 #include "storage/orgs_store.h"
 
@@ -226,10 +227,13 @@ int cli_client(int argc, char **argv)
 
 int cli_purge(int argc, char **argv)
 {
-	const char *days_s = option(argc, argv, "--days");
-	int64_t days = 365;
-	if (days_s != NULL && parse_i64(days_s, 1, 36500, &days) != 0)
-		return usage("prevex purge [--days N]   (default 365: audit rows older than a year)");
+	const char *days_s = option(argc, argv, "--days"), *feed_s = option(argc, argv, "--feed-days");
+	int64_t days = 365, feed_days = 90;
+	if ((days_s != NULL && parse_i64(days_s, 1, 36500, &days) != 0) ||
+	    (feed_s != NULL && parse_i64(feed_s, 1, 36500, &feed_days) != 0))
+		return usage("prevex purge [--days N] [--feed-days M]\n"
+			     "  audit rows older than N days (default 365); change-feed events and ended webhook\n"
+			     "  deliveries older than M days (default 90)");
 	struct config cfg;
 	PGconn *conn = cli_connect(&cfg);
 	if (conn == NULL)
@@ -237,13 +241,18 @@ int cli_purge(int argc, char **argv)
 	struct err err;
 	err_clear(&err);
 	long long deleted = 0;
+	struct feed_purged feed = { 0 };
 	int rc = audit_store_purge(conn, (int)days, &deleted, &err);
+	if (rc == ERR_OK)
+		rc = feed_store_purge(conn, (int)feed_days, &feed, &err);
 	PQfinish(conn);
 	if (rc != ERR_OK) {
 		fprintf(stderr, "prevex purge: %s\n", err.message);
 		return 1;
 	}
 	printf("purged %lld audit rows older than %lld days\n", deleted, (long long)days);
+	printf("purged %lld feed events and %lld ended webhook deliveries older than %lld days\n", feed.events,
+	       feed.deliveries, (long long)feed_days);
 	return 0;
 }
 

@@ -214,7 +214,8 @@ static const struct command commands[] = {
 	{ "client", cli_client, "client add: create an API client and print its secret once" },
 	{ "reference", cli_reference, "reference load FILE: upsert communes and EPCIs from a CSV" },
 	{ "demo-data", cli_demo_data, "load the demo data set [--clients-file FILE]" },
-	{ "purge", cli_purge, "delete audit rows past retention [--days N, default 365]" },
+	{ "purge", cli_purge, "delete audit rows, feed events and ended webhook deliveries past retention"
+	  " [--days N, default 365; --feed-days M, default 90]" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };

@@ -18,6 +18,7 @@ static const struct problem_kind kinds[ERR__COUNT] = {
 	[ERR_METHOD_NOT_ALLOWED] = { 405, "Method not allowed" },
 	[ERR_NOT_ACCEPTABLE] = { 406, "Not acceptable" },
 	[ERR_CONFLICT] = { 409, "Conflict" },
+	[ERR_GONE] = { 410, "Gone" },
 	[ERR_PRECONDITION_FAILED] = { 412, "Precondition failed" },
 	[ERR_TOO_LARGE] = { 413, "Content too large" },
 	[ERR_UNSUPPORTED_MEDIA] = { 415, "Unsupported media type" },

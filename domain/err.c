@@ -37,6 +37,7 @@ const char *err_code_name(enum err_code code)
 		[ERR_METHOD_NOT_ALLOWED] = "method_not_allowed",
 		[ERR_NOT_ACCEPTABLE] = "not_acceptable",
 		[ERR_CONFLICT] = "conflict",
+		[ERR_GONE] = "gone",
 		[ERR_PRECONDITION_FAILED] = "precondition_failed",
 		[ERR_TOO_LARGE] = "too_large",
 		[ERR_UNSUPPORTED_MEDIA] = "unsupported_media_type",

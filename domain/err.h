@@ -13,6 +13,7 @@ enum err_code {
 	ERR_METHOD_NOT_ALLOWED,   /* 405 */
 	ERR_NOT_ACCEPTABLE,       /* 406 */
 	ERR_CONFLICT,             /* state conflict, duplicate: 409 */
+	ERR_GONE,                 /* existed, removed for good: 410 */
 	ERR_PRECONDITION_FAILED,  /* If-Match does not match: 412 */
 	ERR_TOO_LARGE,            /* 413 */
 	ERR_UNSUPPORTED_MEDIA,    /* 415 */

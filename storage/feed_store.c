@@ -28,6 +28,7 @@ const struct db_stmt feed_store_statements[] = {
 	{ "feed_publish",
 	  "SELECT feed_publish($1, $2::integer, $3, $4, $5, $6::jsonb)" },
 	{ "feed_read", FEED_READ_SQL },
+	{ "feed_horizon", "SELECT pos::text, seq FROM feed_horizon" },
 	{ NULL, NULL },
 };
 
@@ -63,11 +64,36 @@ static int parse_position(const PGresult *res, int row, struct feed_cursor *out)
 	return end == seq || *end != '\0' ? -1 : 0;
 }
 
+/* ERR_GONE when events after `after` may have been purged: its position
+ * lies before the feed's horizon. The start of the feed never does. */
+static int check_horizon(PGconn *conn, const struct feed_cursor *after, struct err *err)
+{
+	if (after->pos == 0 && after->seq == 0)
+		return ERR_OK;
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "feed_horizon", 0, NULL, err);
+	if (rc == ERR_OK && PQntuples(res) == 1) {
+		struct feed_cursor horizon;
+		horizon.pos = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+		horizon.seq = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		if (after->pos < horizon.pos || (after->pos == horizon.pos && after->seq < horizon.seq))
+			rc = err_set(err, ERR_GONE, "after",
+				     "events after this cursor were purged (the feed keeps them for a limited time):"
+				     " read the feed again from its start, without after, and refresh the resources"
+				     " it names");
+	}
+	PQclear(res);
+	return rc;
+}
+
 int feed_store_read(PGconn *conn, const char *org_id, const struct feed_cursor *after, const struct feed_masks *masks,
 		    int limit, struct feed_page *page, struct err *err)
 {
 	memset(page, 0, sizeof(*page));
 	page->next = *after;
+	int hrc = check_horizon(conn, after, err);
+	if (hrc != ERR_OK)
+		return hrc;
 	char pos[24], seq[24], m[4][16], lim[16];
 	snprintf(pos, sizeof(pos), "%" PRIu64, after->pos);
 	snprintf(seq, sizeof(seq), "%" PRId64, after->seq);
@@ -109,5 +135,41 @@ done:
 	PQclear(res);
 	if (rc != ERR_OK)
 		feed_page_free(page);
+	return rc;
+}
+
+/* One statement's single integer, run with PQexecParams (the purge runs on
+ * a connection of its own, without prepared statements). */
+static int exec_count(PGconn *conn, const char *sql, const char *param, long long *out, struct err *err)
+{
+	const char *params[] = { param };
+	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	int rc = ERR_OK;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		rc = err_set(err, ERR_INTERNAL, "", "purge failed: %s", msg ? msg : "unknown error");
+	} else {
+		*out = atoll(PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	return rc;
+}
+
+int feed_store_purge(PGconn *conn, int retention_days, struct feed_purged *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	char days[16];
+	snprintf(days, sizeof(days), "%d", retention_days);
+	int rc = db_begin(conn, err);
+	if (rc == ERR_OK)
+		rc = exec_count(conn, "SELECT feed_purge(now() - make_interval(days => $1::int))", days, &out->events,
+				err);
+	if (rc == ERR_OK)
+		rc = exec_count(conn, "SELECT webhook_deliveries_purge(now() - make_interval(days => $1::int))", days,
+				&out->deliveries, err);
+	if (rc == ERR_OK)
+		rc = db_commit(conn, err);
+	else
+		db_rollback(conn);
 	return rc;
 }

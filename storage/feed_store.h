@@ -46,8 +46,20 @@ int feed_store_publish(PGconn *conn, const char *org_id, unsigned relations, con
 
 /* Up to limit events of org_id after `after` that masks let it read. Only
  * events of transactions that have all ended are handed out, so none can
- * later appear before page->next. */
+ * later appear before page->next. ERR_GONE when `after` lies before the
+ * position up to which the feed was purged (feed_store_purge). */
 int feed_store_read(PGconn *conn, const char *org_id, const struct feed_cursor *after, const struct feed_masks *masks,
 		    int limit, struct feed_page *page, struct err *err);
+
+struct feed_purged {
+	long long events;       /* feed rows removed */
+	long long deliveries;   /* delivered or failed webhook deliveries removed */
+};
+
+/* In a transaction of its own: removes the feed events created more than
+ * retention_days ago, in feed order and never past a webhook's cursor, and
+ * moves the feed's horizon; removes webhook deliveries that ended before
+ * then, with their attempts. For the schema owner (`prevex purge`). */
+int feed_store_purge(PGconn *conn, int retention_days, struct feed_purged *out, struct err *err);
 
 #endif

@@ -46,6 +46,11 @@ static char *run_prevex(const char *args, const char *keys_dir)
 	return out;
 }
 
+char *fixtures_prevex(const char *args)
+{
+	return run_prevex(args, NULL);
+}
+
 static char keys_dir[64];
 
 /* Runs at exit of the process that made the folder. */

@@ -57,6 +57,11 @@ int fixtures_call(const struct harness *h, const struct party *party, const char
 json_t *fixtures_call_json(const struct harness *h, const struct party *party, const char *method,
 			   const char *path, const char *body, const char *headers, int *status);
 
+/* Runs `prevex args` as the schema owner on the test database; its
+ * standard output as a new string the caller free()s. Fails the test when
+ * the command fails. */
+char *fixtures_prevex(const char *args);
+
 /* A random suffix for names ("a1b2c3d4"). */
 void fixtures_suffix(char *out, size_t len);
 

@@ -415,6 +415,107 @@ START_TEST(one_resource_keeps_its_order)
 }
 END_TEST
 
+/* `prevex purge --feed-days` removes old events in feed order, never past a
+ * webhook's cursor; a cursor from before what was removed gets 410 rather
+ * than a silent gap, and the feed read from its start goes on. */
+START_TEST(purged_events_and_stale_cursors)
+{
+	fixtures_admin(&server, &admin);
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	PGconn *conn = db();
+	char r[40], seq[3][32];
+	new_uuid(conn, r);
+	for (int i = 0; i < 3; i++) {
+		char payload[32];
+		snprintf(payload, sizeof(payload), "{\"n\":\"%d\"}", i);
+		publish(conn, bailiff.org_id, "4", "procedure", r, payload, seq[i]);
+	}
+	char after_first[128] = "", after_all[128] = "";
+	json_t *page = feed(&bailiff, NULL, "limit=1");
+	ck_assert_int_eq(json_array_size(json_object_get(page, "items")), 1);
+	snprintf(after_first, sizeof(after_first), "%s", json_string_value(json_object_get(page, "next_cursor")));
+	json_decref(page);
+	json_decref(drain(&bailiff, after_all, 100));
+
+	/* The first two are old; a webhook has read up to the first only. */
+	const char *old[] = { seq[0], seq[1] };
+	sql(conn, "UPDATE feed_events SET created_at = now() - interval '100 days' WHERE seq IN ($1, $2)", 2, old,
+	    NULL, 0);
+	char behind[16];
+	sql(conn, "SELECT count(*) FROM webhooks w, feed_events f WHERE f.seq = $1"
+		  " AND (w.cursor_pos, w.cursor_seq) < (f.pos, f.seq)", 1, old, behind, sizeof(behind));
+	ck_assert_msg(strcmp(behind, "0") == 0, "a webhook of another test lags behind this one's events");
+	char hook[40];
+	const char *hp[] = { bailiff.org_id, seq[0] };
+	sql(conn, "INSERT INTO webhooks (organisation_id, url, secret, cursor_pos, cursor_seq)"
+		  " SELECT $1, 'https://hooks.example.org/prevex', repeat('s', 32), f.pos, f.seq"
+		  " FROM feed_events f WHERE f.seq = $2 RETURNING id", 2, hp, hook, sizeof(hook));
+
+	/* Its deliveries: one delivered long ago, one still pending as long. */
+	const char *hk[] = { hook };
+	sql(conn, "INSERT INTO webhook_deliveries (webhook_id, feed_seq, event_type, resource_type, resource_id, body,"
+		  " status, delivered_at, created_at) VALUES"
+		  " ($1, 1, 'procedure.stage_changed', 'procedure', gen_random_uuid(), '{}', 'delivered',"
+		  "  now() - interval '100 days', now() - interval '100 days'),"
+		  " ($1, 2, 'procedure.stage_changed', 'procedure', gen_random_uuid(), '{}', 'pending', NULL,"
+		  "  now() - interval '100 days')", 1, hk, NULL, 0);
+
+	char *out = fixtures_prevex("purge --feed-days 90");
+	ck_assert_ptr_nonnull(strstr(out, "feed events"));
+	free(out);
+	char kept[32];
+	sql(conn, "SELECT string_agg(status, ',') FROM webhook_deliveries WHERE webhook_id = $1", 1, hk, kept,
+	    sizeof(kept));
+	ck_assert_str_eq(kept, "pending");
+	char left[16];
+	const char *all3[] = { seq[0], seq[1], seq[2] };
+	sql(conn, "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM feed_events WHERE seq IN ($1, $2, $3)", 3,
+	    all3, left, sizeof(left));
+	char want[80];
+	snprintf(want, sizeof(want), "%s,%s", seq[1], seq[2]);
+	ck_assert_str_eq(left, want);   /* the webhook still needs the second */
+	page = feed(&bailiff, after_first, NULL);   /* exactly at the horizon: nothing was lost */
+	ck_assert_int_eq(json_array_size(json_object_get(page, "items")), 2);
+	json_decref(page);
+
+	sql(conn, "DELETE FROM webhooks WHERE id = $1", 1, hk, NULL, 0);
+	out = fixtures_prevex("purge --feed-days 90");
+	free(out);
+	sql(conn, "SELECT coalesce(string_agg(seq::text, ',' ORDER BY seq), '') FROM feed_events"
+		  " WHERE seq IN ($1, $2, $3)", 3, all3, left, sizeof(left));
+	ck_assert_str_eq(left, seq[2]);
+
+	struct http_response resp;
+	char path[256];
+	snprintf(path, sizeof(path), "/v1/events?after=%s", after_first);
+	ck_assert_int_eq(fixtures_call(&server, &bailiff, "GET", path, NULL, NULL, &resp), 410);
+	json_t *body = json_loads(resp.body, 0, NULL);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_str_eq(json_string_value(json_object_get(body, "field")), "after");
+	ck_assert_int_eq(json_integer_value(json_object_get(body, "status")), 410);
+	json_decref(body);
+	bool problem = false;
+	for (size_t i = 0; i < resp.header_count; i++)
+		if (strcasecmp(resp.headers[i].name, "Content-Type") == 0 &&
+		    strncmp(resp.headers[i].value, "application/problem+json", 24) == 0)
+			problem = true;
+	ck_assert(problem);
+	http_response_free(&resp);
+
+	/* From the start, the feed holds the third; after the end, nothing new. */
+	char from_start[128] = "";
+	json_t *all = drain(&bailiff, from_start, 100);
+	ck_assert_int_eq(json_array_size(all), 1);
+	ck_assert_str_eq(data_of(all, 0, "n"), "2");
+	json_decref(all);
+	page = feed(&bailiff, after_all, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(page, "items")), 0);
+	json_decref(page);
+	PQfinish(conn);
+}
+END_TEST
+
 struct waiter {
 	const struct party *p;
 	char after[128];
@@ -511,6 +612,7 @@ int main(void)
 	tcase_add_test(tc, referrals_opinions_and_recommendations);
 	tcase_add_test(tc, concurrent_writers_committing_out_of_order);
 	tcase_add_test(tc, one_resource_keeps_its_order);
+	tcase_add_test(tc, purged_events_and_stale_cursors);
 	tcase_add_test(tc, long_polling);
 	tcase_add_test(tc, bad_queries_are_refused);
 	suite_add_tcase(s, tc);
