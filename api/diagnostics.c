@@ -157,7 +157,6 @@ struct diag_op {
 	int limit;
 	struct json_page page;
 	struct field_row row;
-	char new_id[40];
 };
 
 static void diag_op_clear(struct diag_op *op)
@@ -225,24 +224,17 @@ int diagnostics_get(struct req *req, struct reply *rep, struct err *err)
 	return rc;
 }
 
-static int create_tx(PGconn *conn, void *ctx, struct err *err)
+static int create_before(PGconn *conn, const struct req *req, const json_t *input, struct err *err)
 {
-	struct diag_op *op = ctx;
-	const char *assignee = json_string_value(json_object_get(op->input, "assigned_org_id"));
-	char *input = json_dumps(op->input, JSON_COMPACT);
-	int rc = input ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
-	if (rc == ERR_OK && assignee != NULL)
-		rc = check_assignee(conn, assignee, err);
-	if (rc == ERR_OK)
-		rc = field_store_create(conn, FIELD_DIAGNOSTIC, &op->caller, op->mask, input, op->new_id, err);
-	if (rc == ERR_OK)
-		rc = field_store_get(conn, FIELD_DIAGNOSTIC, &op->caller, field_mask(op->req, POLICY_READ_DIAGNOSTIC),
-				     op->new_id, false, &op->row, err);
-	if (rc == ERR_OK)
-		rc = audit_record(conn, op->req, "create", "diagnostic", op->new_id, "ok", err);
-	free(input);
-	return rc;
+	(void)req;
+	const char *assignee = json_string_value(json_object_get(input, "assigned_org_id"));
+	return assignee != NULL ? check_assignee(conn, assignee, err) : ERR_OK;
 }
+
+static const struct field_create_spec create_spec = {
+	.resource = FIELD_DIAGNOSTIC, .read = POLICY_READ_DIAGNOSTIC, .audit_type = "diagnostic",
+	.location = "/v1/diagnostics", .before = create_before, .reply = reply_diagnostic,
+};
 
 int diagnostics_create(struct req *req, struct reply *rep, struct err *err)
 {
@@ -251,13 +243,12 @@ int diagnostics_create(struct req *req, struct reply *rep, struct err *err)
 	static const char *const refused_create[] = { "id", "procedure_id", "status", "interview_offered_on",
 						      "report", "report_sent_on", "carence_on", "outreach_case_id",
 						      "version", "created_at", "updated_at", NULL };
-	struct diag_op op = { .req = req };
-	field_caller_of(req, &op.caller);
 	char uuid[37], note[FIELD_NOTE_BYTES];
 	struct date d;
+	json_t *input = NULL;
 	/* A request is the département's act on a household it holds. */
-	op.mask = field_mask(req, POLICY_WRITE_DIAGNOSTIC) & FIELD_REL(DEPARTEMENT);
-	int rc = op.mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not request diagnostics");
+	unsigned mask = field_mask(req, POLICY_WRITE_DIAGNOSTIC) & FIELD_REL(DEPARTEMENT);
+	int rc = mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not request diagnostics");
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused_create, err);
 	if (rc == ERR_OK)
@@ -270,18 +261,9 @@ int diagnostics_create(struct req *req, struct reply *rep, struct err *err)
 		rc = field_in_date(req->body, "hearing_date", false, &d, NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
-	if (rc == ERR_OK && (op.input = field_copy_members(req->body, allowed)) == NULL)
+	if (rc == ERR_OK && (input = field_copy_members(req->body, allowed)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-	if (rc == ERR_OK)
-		rc = tx_run(req, create_tx, &op, err);
-	if (rc == ERR_OK) {
-		char location[96];
-		snprintf(location, sizeof(location), "/v1/diagnostics/%s", op.new_id);
-		reply_header(rep, "Location", location);
-		rc = reply_diagnostic(rep, 201, &op.row, err);
-	}
-	diag_op_clear(&op);
-	return rc;
+	return rc == ERR_OK ? field_handle_create(req, rep, &create_spec, mask, input, err) : rc;
 }
 
 /* The state after the patch: the current one with the members set. */

@@ -155,6 +155,9 @@ json_t *field_copy_members(const json_t *body, const char *const *keys)
 
 struct handle_op {
 	const struct req *req;
+	const struct field_create_spec *create;
+	const json_t *input;
+	char new_id[40];
 	struct field_caller caller;
 	enum field_resource resource;
 	unsigned mask;
@@ -251,6 +254,45 @@ int field_handle_summary(struct req *req, struct reply *rep, enum field_resource
 		rc = tx_run(req, summary_tx, &op, err);
 	if (rc == ERR_OK)
 		rc = reply_json(rep, 200, json_loads(op.summary, 0, NULL));
+	handle_op_clear(&op);
+	return rc;
+}
+
+static int create_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct handle_op *op = ctx;
+	const struct field_create_spec *spec = op->create;
+	char *text = NULL;
+	int rc = spec->before != NULL ? spec->before(conn, op->req, op->input, err) : ERR_OK;
+	if (rc == ERR_OK && (text = json_dumps(op->input, JSON_COMPACT)) == NULL)
+		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+	if (rc == ERR_OK)
+		rc = field_store_create(conn, op->resource, &op->caller, op->mask, text, op->new_id, err);
+	if (rc == ERR_OK)
+		rc = field_store_get(conn, op->resource, &op->caller, field_mask(op->req, spec->read), op->new_id, false,
+				     &op->row, err);
+	if (rc == ERR_OK && spec->after != NULL)
+		rc = spec->after(op->input, &op->row, err);
+	if (rc == ERR_OK)
+		rc = audit_record(conn, op->req, "create", spec->audit_type, op->new_id, "ok", err);
+	free(text);
+	return rc;
+}
+
+int field_handle_create(struct req *req, struct reply *rep, const struct field_create_spec *spec, unsigned mask,
+			json_t *input, struct err *err)
+{
+	struct handle_op op = { .req = req, .create = spec, .input = input, .resource = spec->resource,
+				.mask = mask };
+	field_caller_of(req, &op.caller);
+	int rc = tx_run(req, create_tx, &op, err);
+	if (rc == ERR_OK) {
+		char location[96];
+		snprintf(location, sizeof(location), "%s/%s", spec->location, op.new_id);
+		reply_header(rep, "Location", location);
+		rc = (spec->reply != NULL ? spec->reply : field_reply_row)(rep, 201, &op.row, err);
+	}
+	json_decref(input);
 	handle_op_clear(&op);
 	return rc;
 }

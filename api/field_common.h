@@ -58,6 +58,25 @@ struct field_list_spec {
 	const char *assigned_param;          /* the query parameter filtering on the operator */
 };
 int field_handle_list(struct req *req, struct reply *rep, const struct field_list_spec *spec, struct err *err);
+/* POST of a new row, once the handler has checked its input. In one
+ * transaction: before (optional: the organisations it names, say), the
+ * insert with the caller's write relations mask, the row read back as the
+ * caller may read it (spec->read), after (optional: rules that need the row,
+ * such as today's date), an audit row; then 201 with Location
+ * <location>/<id> and the row, by reply (NULL: field_reply_row). */
+struct field_create_spec {
+	enum field_resource resource;
+	enum policy_action read;
+	const char *audit_type;     /* "masp_measure" */
+	const char *location;       /* "/v1/masp" */
+	int (*before)(PGconn *conn, const struct req *req, const json_t *input, struct err *err);
+	int (*after)(const json_t *input, const struct field_row *row, struct err *err);
+	int (*reply)(struct reply *rep, int status, const struct field_row *row, struct err *err);
+};
+/* input: the members to store, owned: the call takes it in every case. */
+int field_handle_create(struct req *req, struct reply *rep, const struct field_create_spec *spec, unsigned mask,
+			json_t *input, struct err *err);
+
 /* GET by the path's id, with an audit row of audit_type. */
 int field_handle_get(struct req *req, struct reply *rep, enum field_resource r, enum policy_action read,
 		     const char *audit_type, struct err *err);

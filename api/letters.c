@@ -104,59 +104,44 @@ struct letter_op {
 	int version;
 	json_t *input;         /* owned */
 	struct field_row row;
-	char new_id[40];
 };
 
-static int create_tx(PGconn *conn, void *ctx, struct err *err)
+static int create_before(PGconn *conn, const struct req *req, const json_t *input, struct err *err)
 {
-	struct letter_op *op = ctx;
-	char *text = NULL;
-	struct letter_state s;
-	state_of(op->input, &s);
-	int rc = check_operator(conn, op->req, json_string_value(json_object_get(op->input, "operator_org_id")), err);
-	if (rc == ERR_OK && (text = json_dumps(op->input, JSON_COMPACT)) == NULL)
-		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-	if (rc == ERR_OK)
-		rc = field_store_create(conn, FIELD_LETTER, &op->caller, op->mask, text, op->new_id, err);
-	if (rc == ERR_OK)
-		rc = field_store_get(conn, FIELD_LETTER, &op->caller, field_mask(op->req, POLICY_READ_PREVENTION_LETTER),
-				     op->new_id, false, &op->row, err);
-	if (rc == ERR_OK)
-		rc = letter_check(&s, &op->row.today, err);
-	if (rc == ERR_OK)
-		rc = audit_record(conn, op->req, "create", "prevention_letter", op->new_id, "ok", err);
-	free(text);
-	return rc;
+	return check_operator(conn, req, json_string_value(json_object_get(input, "operator_org_id")), err);
 }
+
+/* The letter's dates against the database's today. */
+static int create_after(const json_t *input, const struct field_row *row, struct err *err)
+{
+	struct letter_state s;
+	state_of(input, &s);
+	return letter_check(&s, &row->today, err);
+}
+
+static const struct field_create_spec create_spec = {
+	.resource = FIELD_LETTER, .read = POLICY_READ_PREVENTION_LETTER, .audit_type = "prevention_letter",
+	.location = "/v1/prevention-letters", .before = create_before, .after = create_after,
+};
 
 int prevention_letters_create(struct req *req, struct reply *rep, struct err *err)
 {
-	struct letter_op op = { .req = req };
-	field_caller_of(req, &op.caller);
+	unsigned mask = 0;
+	json_t *input = NULL;
 	/* The authorities write on the households they hold; an operator
 	 * (the ADIL) records its own letters to a household it may read. */
 	if (policy_allows(req->actor.kind, POLICY_WRITE_PREVENTION_LETTER, POLICY_REL_DEPARTEMENT))
-		op.mask = FIELD_REL(DEPARTEMENT);
+		mask = FIELD_REL(DEPARTEMENT);
 	else if (policy_allows(req->actor.kind, POLICY_WRITE_PREVENTION_LETTER, POLICY_REL_ASSIGNED))
-		op.mask = field_mask(req, POLICY_READ_HOUSEHOLD);
-	int rc = op.mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not record prevention letters");
+		mask = field_mask(req, POLICY_READ_HOUSEHOLD);
+	int rc = mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not record prevention letters");
 	if (rc == ERR_OK)
 		rc = read_letter(req->body, true, err);
-	if (rc == ERR_OK && (op.input = field_copy_members(req->body, members)) == NULL)
+	if (rc == ERR_OK && (input = field_copy_members(req->body, members)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-	if (rc == ERR_OK && json_string_value(json_object_get(op.input, "operator_org_id")) == NULL)
-		json_object_set_new(op.input, "operator_org_id", json_string(req->actor.org_id));
-	if (rc == ERR_OK)
-		rc = tx_run(req, create_tx, &op, err);
-	if (rc == ERR_OK) {
-		char location[96];
-		snprintf(location, sizeof(location), "/v1/prevention-letters/%s", op.new_id);
-		reply_header(rep, "Location", location);
-		rc = field_reply_row(rep, 201, &op.row, err);
-	}
-	json_decref(op.input);
-	field_row_clear(&op.row);
-	return rc;
+	if (rc == ERR_OK && json_string_value(json_object_get(input, "operator_org_id")) == NULL)
+		json_object_set_new(input, "operator_org_id", json_string(req->actor.org_id));
+	return rc == ERR_OK ? field_handle_create(req, rep, &create_spec, mask, input, err) : rc;
 }
 
 static int update_tx(PGconn *conn, void *ctx, struct err *err)

@@ -55,7 +55,6 @@ struct masp_op {
 	int version;
 	json_t *input;          /* owned */
 	struct field_row row;
-	char new_id[40];
 	char renewed_on[DATE_STR_LEN], until[DATE_STR_LEN];
 };
 
@@ -65,33 +64,25 @@ static void masp_op_clear(struct masp_op *op)
 	field_row_clear(&op->row);
 }
 
-static int create_tx(PGconn *conn, void *ctx, struct err *err)
+static int create_before(PGconn *conn, const struct req *req, const json_t *input, struct err *err)
 {
-	struct masp_op *op = ctx;
-	char *text = NULL;
-	int rc = check_operator(conn, json_string_value(json_object_get(op->input, "operator_org_id")), err);
-	if (rc == ERR_OK && (text = json_dumps(op->input, JSON_COMPACT)) == NULL)
-		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-	if (rc == ERR_OK)
-		rc = field_store_create(conn, FIELD_MEASURE, &op->caller, op->mask, text, op->new_id, err);
-	if (rc == ERR_OK)
-		rc = field_store_get(conn, FIELD_MEASURE, &op->caller, field_mask(op->req, POLICY_READ_MEASURE),
-				     op->new_id, false, &op->row, err);
-	if (rc == ERR_OK)
-		rc = audit_record(conn, op->req, "create", "masp_measure", op->new_id, "ok", err);
-	free(text);
-	return rc;
+	(void)req;
+	return check_operator(conn, json_string_value(json_object_get(input, "operator_org_id")), err);
 }
+
+static const struct field_create_spec create_spec = {
+	.resource = FIELD_MEASURE, .read = POLICY_READ_MEASURE, .audit_type = "masp_measure",
+	.location = "/v1/masp", .before = create_before,
+};
 
 int masp_create(struct req *req, struct reply *rep, struct err *err)
 {
-	struct masp_op op = { .req = req };
-	field_caller_of(req, &op.caller);
-	op.mask = field_mask(req, POLICY_WRITE_MEASURE) & FIELD_REL(DEPARTEMENT);
+	unsigned mask = field_mask(req, POLICY_WRITE_MEASURE) & FIELD_REL(DEPARTEMENT);
+	json_t *input = NULL;
 	char uuid[37], note[FIELD_NOTE_BYTES];
 	int64_t type;
 	struct masp_state s = { .status = MASP_ACTIVE };
-	int rc = op.mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not open MASP measures");
+	int rc = mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not open MASP measures");
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, create_members, refused, err);
 	if (rc == ERR_OK)
@@ -108,18 +99,9 @@ int masp_create(struct req *req, struct reply *rep, struct err *err)
 		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK)
 		rc = masp_check_new(&s, err);
-	if (rc == ERR_OK && (op.input = field_copy_members(req->body, create_members)) == NULL)
+	if (rc == ERR_OK && (input = field_copy_members(req->body, create_members)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-	if (rc == ERR_OK)
-		rc = tx_run(req, create_tx, &op, err);
-	if (rc == ERR_OK) {
-		char location[96];
-		snprintf(location, sizeof(location), "/v1/masp/%s", op.new_id);
-		reply_header(rep, "Location", location);
-		rc = field_reply_row(rep, 201, &op.row, err);
-	}
-	masp_op_clear(&op);
-	return rc;
+	return rc == ERR_OK ? field_handle_create(req, rep, &create_spec, mask, input, err) : rc;
 }
 
 /* Reads the measure for a change, checks If-Match, and gives its state. */

@@ -243,7 +243,6 @@ struct case_op {
 	json_t *input;             /* owned */
 	struct json_page page;
 	struct field_row row;
-	char new_id[40];
 };
 
 static void case_op_clear(struct case_op *op)
@@ -267,37 +266,29 @@ int outreach_list_cases(struct req *req, struct reply *rep, struct err *err)
 	return field_handle_list(req, rep, &spec, err);
 }
 
-static int create_tx(PGconn *conn, void *ctx, struct err *err)
+static int create_before(PGconn *conn, const struct req *req, const json_t *input, struct err *err)
 {
-	struct case_op *op = ctx;
-	const char *team = json_string_value(json_object_get(op->input, "assigned_org_id"));
-	char *text = NULL;
-	int rc = team != NULL ? check_team(conn, team, err) : ERR_OK;
-	if (rc == ERR_OK)
-		rc = dump(op->input, &text, err);
-	if (rc == ERR_OK)
-		rc = field_store_create(conn, FIELD_OUTREACH_CASE, &op->caller, op->mask, text, op->new_id, err);
-	if (rc == ERR_OK)
-		rc = field_store_get(conn, FIELD_OUTREACH_CASE, &op->caller, field_mask(op->req, POLICY_READ_OUTREACH),
-				     op->new_id, false, &op->row, err);
-	if (rc == ERR_OK)
-		rc = audit_record(conn, op->req, "create", "outreach_case", op->new_id, "ok", err);
-	free(text);
-	return rc;
+	(void)req;
+	const char *team = json_string_value(json_object_get(input, "assigned_org_id"));
+	return team != NULL ? check_team(conn, team, err) : ERR_OK;
 }
+
+static const struct field_create_spec create_spec = {
+	.resource = FIELD_OUTREACH_CASE, .read = POLICY_READ_OUTREACH, .audit_type = "outreach_case",
+	.location = "/v1/outreach/cases", .before = create_before,
+};
 
 int outreach_create_case(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "household_id", "assigned_org_id", "opened_on", "note", NULL };
 	static const char *const refused[] = { "id", "diagnostic_id", "outcome", "follow_up", "interventions",
 					       "version", "created_at", "updated_at", NULL };
-	struct case_op op = { .req = req };
-	field_caller_of(req, &op.caller);
 	char uuid[37], note[FIELD_NOTE_BYTES];
 	struct date d;
+	json_t *input = NULL;
 	/* Opening a case is the authorities' act on a household they hold. */
-	op.mask = field_mask(req, POLICY_WRITE_OUTREACH) & FIELD_REL(DEPARTEMENT);
-	int rc = op.mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not open outreach cases");
+	unsigned mask = field_mask(req, POLICY_WRITE_OUTREACH) & FIELD_REL(DEPARTEMENT);
+	int rc = mask != 0 ? ERR_OK : err_set(err, ERR_FORBIDDEN, "", "this organisation may not open outreach cases");
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -308,18 +299,9 @@ int outreach_create_case(struct req *req, struct reply *rep, struct err *err)
 		rc = field_in_date(req->body, "opened_on", false, &d, NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
-	if (rc == ERR_OK && (op.input = field_copy_members(req->body, allowed)) == NULL)
+	if (rc == ERR_OK && (input = field_copy_members(req->body, allowed)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-	if (rc == ERR_OK)
-		rc = tx_run(req, create_tx, &op, err);
-	if (rc == ERR_OK) {
-		char location[96];
-		snprintf(location, sizeof(location), "/v1/outreach/cases/%s", op.new_id);
-		reply_header(rep, "Location", location);
-		rc = field_reply_row(rep, 201, &op.row, err);
-	}
-	case_op_clear(&op);
-	return rc;
+	return rc == ERR_OK ? field_handle_create(req, rep, &create_spec, mask, input, err) : rc;
 }
 
 static int get_tx(PGconn *conn, void *ctx, struct err *err)
