@@ -284,8 +284,15 @@ static void make_uuid(char out[40])
 		r[i] = (unsigned char)rand();
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
-		 r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[r[i] >> 4];
+		*o++ = hex[r[i] & 0x0f];
+	}
+	*o = '\0';
 }
 
 static void sha256_hex(const void *data, size_t len, char out[65])
@@ -295,14 +302,19 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 	out[0] = '\0';
 	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
 		return;
-	for (unsigned int i = 0; i < n && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned int i = 0; i < n && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0x0f];
+		out[2 * i + 2] = '\0';
+	}
 }
 
 /* What makes an act the same act again: its file and its event members. */
-static void act_hash(const json_t *item, char out[65])
+static void act_hash(json_t *item, char out[65])
 {
-	json_t *copy = json_deep_copy(item);
+	/* A shallow copy: the members deleted are the copy's own. */
+	json_t *copy = json_copy(item);
 	char *text = NULL;
 	if (copy != NULL) {
 		json_object_del(copy, "household");
@@ -504,6 +516,7 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 			continue;
 		}
 		int seq = p->log_count;
+		const char *stage_before = procedure_stage_name(p->state.stage);
 		if (procedure_apply_event(p, ev, &e) != ERR_OK) {
 			import_result_reject(res, &e);
 			continue;
@@ -522,6 +535,8 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 		row->corrects_id = corrects;
 		row->external_id = b->external_ids[item];
 		memcpy(row->hash, hash, sizeof(row->hash));
+		row->proc_new = file->opened;
+		row->stage_before = stage_before;
 		row->stage_after = procedure_stage_name(p->state.stage);
 		row->status_after = procedure_status_name(p->state.status);
 		if (act_effects(row, p, today, &e) != ERR_OK) {
@@ -535,6 +550,9 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 	/* The préfecture's queue keeps open only the item of the last event. */
 	if (last_row >= 0 && w->rows[last_row].queue_kind != NULL)
 		w->rows[last_row].queue_open = true;
+	file->stage_after = procedure_stage_name(p->state.stage);
+	file->status_after = procedure_status_name(p->state.status);
+	file->event_count = p->log_count;
 }
 
 static int apply_acts(PGconn *conn, const struct store_caller *caller, struct import_batch *b, struct err *err)
@@ -561,7 +579,7 @@ static int apply_acts(PGconn *conn, const struct store_caller *caller, struct im
 	for (int f = 0; rc == ERR_OK && f < w.nfiles; f++)
 		acts_replay_file(b, &w, f, &today);
 	if (rc == ERR_OK)
-		rc = imports_store_write_acts(conn, caller, w.nrows, w.rows, b->results, err);
+		rc = imports_store_write_acts(conn, caller, w.nfiles, w.files, w.nrows, w.rows, b->results, err);
 	acts_work_free(&w);
 	return rc;
 }

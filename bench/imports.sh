@@ -4,7 +4,9 @@
 # first transmission does) through POST /v1/imports/acts in two NDJSON
 # requests of 50,000, then a plain PostgreSQL COPY of the same 100,000 rows
 # into an unindexed copy of procedure_events' columns. Prints both rates
-# and their ratio; appends nothing by itself (see bench/README.md).
+# and their ratio; appends nothing by itself (see bench/README.md). With
+# PREVEX_BENCH_SUMMONS=1, then a summons on every file in one request: acts
+# on procedures that exist, whose stage changes the import publishes.
 #
 # Needs PREVEX_DATABASE_URL (unix-socket form), PREVEX_ADMIN_DATABASE_URL
 # (a role that may create organisations and tables), a built binary
@@ -14,6 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 BIN="${PREVEX_BIN:-$ROOT/build/api/prevex}"
 ADMIN_URL="${PREVEX_ADMIN_DATABASE_URL:-$PREVEX_DATABASE_URL}"
 ROWS="${PREVEX_BENCH_ROWS:-100000}"
+SUMMONS="${PREVEX_BENCH_SUMMONS:-0}"
 PORT="${PREVEX_BENCH_PORT:-18089}"
 WORK="$(mktemp -d)"
 server_pid=""
@@ -80,5 +83,32 @@ t0, t1, t2, t3 = map(float, sys.argv[3:])
 imp, cp = rows / (t1 - t0), rows / (t3 - t2)
 print(f"imports: {created} acts created of {rows} in {t1 - t0:.2f} s = {imp:,.0f} acts/s")
 print(f"COPY:    {rows} rows in {t3 - t2:.2f} s = {cp:,.0f} rows/s")
-print(f"ratio imports/COPY = {imp / cp:.2f} (target >= 0.50)")
+print(f"ratio imports/COPY = {imp / cp:.3f} (target >= 0.50)")
+PY
+
+[[ "$SUMMONS" == 1 ]] || exit 0
+python3 - "$ROWS" "$WORK" "$$" <<'PY'
+import sys
+rows, work, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+half = rows // 2
+with open(f"{work}/sa.ndjson", "w") as a, open(f"{work}/sb.ndjson", "w") as b:
+    for i in range(rows):
+        (a if i < half else b).write(
+            '{"external_id":"s%s-%d","file_reference":"F%s-%d","kind":"summons","date":"2025-11-03",'
+            '"hearing_date":"2026-01-20","court":"TJ Evry","prefet_notified_on":"2025-11-04"}\n' % (tag, i, tag, i))
+PY
+t4=$(now)
+for part in sa sb; do
+	code=$(curl -s -o "$WORK/$part.out" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/imports/acts" \
+		-H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
+		-H "Idempotency-Key: bench-$$-$part" --data-binary "@$WORK/$part.ndjson")
+	[[ "$code" == 200 ]] || { echo "summons import answered $code: $(head -c 400 "$WORK/$part.out")"; exit 1; }
+done
+t5=$(now)
+python3 - "$ROWS" "$WORK" "$t4" "$t5" <<'PY'
+import json, sys
+rows, work = int(sys.argv[1]), sys.argv[2]
+t4, t5 = map(float, sys.argv[3:])
+created = sum(json.load(open(f"{work}/{p}.out"))["counts"]["created"] for p in ("sa", "sb"))
+print(f"summons: {created} acts created of {rows} in {t5 - t4:.2f} s = {rows / (t5 - t4):,.0f} acts/s")
 PY

@@ -122,6 +122,13 @@ struct import_file {
 	enum import_match match;
 	int candidates;
 	struct err problem;              /* code != ERR_OK: every act of the file is rejected */
+	/* Opened by imports_store_open_files, which writes its household; its
+	 * procedure is written by imports_store_write_acts with the state its
+	 * acts leave it in (set by the caller after the replay), so that no
+	 * stage update follows the insert. */
+	bool opened;
+	const char *stage_after, *status_after;   /* static names; NULL: "none", "open" */
+	int event_count;
 };
 
 /* Locks (FOR UPDATE, in id order) the procedures the files name: by the
@@ -131,10 +138,11 @@ struct import_file {
 int imports_store_find_files(PGconn *conn, const struct store_caller *caller, int n, struct import_file *files,
 			     struct date *today, struct err *err);
 
-/* Opens a procedure for each file not found, on the household the first
- * act names (by CAF number, or address and holder name), or on a new
- * household made from its "household"; an ambiguous match, a missing
- * household, an unknown commune or landlord is the file's problem. acts is
+/* Opens a file for each one not found, on the household the first act
+ * names (by CAF number, or address and holder name), or on a new household
+ * made from its "household", which it writes; an ambiguous match, a
+ * missing household, an unknown commune or landlord is the file's problem.
+ * The procedure itself is written by imports_store_write_acts. acts is
  * indexed by item. */
 int imports_store_open_files(PGconn *conn, const struct store_caller *caller, int n, struct import_file *files,
 			     const struct import_act *const *acts, struct err *err);
@@ -175,7 +183,8 @@ struct import_act_row {
 	const char *corrects_id;     /* borrowed, or NULL */
 	const char *external_id;     /* borrowed */
 	char hash[65];
-	const char *stage_after, *status_after;
+	bool proc_new;               /* its procedure is one of the opened files */
+	const char *stage_before, *stage_after, *status_after;
 	bool diagnostic, referral;
 	const char *queue_kind;      /* NULL, order_to_leave, cfp_request */
 	bool queue_has_due;
@@ -183,10 +192,12 @@ struct import_act_row {
 	bool queue_open;             /* the procedure's last queue item of the batch */
 };
 
-/* Writes the acts' events, the procedures' stages, the side effects and
- * the references, then sets results[row.item] created, updated or
- * unchanged. */
-int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, int n,
-			     const struct import_act_row *rows, struct import_result *results, struct err *err);
+/* Writes the procedures of the opened files, the acts' events, the stages
+ * of the procedures found, the change feed of the stage changes, the side
+ * effects and the references, then sets results[row.item] created, updated
+ * or unchanged. */
+int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, int nfiles,
+			     const struct import_file *files, int n, const struct import_act_row *rows,
+			     struct import_result *results, struct err *err);
 
 #endif

@@ -2,9 +2,11 @@
  * bad items; the same batch again under the same key; the key reused with
  * another body; a server killed mid-request, then the batch sent again; a
  * large batch as a job; a bailiff's acts through the state machine with
- * their side effects, corrections and an ambiguous household. */
+ * their side effects, corrections and an ambiguous household; the change
+ * feed of imported acts, as single events publish it. */
 #include <check.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -287,6 +289,20 @@ static json_t *act_results(const struct party *p, const char *body, int *status)
 	return import(p, "acts", key, body, status, NULL);
 }
 
+/* The first value of the first row of sql, run on the test database with
+ * text parameters, into out. */
+static void sql_value(const char *sql, int n, const char *const *params, char *out, size_t len)
+{
+	PGconn *conn = PQconnectdb(getenv("PREVEX_TEST_DATABASE_URL"));
+	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", sql,
+		      PQerrorMessage(conn));
+	snprintf(out, len, "%s", PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(conn);
+}
+
 static const char *result_status(const json_t *answer, int i)
 {
 	return json_string_value(json_object_get(json_array_get(json_object_get(answer, "results"), (size_t)i), "status"));
@@ -344,6 +360,14 @@ START_TEST(acts_go_through_the_state_machine_with_their_side_effects)
 	ck_assert_int_eq(referrals, 1);
 	ck_assert_int_eq(diagnostics, 1);
 	json_decref(t);
+	/* The referral's history starts, once, as the trigger of 0005 starts it. */
+	char history[128];
+	const char *params[] = { hh, bailiff.org_id };
+	sql_value("SELECT string_agg(e.step || ' ' || e.status || ' ' || (e.organisation_id = $2::uuid)"
+		  " || ' ' || (e.at = r.created_at), ', ')"
+		  " FROM referrals r JOIN referral_events e ON e.referral_id = r.id WHERE r.household_id = $1",
+		  2, params, history, sizeof(history));
+	ck_assert_str_eq(history, "received received true true");
 	json_decref(j);
 
 	/* The same act again: unchanged; changed: a correction; the same
@@ -359,6 +383,111 @@ START_TEST(acts_go_through_the_state_machine_with_their_side_effects)
 	ck_assert_str_eq(result_status(j, 0), "unchanged");
 	ck_assert_str_eq(result_status(j, 1), "updated");
 	json_decref(j);
+}
+END_TEST
+
+/* The stage changes published on procedure proc to the six parties of ids
+ * (admin, bailiff, landlord, service, far_service, other_bailiff), one
+ * "party relations previous>stage" each, by party then in feed order. */
+static void feed_of(const char *proc, const char *const ids[6], char *out, size_t len)
+{
+	const char *params[] = { proc, ids[0], ids[1], ids[2], ids[3], ids[4], ids[5] };
+	sql_value("SELECT coalesce(string_agg(x.line, ', ' ORDER BY x.name, x.pos, x.seq), '') FROM ("
+		  " SELECT CASE f.organisation_id WHEN $2 THEN 'admin' WHEN $3 THEN 'bailiff' WHEN $4 THEN 'landlord'"
+		  "  WHEN $5 THEN 'service' WHEN $6 THEN 'far_service' ELSE 'other_bailiff' END AS name, f.pos, f.seq,"
+		  "  format('%s %s %s>%s', CASE f.organisation_id WHEN $2 THEN 'admin' WHEN $3 THEN 'bailiff'"
+		  "   WHEN $4 THEN 'landlord' WHEN $5 THEN 'service' WHEN $6 THEN 'far_service' ELSE 'other_bailiff' END,"
+		  "   f.relations, f.payload->>'previous_stage', f.payload->>'stage') AS line"
+		  " FROM feed_events f WHERE f.resource_type = 'procedure' AND f.resource_id = $1"
+		  "  AND f.type = 'procedure.stage_changed' AND f.organisation_id IN ($2, $3, $4, $5, $6, $7)) x",
+		  7, params, out, len);
+}
+
+static void imported_procedure(const struct party *bailiff, const char *file, char *proc)
+{
+	const char *params[] = { bailiff->org_id, file };
+	sql_value("SELECT id FROM procedures WHERE filed_by_org = $1 AND reference = $2", 2, params, proc, 40);
+}
+
+#define PO_FMT "{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\"," \
+	       "\"date\":\"2025-09-01\",\"debt_cents\":60000,\"rent_cents\":60000,\"months_unpaid\":1," \
+	       "\"holder_name\":\"Feed %s\",\"household\":{\"address\":{\"line\":\"5 place du Marché\"," \
+	       "\"postcode\":\"91000\",\"insee\":\"91228\"},\"sector\":\"social\",\"rent_cents\":60000," \
+	       "\"landlord\":{\"organisation_id\":\"%s\"}}}"
+#define SU_FMT "{\"external_id\":\"%s-su\",\"file_reference\":\"%s\",\"kind\":\"summons\"," \
+	       "\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\"," \
+	       "\"prefet_notified_on\":\"2025-11-04\"}"
+
+/* The import publishes its stage changes itself, set-based (the trigger
+ * stands aside for the procedures it finds): the organisations of the case
+ * get one event per stage change with the relations the trigger gives them
+ * when the same events come one at a time, whether the import opens the
+ * procedure or finds it, and the outsiders none. */
+START_TEST(imported_stage_changes_reach_the_feed_as_single_events_do)
+{
+	struct party bailiff, landlord, service, far_service, other_bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91228\"]}", NULL, &service);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91223\"]}", NULL, &far_service);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &other_bailiff);
+	const char *ids[6] = { admin.org_id, bailiff.org_id, landlord.org_id, service.org_id, far_service.org_id,
+			       other_bailiff.org_id };
+
+	/* One event at a time: the trigger publishes. */
+	char body[4096], hh[40], proc[40], path[128];
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"5 place du Marché\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+		 "\"sector\":\"social\",\"rent_cents\":60000,\"landlord\":{\"organisation_id\":\"%s\"}}", landlord.org_id);
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, &bailiff, "POST", "/v1/households", body, NULL, &status);
+	ck_assert_int_eq(status, 201);
+	snprintf(hh, sizeof(hh), "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh);
+	j = fixtures_call_json(&server, &bailiff, "POST", path, "{\"reference\":\"CJ-ONE\"}", NULL, &status);
+	ck_assert_int_eq(status, 201);
+	snprintf(proc, sizeof(proc), "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
+	json_decref(fixtures_call_json(&server, &bailiff, "POST", path,
+				       "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":60000,"
+				       "\"rent_cents\":60000,\"months_unpaid\":1}", NULL, &status));
+	ck_assert_int_eq(status, 201);
+	json_decref(fixtures_call_json(&server, &bailiff, "POST", path,
+				       "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+				       "\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"}", NULL, &status));
+	ck_assert_int_eq(status, 201);
+	char single[2048];
+	feed_of(proc, ids, single, sizeof(single));
+	ck_assert_str_eq(single, "admin 2 none>payment_order, admin 2 payment_order>summons, "
+				 "bailiff 4 none>payment_order, bailiff 4 payment_order>summons, "
+				 "landlord 8 none>payment_order, landlord 8 payment_order>summons, "
+				 "service 64 none>payment_order, service 64 payment_order>summons");
+
+	/* File a: opened by a batch that carries both acts. File b: opened by
+	 * one batch, found by the next. */
+	char a[32], b[32], got[2048];
+	fixtures_suffix(a, sizeof(a));
+	fixtures_suffix(b, sizeof(b));
+	int len = snprintf(body, sizeof(body), "[" PO_FMT ",", a, a, a, landlord.org_id);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, SU_FMT ",", a, a);
+	snprintf(body + len, sizeof(body) - (size_t)len, PO_FMT "]", b, b, b, landlord.org_id);
+	j = act_results(&bailiff, body, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_of(j, "created"), 3);
+	json_decref(j);
+	snprintf(body, sizeof(body), "[" SU_FMT "]", b, b);
+	j = act_results(&bailiff, body, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count_of(j, "created"), 1);
+	json_decref(j);
+	imported_procedure(&bailiff, a, proc);
+	feed_of(proc, ids, got, sizeof(got));
+	ck_assert_str_eq(got, single);
+	imported_procedure(&bailiff, b, proc);
+	feed_of(proc, ids, got, sizeof(got));
+	ck_assert_str_eq(got, single);
 }
 END_TEST
 
@@ -393,6 +522,7 @@ int main(void)
 	tcase_add_test(tc, a_large_batch_becomes_a_job);
 	tcase_add_test(tc, a_kill_mid_request_then_a_resend_completes_the_batch);
 	tcase_add_test(tc, acts_go_through_the_state_machine_with_their_side_effects);
+	tcase_add_test(tc, imported_stage_changes_reach_the_feed_as_single_events_do);
 	tcase_add_test(tc, over_the_item_limit_is_413);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
