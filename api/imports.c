@@ -872,8 +872,13 @@ int imports_post(struct req *req, struct reply *rep, struct err *err)
 
 /* --- GET /v1/imports/{id} ------------------------------------------------------------------ */
 
+/* A job's results come a page at a time. */
+#define IMPORT_RESULTS_DEFAULT 1000
+#define IMPORT_RESULTS_MAX 10000
+
 struct import_read {
 	const char *org_id, *id;
+	int results_after, results_limit;
 	char *json;
 	int status;
 };
@@ -881,13 +886,32 @@ struct import_read {
 static int imports_get_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct import_read *r = ctx;
-	return imports_store_get(conn, r->org_id, r->id, &r->json, &r->status, err);
+	return imports_store_get(conn, r->org_id, r->id, r->results_after, r->results_limit, &r->json, &r->status,
+				 err);
+}
+
+/* The query parameter name, an integer from min to max, else if_absent. */
+static int query_int(const struct req *req, const char *name, int64_t min, int64_t max, int if_absent, int *out,
+		     struct err *err)
+{
+	const char *v = req_query(req, name);
+	int64_t n = if_absent;
+	if (v != NULL && parse_i64(v, min, max, &n) != 0)
+		return err_set(err, ERR_INVALID, name, "%s must be an integer from %lld to %lld", name, (long long)min,
+			       (long long)max);
+	*out = (int)n;
+	return ERR_OK;
 }
 
 int imports_get(struct req *req, struct reply *rep, struct err *err)
 {
 	struct import_read r = { .org_id = req->actor.org_id };
 	int rc = req_path_uuid(req, "id", &r.id, err);
+	if (rc == ERR_OK)
+		rc = query_int(req, "results_after", -1, IMPORT_MAX_ITEMS, -1, &r.results_after, err);
+	if (rc == ERR_OK)
+		rc = query_int(req, "results_limit", 1, IMPORT_RESULTS_MAX, IMPORT_RESULTS_DEFAULT, &r.results_limit,
+			       err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, imports_get_tx, &r, err);
 	json_t *o = rc == ERR_OK ? json_loads(r.json, 0, NULL) : NULL;

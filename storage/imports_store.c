@@ -411,11 +411,14 @@ int imports_store_record_results(PGconn *conn, const struct import_chunk *chunk,
 	return rc;
 }
 
-int imports_store_get(PGconn *conn, const char *org_id, const char *id, char **json, int *http_status,
-		      struct err *err)
+int imports_store_get(PGconn *conn, const char *org_id, const char *id, int results_after, int results_limit,
+		      char **json, int *http_status, struct err *err)
 {
 	*json = NULL;
-	const char *params[] = { id, org_id };
+	char after[16], limit[16];
+	snprintf(after, sizeof(after), "%d", results_after);
+	snprintf(limit, sizeof(limit), "%d", results_limit);
+	const char *params[] = { id, org_id, after, limit };
 	PGresult *res = NULL;
 	int rc = exec(&res, conn,
 		      "SELECT CASE WHEN NOT i.is_job THEN i.response ELSE json_build_object("
@@ -423,11 +426,9 @@ int imports_store_get(PGconn *conn, const char *org_id, const char *id, char **j
 		      "  'processed', c.processed, 'counts', json_build_object('created', c.created, 'updated', c.updated,"
 		      "   'unchanged', c.unchanged, 'rejected', c.rejected, 'pending', c.pending),"
 		      "  'created_at', rfc3339(i.created_at), 'finished_at', rfc3339(i.finished_at),"
-		      "  'results', (SELECT coalesce(json_agg(json_strip_nulls(json_build_object("
-		      "     'index', t.idx, 'external_id', t.external_id, 'status', t.status, 'id', t.resource_id,"
-		      "     'match', t.match, 'problem', CASE WHEN t.status = 'rejected'"
-		      "      THEN json_build_object('field', t.field, 'reason', t.reason) END)) ORDER BY t.idx), '[]')"
-		      "   FROM import_items t WHERE t.import_id = i.id AND t.status <> 'pending'))::text END,"
+		      "  'results', coalesce(p.results, '[]'),"
+		      "  'next_results_after', CASE WHEN p.n = $4::int AND EXISTS (SELECT 1 FROM import_items x"
+		      "   WHERE x.import_id = i.id AND x.status <> 'pending' AND x.idx > p.last) THEN p.last END)::text END,"
 		      " CASE WHEN i.is_job THEN 200 ELSE i.http_status END"
 		      " FROM imports i CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status <> 'pending') AS processed,"
 		      "  count(*) FILTER (WHERE status = 'created') AS created,"
@@ -436,7 +437,14 @@ int imports_store_get(PGconn *conn, const char *org_id, const char *id, char **j
 		      "  count(*) FILTER (WHERE status = 'rejected') AS rejected,"
 		      "  count(*) FILTER (WHERE status = 'pending') AS pending"
 		      "  FROM import_items WHERE import_id = i.id) c"
-		      " WHERE i.id = $1 AND i.organisation_id = $2", 2, params, err);
+		      " CROSS JOIN LATERAL (SELECT json_agg(json_strip_nulls(json_build_object("
+		      "     'index', t.idx, 'external_id', t.external_id, 'status', t.status, 'id', t.resource_id,"
+		      "     'match', t.match, 'problem', CASE WHEN t.status = 'rejected'"
+		      "      THEN json_build_object('field', t.field, 'reason', t.reason) END)) ORDER BY t.idx) AS results,"
+		      "   count(*) AS n, max(t.idx) AS last"
+		      "  FROM (SELECT * FROM import_items t WHERE t.import_id = i.id AND t.status <> 'pending'"
+		      "   AND t.idx > $3::int ORDER BY t.idx LIMIT $4::int) t) p"
+		      " WHERE i.id = $1 AND i.organisation_id = $2", 4, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such import");
 	if (rc == ERR_OK) {

@@ -87,9 +87,13 @@ int imports_store_record_results(PGconn *conn, const struct import_chunk *chunk,
 
 /* An import of the organisation: *json is a new malloc'd text the caller
  * frees: for a job {id, kind, status, item_count, processed, counts,
- * results, created_at, finished_at}; else the stored answer. ERR_NOT_FOUND
+ * results, next_results_after, created_at, finished_at}, results holding
+ * at most results_limit processed items of index above results_after (-1:
+ * from the first), and next_results_after the index to ask after for more
+ * (null when there is none yet); else the stored answer. ERR_NOT_FOUND
  * when it is not the organisation's. */
-int imports_store_get(PGconn *conn, const char *org_id, const char *id, char **json, int *http_status,
+int imports_store_get(PGconn *conn, const char *org_id, const char *id, int results_after, int results_limit,
+		      char **json, int *http_status,
 		      struct err *err);
 
 /* Deletes finished imports older than hours (at least 24): the number deleted. */

@@ -230,8 +230,40 @@ START_TEST(a_large_batch_becomes_a_job)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "done");
 	ck_assert_int_eq(count_of(j, "created"), 2500 - 13);
 	ck_assert_int_eq(count_of(j, "rejected"), 13);
-	ck_assert_int_eq(json_array_size(json_object_get(j, "results")), 2500);
+	/* The results, a page at a time: each index once, in order. */
+	ck_assert_int_eq(json_array_size(json_object_get(j, "results")), 1000);
 	json_decref(j);
+	int seen = 0, rejected = 0, pages = 0;
+	long long after = -1;
+	while (after != -2 && pages++ < 10) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s?results_limit=900&results_after=%lld", location, after);
+		j = fixtures_call_json(&server, &caf, "GET", path, NULL, NULL, &status);
+		ck_assert_int_eq(status, 200);
+		size_t i;
+		json_t *item;
+		json_array_foreach(json_object_get(j, "results"), i, item) {
+			ck_assert_int_eq(json_integer_value(json_object_get(item, "index")), seen);
+			seen++;
+			rejected += strcmp(json_string_value(json_object_get(item, "status")), "rejected") == 0;
+		}
+		json_t *next = json_object_get(j, "next_results_after");
+		ck_assert(json_is_null(next) || json_integer_value(next) == seen - 1);
+		after = json_is_null(next) ? -2 : json_integer_value(next);
+		json_decref(j);
+	}
+	ck_assert_int_eq(seen, 2500);
+	ck_assert_int_eq(rejected, 13);
+	ck_assert_int_eq(pages, 3);
+	const char *bad[] = { "?results_limit=0", "?results_limit=10001", "?results_after=x", "?results_after=-2" };
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s%s", location, bad[b]);
+		j = fixtures_call_json(&server, &caf, "GET", path, NULL, NULL, &status);
+		ck_assert_msg(status == 400, "%s answered %d", bad[b], status);
+		ck_assert_ptr_nonnull(strstr(bad[b], json_string_value(json_object_get(j, "field"))));
+		json_decref(j);
+	}
 	/* Another organisation does not see it. */
 	struct party other;
 	fixtures_party(&server, &admin, "caf", NULL, NULL, &other);
