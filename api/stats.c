@@ -164,9 +164,9 @@ struct key_figures {
 static int key_figures_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct key_figures *k = ctx;
-	int rc = ERR_OK;
-	for (int f = 0; rc == ERR_OK && f < STATS__FAMILY_COUNT; f++)
-		rc = stats_store_key_figures(conn, (enum stats_family)f, k->year, k->org_id, &k->json[f], err);
+	/* A retried transaction drops what the attempt before read. */
+	stats_store_figures_clear(k->json);
+	int rc = stats_store_key_figures(conn, k->year, k->org_id, k->json, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, k->req, "read", "key_figures", NULL, "ok", err);
 	return rc;
@@ -199,8 +199,7 @@ int stats_key_figures(struct req *req, struct reply *rep, struct err *err)
 			json_object_set(o, family_key[f], part);
 		json_decref(part);
 	}
-	for (int f = 0; f < STATS__FAMILY_COUNT; f++)
-		free(k.json[f]);
+	stats_store_figures_clear(k.json);
 	if (rc != ERR_OK) {
 		json_decref(o);
 		return rc;

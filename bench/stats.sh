@@ -2,10 +2,11 @@
 # Key figures at size: loads the Essonne demo dataset plus --scale units of
 # procedure flow (PREVEX_BENCH_SCALE, 100 by default: about 500,000
 # procedure events) into the database of PREVEX_DATABASE_URL, timing the
-# load, then times GET /v1/stats/key-figures?year=2021 as the préfecture
-# (the whole département) and as a social landlord (its own cases) with
-# hyperfine, and prints the median of each. A dataset already there is
-# skipped by `prevex demo-data`, so a second run times the reads only.
+# load, then times GET /v1/stats/key-figures?year=2021 with hyperfine as the
+# préfecture and the département (every case) and as the demo organisation
+# of every other kind (its own cases), and prints the median of each. A
+# dataset already there is skipped by `prevex demo-data`, so a second run
+# times the reads only.
 # Needs PREVEX_DATABASE_URL (the owner, unix socket) and optionally
 # PREVEX_BIN; starts and stops prevex itself.
 set -euo pipefail
@@ -55,13 +56,30 @@ for c in json.load(open(sys.argv[1])):
 	curl -fs -u "$id:$secret" -d grant_type=client_credentials "http://127.0.0.1:$port/v1/token" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
+# One demo organisation of every kind that may read statistics: the
+# préfecture and the département count every case, the others their own.
+callers=(prefecture departement bailiff landlord private_landlord caf adil social_service association)
 declare -A tokens=(
 	[prefecture]="$(token_of "Préfecture de l'Essonne")"
+	[departement]="$(token_of "Conseil départemental de l'Essonne")"
+	[bailiff]="$(token_of "Étude de commissaires de justice Evry-Courcouronnes")"
 	[landlord]="$(token_of "Bailleur social Essonne Habitat")"
+	[private_landlord]="$(token_of "Gestion immobilière Corbeil")"
+	[caf]="$(token_of "CAF de l'Essonne")"
+	[adil]="$(token_of "ADIL de l'Essonne")"
+	[social_service]="$(token_of "MDS de Corbeil-Essonnes")"
+	[association]="$(token_of "Tout Azimut")"
 )
 url="http://127.0.0.1:$port/v1/stats/key-figures?year=$YEAR"
 
-for who in prefecture landlord; do
+for who in "${callers[@]}"; do
+	# A caller answering otherwise than 200 (403, or 503 past the statement
+	# timeout) is reported, not timed.
+	code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${tokens[$who]}" "$url")"
+	if [[ "$code" != 200 ]]; then
+		echo "key figures $YEAR as the $who: HTTP $code, not timed"
+		continue
+	fi
 	token="${tokens[$who]}"
 	hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/$who.json" \
 		"curl -fs -o /dev/null -H 'Authorization: Bearer $token' $url" >/dev/null

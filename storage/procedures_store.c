@@ -34,11 +34,15 @@ const struct db_stmt procedures_store_statements[] = {
 	{ "procedures_request_diagnostic",
 	  "INSERT INTO diagnostics (household_id, procedure_id, assigned_org_id, requested_on, hearing_date)"
 	  " SELECT h.id, $2,"
-	  "  (SELECT o.id FROM organisations o"
-	  "   WHERE o.kind = 'social_service' AND NOT o.disabled AND territory_covers(o.id, h.insee)"
-	  "   ORDER BY EXISTS (SELECT 1 FROM organisation_communes oc"
-	  "                    WHERE oc.organisation_id = o.id AND oc.insee = h.insee) DESC, o.created_at, o.id"
-	  "   LIMIT 1),"
+	  /* The services whose territory covers the commune (territory_covers()
+	   * of 0007), found from the commune rather than asked one by one. */
+	  "  (SELECT o.id FROM (SELECT oc.organisation_id AS org, true AS by_commune FROM organisation_communes oc"
+	  "                     WHERE oc.insee = h.insee"
+	  "                     UNION ALL SELECT oe.organisation_id, false FROM communes c"
+	  "                     JOIN organisation_epcis oe ON oe.epci_siren = c.epci_siren WHERE c.insee = h.insee) t"
+	  "   JOIN organisations o ON o.id = t.org"
+	  "   WHERE o.kind = 'social_service' AND NOT o.disabled"
+	  "   ORDER BY t.by_commune DESC, o.created_at, o.id LIMIT 1),"
 	  "  $3::date, $4::date"
 	  " FROM households h WHERE h.id = $1" },
 	{ "procedures_open_referral",
@@ -52,9 +56,14 @@ const struct db_stmt procedures_store_statements[] = {
 	  " DO NOTHING" },
 	{ "procedures_queue_close",
 	  "UPDATE prefecture_queue SET status = 'done', done_at = now() WHERE procedure_id = $1 AND status = 'open'" },
-	{ "procedures_queue_open",
-	  "INSERT INTO prefecture_queue (kind, procedure_id, household_id, event_id, event_date, due_on)"
-	  " VALUES ($1, $2, $3, $4, $5, $6)" },
+	/* Closes and opens in one round trip. The count reads the whole of
+	 * closed before the row is inserted, so the open item is closed before
+	 * the new one meets prefecture_queue_one_open. */
+	{ "procedures_queue_replace",
+	  "WITH closed AS (UPDATE prefecture_queue SET status = 'done', done_at = now()"
+	  "  WHERE procedure_id = $2 AND status = 'open' RETURNING id)"
+	  " INSERT INTO prefecture_queue (kind, procedure_id, household_id, event_id, event_date, due_on)"
+	  " SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT count(*) FROM closed) >= 0" },
 	{ "procedures_queue_list",
 	  "SELECT prefecture_queue_json(q), q.id FROM prefecture_queue q"
 	  " WHERE q.status = 'open' AND ($1::bigint IS NULL OR q.id > $1::bigint) ORDER BY q.id LIMIT $2::int + 1" },
@@ -328,16 +337,16 @@ int procedures_store_queue(PGconn *conn, const char *procedure_id, const char *h
 			   const char *kind, const struct date *event_date, const struct date *due_on,
 			   struct err *err)
 {
-	const char *p1[] = { procedure_id };
-	int rc = db_exec_discard(conn, "procedures_queue_close", 1, p1, err);
-	if (rc != ERR_OK || kind == NULL)
-		return rc;
+	if (kind == NULL) {
+		const char *p1[] = { procedure_id };
+		return db_exec_discard(conn, "procedures_queue_close", 1, p1, err);
+	}
 	char on[DATE_STR_LEN], due[DATE_STR_LEN];
 	date_text(on, event_date);
 	if (due_on != NULL)
 		date_text(due, due_on);
 	const char *p6[] = { kind, procedure_id, household_id, event_id, on, due_on ? due : NULL };
-	return db_exec_discard(conn, "procedures_queue_open", 6, p6, err);
+	return db_exec_discard(conn, "procedures_queue_replace", 6, p6, err);
 }
 
 int procedures_store_queue_list(PGconn *conn, const char *after_id, int limit, struct json_page *page,

@@ -4,13 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/pg_err.h"
+
 /* $1 is the year, $2 the organisation whose own cases are counted (NULL:
- * every case). */
+ * every case). Each family's SQL is written once, as a macro of ALL, true
+ * when every case counts, and SET, a query of the households counted as
+ * the organisation's own cases. */
 #define Y0 "make_date($1::int, 1, 1)"
 #define Y1 "make_date($1::int + 1, 1, 1)"
 #define PREV0 "make_date($1::int - 1, 1, 1)"
-#define OWN(col) \
-	" AND ($2::uuid IS NULL OR " col " IN (SELECT o.household_id FROM stats_own_households($2::uuid) o))"
+/* The families are written once, as macros of a variant v: FN for the
+ * statements of one family each, where an organisation's own households
+ * come from stats_own_households(); OWN for the organisation's statement
+ * of every family at once, where they come from the CTE own, computed once
+ * (about 65,000 households for a landlord at --scale 100) where six
+ * statements computed them six times. The filters stay under "$2 IS NULL
+ * OR": each is then a hashed subplan, one hash of the households per
+ * family, which measured faster at that size than the semi-joins a plain
+ * IN gives (bench/README.md). */
+#define SET_FN "SELECT o.household_id FROM stats_own_households($2::uuid) o"
+#define SET_OWN "SELECT o.household_id FROM own o"
+/* The procedures of those households. As a join, the planner hashes and
+ * reads the procedures once; as an IN it looks each household's procedures
+ * up, 65,000 index probes. */
+#define PROCS_FN "SELECT p.id FROM procedures p WHERE p.household_id IN (" SET_FN ")"
+#define PROCS_OWN "SELECT p.id FROM procedures p JOIN own o ON o.household_id = p.household_id"
+#define OWN(v, col) " AND ($2::uuid IS NULL OR " col " IN (" SET_##v "))"
 /* Integer percent rounded half away from zero, and the ratio beside it. */
 #define PCT(n, d) "round(100.0 * (" n ") / nullif(" d ", 0))"
 #define RATIO(n, d) "round((" n ")::numeric / nullif(" d ", 0), 6)"
@@ -48,124 +67,141 @@
 	"  'cfp_granted', coalesce(g.cg, 0), 'eviction_with_cfp', coalesce(g.ev, 0)) ORDER BY p.start), '[]')" \
 	" FROM p LEFT JOIN g USING (start)"
 
+#define FAMILY_COMMISSIONS(v) \
+	"WITH k AS (SELECT k.id FROM commissions k WHERE k.level = 'operational' AND k.status <> 'planned'" \
+	"  AND k.session_date >= " Y0 " AND k.session_date < " Y1 ")," \
+	" o AS (SELECT o.commission_id FROM opinions o JOIN k ON k.id = o.commission_id" \
+	"  JOIN referrals r ON r.id = o.referral_id WHERE true" OWN(v, "r.household_id") ")" \
+	" SELECT json_build_object(" \
+	"  'commissions_held', CASE WHEN $2::uuid IS NULL THEN (SELECT count(*) FROM k)" \
+	"   ELSE (SELECT count(DISTINCT commission_id) FROM o) END," \
+	"  'situations_examined', (SELECT count(*) FROM o))"
+
+#define FAMILY_REFERRALS(v) \
+	"WITH r AS (SELECT r.kind, r.epci_siren, r.complex, r.referred_on >= " Y0 " AS cur FROM referrals r" \
+	"  WHERE r.referred_on >= " PREV0 " AND r.referred_on < " Y1 OWN(v, "r.household_id") ")," \
+	" e AS (SELECT r.epci_siren, count(*) FILTER (WHERE r.cur) AS n, count(*) FILTER (WHERE NOT r.cur) AS prev," \
+	"  count(*) FILTER (WHERE r.cur AND r.complex) AS complex FROM r WHERE r.epci_siren IS NOT NULL" \
+	"  GROUP BY r.epci_siren)," \
+	" k AS (SELECT k.kind, k.ord, (SELECT count(*) FROM r WHERE r.cur AND r.kind = k.kind) AS n" \
+	"  FROM unnest(ARRAY['social_landlord', 'private_landlord', 'signalled', 'bailiff_report'])" \
+	"  WITH ORDINALITY AS k(kind, ord))" \
+	" SELECT json_build_object(" \
+	"  'referrals_total', (SELECT count(*) FROM r WHERE r.cur)," \
+	"  'referrals_by_kind', (SELECT json_object_agg(k.kind, k.n ORDER BY k.ord) FROM k)," \
+	"  'referrals_by_epci', coalesce((SELECT json_agg(json_build_object('epci', e.epci_siren, 'name', x.name," \
+	"    'count', e.n, 'previous_year', e.prev, 'change_percent', " CHANGE("e.n", "e.prev") "," \
+	"    'change_ratio', " RATIO("e.n - e.prev", "e.prev") ") ORDER BY e.n DESC, e.epci_siren)" \
+	"   FROM e JOIN epcis x ON x.siren = e.epci_siren), '[]')," \
+	"  'complex_referrals_by_epci', coalesce((SELECT json_agg(json_build_object('epci', e.epci_siren," \
+	"    'name', x.name, 'count', e.complex) ORDER BY e.complex DESC, e.epci_siren)" \
+	"   FROM e JOIN epcis x ON x.siren = e.epci_siren WHERE e.complex > 0), '[]'))"
+
+#define FAMILY_ACTS_YEAR(v) \
+	"WITH a AS (SELECT e.kind, coalesce(e.with_cfp, false) AS cfp, e.event_date >= " Y0 " AS cur" \
+	"  FROM procedure_events e WHERE e.corrects IS NULL AND e.event_date >= " PREV0 \
+	"  AND e.event_date < " Y1 " AND e.kind IN " ACT_KINDS \
+	"  AND ($2::uuid IS NULL OR e.procedure_id IN (" PROCS_##v ")))," \
+	" g AS (SELECT kind, cfp, cur, count(*) AS n FROM a GROUP BY kind, cfp, cur)," \
+	" s AS (SELECT k.stage, k.ord, coalesce(sum(g.n) FILTER (WHERE g.cur), 0) AS n," \
+	"  coalesce(sum(g.n) FILTER (WHERE NOT g.cur), 0) AS prev" \
+	"  FROM" STAGES " LEFT JOIN g ON" STAGE_MATCH " GROUP BY k.stage, k.ord)" \
+	" SELECT json_build_object(" \
+	"  'acts_by_stage', json_object_agg(s.stage, s.n ORDER BY s.ord)," \
+	"  'acts_previous_year', json_object_agg(s.stage, s.prev ORDER BY s.ord)," \
+	"  'acts_change_percent', json_object_agg(s.stage, " CHANGE("s.n", "s.prev") " ORDER BY s.ord))" \
+	" FROM s"
+
+#define FAMILY_LETTERS(v) \
+	"WITH l AS (SELECT l.sent_on >= " Y0 " AS cur, l.answered, l.outcomes FROM prevention_letters l" \
+	"  WHERE l.sent_on >= " PREV0 " AND l.sent_on < " Y1 OWN(v, "l.household_id") ")," \
+	" y AS (SELECT count(*) FILTER (WHERE l.cur) AS sent," \
+	"  count(*) FILTER (WHERE l.cur AND l.answered) AS answered," \
+	"  count(*) FILTER (WHERE l.cur AND 'payment_resumed' = ANY (l.outcomes)) AS resumed," \
+	"  count(*) FILTER (WHERE l.cur AND 'debt_settled' = ANY (l.outcomes)) AS settled," \
+	"  count(*) FILTER (WHERE l.cur AND l.outcomes && " MEETINGS ") AS meetings," \
+	"  count(*) FILTER (WHERE NOT l.cur) AS p_sent," \
+	"  count(*) FILTER (WHERE NOT l.cur AND l.answered) AS p_answered," \
+	"  count(*) FILTER (WHERE NOT l.cur AND 'payment_resumed' = ANY (l.outcomes)) AS p_resumed," \
+	"  count(*) FILTER (WHERE NOT l.cur AND 'debt_settled' = ANY (l.outcomes)) AS p_settled," \
+	"  count(*) FILTER (WHERE NOT l.cur AND l.outcomes && " MEETINGS ") AS p_meetings FROM l)," \
+	" c AS (SELECT count(*) FILTER (WHERE c.contact_on >= " Y0 ") AS n," \
+	"  count(*) FILTER (WHERE c.contact_on < " Y0 ") AS prev FROM adil_contacts c" \
+	"  WHERE c.contact_on >= " PREV0 " AND c.contact_on < " Y1 \
+	"  AND ($2::uuid IS NULL OR c.organisation_id = $2::uuid OR c.household_id IN (" SET_##v ")))" \
+	" SELECT json_build_object('sent', y.sent, 'answered', y.answered," \
+	"  'response_rate', " PCT("y.answered", "y.sent") "," \
+	"  'response_rate_ratio', " RATIO("y.answered", "y.sent") "," \
+	"  'payment_resumed', y.resumed, 'debts_settled', y.settled, 'meetings', y.meetings," \
+	"  'adil_contacts', c.n," \
+	"  'previous_year', json_build_object('sent', y.p_sent, 'answered', y.p_answered," \
+	"   'response_rate', " PCT("y.p_answered", "y.p_sent") ", 'payment_resumed', y.p_resumed," \
+	"   'debts_settled', y.p_settled, 'meetings', y.p_meetings, 'adil_contacts', c.prev)," \
+	"  'change_percent', json_build_object('sent', " CHANGE("y.sent", "y.p_sent") "," \
+	"   'payment_resumed', " CHANGE("y.resumed", "y.p_resumed") "," \
+	"   'debts_settled', " CHANGE("y.settled", "y.p_settled") "," \
+	"   'meetings', " CHANGE("y.meetings", "y.p_meetings") "," \
+	"   'adil_contacts', " CHANGE("c.n", "c.prev") "))" \
+	" FROM y, c"
+
+#define FAMILY_MOBILE_TEAM(v) \
+	"WITH c AS (SELECT c.id, c.outcome, c.debt_settled, c.landlord_contacted_adil FROM outreach_cases c" \
+	"  WHERE c.opened_on >= " Y0 " AND c.opened_on < " Y1 OWN(v, "c.household_id") ")," \
+	" n AS (SELECT count(*) AS cases, count(*) FILTER (WHERE c.outcome = 'no_contact') AS nc," \
+	"  count(*) FILTER (WHERE c.outcome = 'contact_established') AS ce," \
+	"  count(*) FILTER (WHERE c.outcome = 'npai') AS np, count(*) FILTER (WHERE c.outcome IS NULL) AS open," \
+	"  count(*) FILTER (WHERE c.debt_settled) AS ds, count(*) FILTER (WHERE c.landlord_contacted_adil) AS la" \
+	"  FROM c)" \
+	" SELECT json_build_object('as_of', (" Y1 " - 1), 'cases', n.cases," \
+	"  'no_contact', json_build_object('count', n.nc, 'percent', " PCT("n.nc", "n.cases") "," \
+	"   'ratio', " RATIO("n.nc", "n.cases") ")," \
+	"  'contact_established', json_build_object('count', n.ce, 'percent', " PCT("n.ce", "n.cases") "," \
+	"   'ratio', " RATIO("n.ce", "n.cases") ")," \
+	"  'npai', json_build_object('count', n.np, 'percent', " PCT("n.np", "n.cases") "," \
+	"   'ratio', " RATIO("n.np", "n.cases") ")," \
+	"  'open', n.open," \
+	"  'home_visits', (SELECT count(*) FROM outreach_interventions i JOIN c ON c.id = i.case_id" \
+	"   WHERE i.kind = 'home_visit' AND i.done_on < " Y1 ")," \
+	"  'debts_settled', n.ds, 'landlords_contacting_adil', n.la)" \
+	" FROM n"
+
+#define FAMILY_MASP(v) \
+	"WITH m AS (SELECT m.id, m.start_on, coalesce(m.end_on, m.planned_end_on) - m.start_on AS days" \
+	"  FROM masp_measures m WHERE m.start_on < " Y1 " AND (m.end_on IS NULL OR m.end_on >= " Y0 ")" \
+	OWN(v, "m.household_id") ")," \
+	" n AS (SELECT count(*) AS effective, count(*) FILTER (WHERE m.start_on >= " Y0 ") AS started," \
+	"  sum(m.days) AS days FROM m)" \
+	" SELECT json_build_object('effective', n.effective, 'started', n.started," \
+	"  'renewed', (SELECT count(DISTINCT r.measure_id) FROM masp_renewals r JOIN m ON m.id = r.measure_id" \
+	"   WHERE r.renewed_on >= " Y0 " AND r.renewed_on < " Y1 ")," \
+	"  'average_months', round(n.days / 30.4375 / nullif(n.effective, 0))," \
+	"  'average_months_exact', round(n.days / 30.4375 / nullif(n.effective, 0), 3))" \
+	" FROM n"
+
 const struct db_stmt stats_store_statements[] = {
 	/* Operational sessions held (in session or closed) in the year, and
 	 * the opinions they gave; an organisation counts the sessions that
 	 * examined one of its cases. */
 	{ "stats_commissions",
-	  "WITH k AS (SELECT k.id FROM commissions k WHERE k.level = 'operational' AND k.status <> 'planned'"
-	  "  AND k.session_date >= " Y0 " AND k.session_date < " Y1 "),"
-	  " o AS (SELECT o.commission_id FROM opinions o JOIN k ON k.id = o.commission_id"
-	  "  JOIN referrals r ON r.id = o.referral_id WHERE true" OWN("r.household_id") ")"
-	  " SELECT json_build_object("
-	  "  'commissions_held', CASE WHEN $2::uuid IS NULL THEN (SELECT count(*) FROM k)"
-	  "   ELSE (SELECT count(DISTINCT commission_id) FROM o) END,"
-	  "  'situations_examined', (SELECT count(*) FROM o))" },
+	  FAMILY_COMMISSIONS(FN) },
 	/* Referrals by the day they were made, this year and the one before. */
 	{ "stats_referrals",
-	  "WITH r AS (SELECT r.kind, r.epci_siren, r.complex, r.referred_on >= " Y0 " AS cur FROM referrals r"
-	  "  WHERE r.referred_on >= " PREV0 " AND r.referred_on < " Y1 OWN("r.household_id") "),"
-	  " e AS (SELECT r.epci_siren, count(*) FILTER (WHERE r.cur) AS n, count(*) FILTER (WHERE NOT r.cur) AS prev,"
-	  "  count(*) FILTER (WHERE r.cur AND r.complex) AS complex FROM r WHERE r.epci_siren IS NOT NULL"
-	  "  GROUP BY r.epci_siren),"
-	  " k AS (SELECT k.kind, k.ord, (SELECT count(*) FROM r WHERE r.cur AND r.kind = k.kind) AS n"
-	  "  FROM unnest(ARRAY['social_landlord', 'private_landlord', 'signalled', 'bailiff_report'])"
-	  "  WITH ORDINALITY AS k(kind, ord))"
-	  " SELECT json_build_object("
-	  "  'referrals_total', (SELECT count(*) FROM r WHERE r.cur),"
-	  "  'referrals_by_kind', (SELECT json_object_agg(k.kind, k.n ORDER BY k.ord) FROM k),"
-	  "  'referrals_by_epci', coalesce((SELECT json_agg(json_build_object('epci', e.epci_siren, 'name', x.name,"
-	  "    'count', e.n, 'previous_year', e.prev, 'change_percent', " CHANGE("e.n", "e.prev") ","
-	  "    'change_ratio', " RATIO("e.n - e.prev", "e.prev") ") ORDER BY e.n DESC, e.epci_siren)"
-	  "   FROM e JOIN epcis x ON x.siren = e.epci_siren), '[]'),"
-	  "  'complex_referrals_by_epci', coalesce((SELECT json_agg(json_build_object('epci', e.epci_siren,"
-	  "    'name', x.name, 'count', e.complex) ORDER BY e.complex DESC, e.epci_siren)"
-	  "   FROM e JOIN epcis x ON x.siren = e.epci_siren WHERE e.complex > 0), '[]'))" },
+	  FAMILY_REFERRALS(FN) },
 	/* Acts by event date, this year and the one before. */
 	{ "stats_acts_year",
-	  "WITH a AS (SELECT e.kind, coalesce(e.with_cfp, false) AS cfp, e.event_date >= " Y0 " AS cur"
-	  "  FROM procedure_events e WHERE e.corrects IS NULL AND e.event_date >= " PREV0
-	  "  AND e.event_date < " Y1 " AND e.kind IN " ACT_KINDS
-	  "  AND ($2::uuid IS NULL OR e.procedure_id IN (SELECT p.id FROM procedures p"
-	  "   WHERE p.household_id IN (SELECT o.household_id FROM stats_own_households($2::uuid) o)))),"
-	  " g AS (SELECT kind, cfp, cur, count(*) AS n FROM a GROUP BY kind, cfp, cur),"
-	  " s AS (SELECT k.stage, k.ord, coalesce(sum(g.n) FILTER (WHERE g.cur), 0) AS n,"
-	  "  coalesce(sum(g.n) FILTER (WHERE NOT g.cur), 0) AS prev"
-	  "  FROM" STAGES " LEFT JOIN g ON" STAGE_MATCH " GROUP BY k.stage, k.ord)"
-	  " SELECT json_build_object("
-	  "  'acts_by_stage', json_object_agg(s.stage, s.n ORDER BY s.ord),"
-	  "  'acts_previous_year', json_object_agg(s.stage, s.prev ORDER BY s.ord),"
-	  "  'acts_change_percent', json_object_agg(s.stage, " CHANGE("s.n", "s.prev") " ORDER BY s.ord))"
-	  " FROM s" },
+	  FAMILY_ACTS_YEAR(FN) },
 	/* Letters by the day they were sent; the ADIL's contacts by their day. */
 	{ "stats_letters",
-	  "WITH l AS (SELECT l.sent_on >= " Y0 " AS cur, l.answered, l.outcomes FROM prevention_letters l"
-	  "  WHERE l.sent_on >= " PREV0 " AND l.sent_on < " Y1 OWN("l.household_id") "),"
-	  " y AS (SELECT count(*) FILTER (WHERE l.cur) AS sent,"
-	  "  count(*) FILTER (WHERE l.cur AND l.answered) AS answered,"
-	  "  count(*) FILTER (WHERE l.cur AND 'payment_resumed' = ANY (l.outcomes)) AS resumed,"
-	  "  count(*) FILTER (WHERE l.cur AND 'debt_settled' = ANY (l.outcomes)) AS settled,"
-	  "  count(*) FILTER (WHERE l.cur AND l.outcomes && " MEETINGS ") AS meetings,"
-	  "  count(*) FILTER (WHERE NOT l.cur) AS p_sent,"
-	  "  count(*) FILTER (WHERE NOT l.cur AND l.answered) AS p_answered,"
-	  "  count(*) FILTER (WHERE NOT l.cur AND 'payment_resumed' = ANY (l.outcomes)) AS p_resumed,"
-	  "  count(*) FILTER (WHERE NOT l.cur AND 'debt_settled' = ANY (l.outcomes)) AS p_settled,"
-	  "  count(*) FILTER (WHERE NOT l.cur AND l.outcomes && " MEETINGS ") AS p_meetings FROM l),"
-	  " c AS (SELECT count(*) FILTER (WHERE c.contact_on >= " Y0 ") AS n,"
-	  "  count(*) FILTER (WHERE c.contact_on < " Y0 ") AS prev FROM adil_contacts c"
-	  "  WHERE c.contact_on >= " PREV0 " AND c.contact_on < " Y1
-	  "  AND ($2::uuid IS NULL OR c.organisation_id = $2::uuid"
-	  "   OR c.household_id IN (SELECT o.household_id FROM stats_own_households($2::uuid) o)))"
-	  " SELECT json_build_object('sent', y.sent, 'answered', y.answered,"
-	  "  'response_rate', " PCT("y.answered", "y.sent") ", 'response_rate_ratio', " RATIO("y.answered", "y.sent") ","
-	  "  'payment_resumed', y.resumed, 'debts_settled', y.settled, 'meetings', y.meetings,"
-	  "  'adil_contacts', c.n,"
-	  "  'previous_year', json_build_object('sent', y.p_sent, 'answered', y.p_answered,"
-	  "   'response_rate', " PCT("y.p_answered", "y.p_sent") ", 'payment_resumed', y.p_resumed,"
-	  "   'debts_settled', y.p_settled, 'meetings', y.p_meetings, 'adil_contacts', c.prev),"
-	  "  'change_percent', json_build_object('sent', " CHANGE("y.sent", "y.p_sent") ","
-	  "   'payment_resumed', " CHANGE("y.resumed", "y.p_resumed") ","
-	  "   'debts_settled', " CHANGE("y.settled", "y.p_settled") ","
-	  "   'meetings', " CHANGE("y.meetings", "y.p_meetings") ","
-	  "   'adil_contacts', " CHANGE("c.n", "c.prev") "))"
-	  " FROM y, c" },
+	  FAMILY_LETTERS(FN) },
 	/* The mobile team's cases opened in the year, as they stand at its
 	 * end: outcomes, home visits made by then, follow-up. */
 	{ "stats_mobile_team",
-	  "WITH c AS (SELECT c.id, c.outcome, c.debt_settled, c.landlord_contacted_adil FROM outreach_cases c"
-	  "  WHERE c.opened_on >= " Y0 " AND c.opened_on < " Y1 OWN("c.household_id") "),"
-	  " n AS (SELECT count(*) AS cases, count(*) FILTER (WHERE c.outcome = 'no_contact') AS nc,"
-	  "  count(*) FILTER (WHERE c.outcome = 'contact_established') AS ce,"
-	  "  count(*) FILTER (WHERE c.outcome = 'npai') AS np, count(*) FILTER (WHERE c.outcome IS NULL) AS open,"
-	  "  count(*) FILTER (WHERE c.debt_settled) AS ds, count(*) FILTER (WHERE c.landlord_contacted_adil) AS la"
-	  "  FROM c)"
-	  " SELECT json_build_object('as_of', (" Y1 " - 1), 'cases', n.cases,"
-	  "  'no_contact', json_build_object('count', n.nc, 'percent', " PCT("n.nc", "n.cases") ","
-	  "   'ratio', " RATIO("n.nc", "n.cases") "),"
-	  "  'contact_established', json_build_object('count', n.ce, 'percent', " PCT("n.ce", "n.cases") ","
-	  "   'ratio', " RATIO("n.ce", "n.cases") "),"
-	  "  'npai', json_build_object('count', n.np, 'percent', " PCT("n.np", "n.cases") ","
-	  "   'ratio', " RATIO("n.np", "n.cases") "),"
-	  "  'open', n.open,"
-	  "  'home_visits', (SELECT count(*) FROM outreach_interventions i JOIN c ON c.id = i.case_id"
-	  "   WHERE i.kind = 'home_visit' AND i.done_on < " Y1 "),"
-	  "  'debts_settled', n.ds, 'landlords_contacting_adil', n.la)"
-	  " FROM n" },
+	  FAMILY_MOBILE_TEAM(FN) },
 	/* Measures effective in the year (begun by its end, not ended before
 	 * it); their length runs from the start to the end, or to the planned
 	 * end as renewals moved it, in months of 30.4375 days. */
 	{ "stats_masp",
-	  "WITH m AS (SELECT m.id, m.start_on, coalesce(m.end_on, m.planned_end_on) - m.start_on AS days"
-	  "  FROM masp_measures m WHERE m.start_on < " Y1 " AND (m.end_on IS NULL OR m.end_on >= " Y0 ")"
-	  OWN("m.household_id") "),"
-	  " n AS (SELECT count(*) AS effective, count(*) FILTER (WHERE m.start_on >= " Y0 ") AS started,"
-	  "  sum(m.days) AS days FROM m)"
-	  " SELECT json_build_object('effective', n.effective, 'started', n.started,"
-	  "  'renewed', (SELECT count(DISTINCT r.measure_id) FROM masp_renewals r JOIN m ON m.id = r.measure_id"
-	  "   WHERE r.renewed_on >= " Y0 " AND r.renewed_on < " Y1 "),"
-	  "  'average_months', round(n.days / 30.4375 / nullif(n.effective, 0)),"
-	  "  'average_months_exact', round(n.days / 30.4375 / nullif(n.effective, 0), 3))"
-	  " FROM n" },
+	  FAMILY_MASP(FN) },
 	{ "stats_acts_series", ACTS_SQL(" FROM procedure_events e WHERE") },
 	{ "stats_acts_series_filtered",
 	  ACTS_SQL(" FROM procedure_events e JOIN procedures pr ON pr.id = e.procedure_id"
@@ -175,6 +211,18 @@ const struct db_stmt stats_store_statements[] = {
 		   "  AND") },
 	{ NULL, NULL },
 };
+
+/* An organisation's figures, every family in one statement. It is not
+ * prepared: planned for the organisation at hand, the size of its own
+ * households is known (a few hundred for a CAF, 65,000 for a landlord, every
+ * household for the bailiff); a generic plan, which a prepared statement
+ * may settle on after five runs, guesses it and can scan the households
+ * again for every row. */
+static const char key_figures_own_sql[] =
+	  "WITH own AS MATERIALIZED (SELECT o.household_id FROM stats_own_households($2::uuid) o)"
+	  " SELECT (" FAMILY_COMMISSIONS(OWN) "), (" FAMILY_REFERRALS(OWN) "),"
+	  "  (" FAMILY_ACTS_YEAR(OWN) "), (" FAMILY_LETTERS(OWN) "),"
+	  "  (" FAMILY_MOBILE_TEAM(OWN) "), (" FAMILY_MASP(OWN) ")";
 
 static const char *const family_statements[STATS__FAMILY_COUNT] = {
 	[STATS_COMMISSIONS] = "stats_commissions",
@@ -201,16 +249,41 @@ static int one_json(PGconn *conn, const char *stmt, int n, const char *const *pa
 	return rc;
 }
 
-int stats_store_key_figures(PGconn *conn, enum stats_family family, int year, const char *org_id, char **json,
+int stats_store_key_figures(PGconn *conn, int year, const char *org_id, char *json[STATS__FAMILY_COUNT],
 			    struct err *err)
 {
-	*json = NULL;
-	if ((int)family < 0 || family >= STATS__FAMILY_COUNT)
-		return err_set(err, ERR_INTERNAL, "", "no such family of figures");
+	memset(json, 0, STATS__FAMILY_COUNT * sizeof(json[0]));
 	char y[16];
 	snprintf(y, sizeof(y), "%d", year);
 	const char *params[] = { y, org_id };
-	return one_json(conn, family_statements[family], 2, params, json, err);
+	int rc = ERR_OK;
+	if (org_id == NULL) {
+		for (int f = 0; rc == ERR_OK && f < STATS__FAMILY_COUNT; f++)
+			rc = one_json(conn, family_statements[f], 2, params, &json[f], err);
+	} else {
+		PGresult *res = PQexecParams(conn, key_figures_own_sql, 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			rc = pg_err_from_result(res, conn, err);
+		else if (PQntuples(res) != 1 || PQnfields(res) != STATS__FAMILY_COUNT)
+			rc = err_set(err, ERR_INTERNAL, "", "own figures: %d rows", PQntuples(res));
+		for (int f = 0; rc == ERR_OK && f < STATS__FAMILY_COUNT; f++) {
+			json[f] = strdup(PQgetvalue(res, 0, f));
+			if (json[f] == NULL)
+				rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+		}
+		PQclear(res);
+	}
+	if (rc != ERR_OK)
+		stats_store_figures_clear(json);
+	return rc;
+}
+
+void stats_store_figures_clear(char *json[STATS__FAMILY_COUNT])
+{
+	for (int f = 0; f < STATS__FAMILY_COUNT; f++) {
+		free(json[f]);
+		json[f] = NULL;
+	}
 }
 
 int stats_store_acts(PGconn *conn, const struct stats_acts_query *q, char **json, struct err *err)

@@ -27,9 +27,14 @@ enum stats_family {
 	STATS__FAMILY_COUNT
 };
 
-/* One family's figures for year, as JSON text the caller free()s. */
-int stats_store_key_figures(PGconn *conn, enum stats_family family, int year, const char *org_id, char **json,
+/* Every family's figures for year, json[f] the JSON text of family f. The
+ * texts are the caller's: stats_store_figures_clear() frees them (json
+ * starts empty; on error none is left). The département's figures are one
+ * statement per family; an organisation's are one statement, so that its
+ * own households are computed once for all the families. */
+int stats_store_key_figures(PGconn *conn, int year, const char *org_id, char *json[STATS__FAMILY_COUNT],
 			    struct err *err);
+void stats_store_figures_clear(char *json[STATS__FAMILY_COUNT]);
 
 /* Acts per period between from and to (inclusive dates, "YYYY-MM-DD"),
  * every period present even when empty. by: "month" or "year"; epci and
