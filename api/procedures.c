@@ -271,7 +271,7 @@ static int side_effects(PGconn *conn, const struct store_caller *caller, const c
 		if (rc == ERR_OK && dl.has_earliest_cfp_request)
 			due = &dl.earliest_cfp_request;
 	}
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && queue_kind != NULL)
 		rc = procedures_store_queue(conn, procedure_id, household_id, event_id, queue_kind, &ev->date, due, err);
 	return rc;
 }

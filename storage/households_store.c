@@ -18,8 +18,12 @@ const struct db_stmt households_store_statements[] = {
 	  "INSERT INTO households (address_line, postcode, insee, sector, landlord_org_id, landlord_name,"
 	  " landlord_contact, adults, children, rent_cents, charges_cents, income_cents, housing_benefit,"
 	  " benefit_paid_to, caf_number, phone, email, vulnerability_notes, created_by_org, created_by_client)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, 'none'), $14, $15, $16, $17,"
-	  " $18, $19, $20) RETURNING id" },
+	  " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, 'none'), $14, $15, $16, $17,"
+	  " $18, $19, $20"
+	  /* No row when the landlord named is no landlord organisation. */
+	  " WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = $5"
+	  "  AND o.kind IN ('social_landlord', 'private_landlord'))"
+	  " RETURNING id" },
 	{ "households_get",
 	  "SELECT household_json(h), h.version, r.rel" VISIBLE_FROM " WHERE h.id = $3 AND r.rel <> 0" },
 	{ "households_list",
@@ -107,6 +111,12 @@ static void numbers_fill(struct numbers *n, const struct household_input *in)
 	snprintf(n->income, sizeof(n->income), "%lld", (long long)in->income_cents);
 }
 
+static int landlord_refused(struct err *err)
+{
+	return err_set(err, ERR_UNPROCESSABLE, "landlord.organisation_id",
+		       "landlord.organisation_id names no social or private landlord organisation");
+}
+
 static int landlord_check(PGconn *conn, const struct household_input *in, struct err *err)
 {
 	if (!(in->set & POLICY_FIELD_LANDLORD) || !in->landlord_is_org)
@@ -115,8 +125,7 @@ static int landlord_check(PGconn *conn, const struct household_input *in, struct
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, "households_landlord_ok", 1, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, "landlord.organisation_id",
-			     "landlord.organisation_id names no social or private landlord organisation");
+		rc = landlord_refused(err);
 	PQclear(res);
 	return rc;
 }
@@ -187,9 +196,9 @@ int households_store_insert(PGconn *conn, const struct store_caller *caller, con
 		caller->org_id, caller->client_id,
 	};
 	PGresult *res = NULL;
-	int rc = landlord_check(conn, in, err);
-	if (rc == ERR_OK)
-		rc = constraint_field(db_exec(&res, conn, "households_insert", 20, params, err), err);
+	int rc = constraint_field(db_exec(&res, conn, "households_insert", 20, params, err), err);
+	if (rc == ERR_OK && PQntuples(res) == 0)
+		rc = landlord_refused(err);
 	if (rc == ERR_OK)
 		snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);

@@ -29,7 +29,11 @@ const struct db_stmt procedures_store_statements[] = {
 	  "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
 	  "  RETURNING procedure_event_json(procedure_events) AS j, id),"
 	  " p AS (UPDATE procedures SET stage = $17, status = $18, event_count = event_count + 1,"
-	  "  version = version + 1, updated_at = now() WHERE id = $1)"
+	  "  version = version + 1, updated_at = now() WHERE id = $1),"
+	  /* A new act (not a correction) closes the préfecture's open item;
+	   * the act that opens a new one does so after this statement. */
+	  " q AS (UPDATE prefecture_queue SET status = 'done', done_at = now()"
+	  "  WHERE procedure_id = $1 AND status = 'open' AND $5::uuid IS NULL)"
 	  " SELECT j, id FROM e" },
 	{ "procedures_request_diagnostic",
 	  "INSERT INTO diagnostics (household_id, procedure_id, assigned_org_id, requested_on, hearing_date)"
@@ -54,8 +58,6 @@ const struct db_stmt procedures_store_statements[] = {
 	   * bailiff's report joins the case the CCAPEX already follows. */
 	  " ON CONFLICT (household_id) WHERE status IN ('received', 'admissible', 'scheduled', 'examined')"
 	  " DO NOTHING" },
-	{ "procedures_queue_close",
-	  "UPDATE prefecture_queue SET status = 'done', done_at = now() WHERE procedure_id = $1 AND status = 'open'" },
 	/* Closes and opens in one round trip. The count reads the whole of
 	 * closed before the row is inserted, so the open item is closed before
 	 * the new one meets prefecture_queue_one_open. */
@@ -337,10 +339,6 @@ int procedures_store_queue(PGconn *conn, const char *procedure_id, const char *h
 			   const char *kind, const struct date *event_date, const struct date *due_on,
 			   struct err *err)
 {
-	if (kind == NULL) {
-		const char *p1[] = { procedure_id };
-		return db_exec_discard(conn, "procedures_queue_close", 1, p1, err);
-	}
 	char on[DATE_STR_LEN], due[DATE_STR_LEN];
 	date_text(on, event_date);
 	if (due_on != NULL)

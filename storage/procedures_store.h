@@ -44,8 +44,10 @@ int procedures_store_load(PGconn *conn, const struct store_caller *caller, const
 			  struct procedure_record *out, struct err *err);
 
 /* Appends ev as event number seq and moves the procedure to stage and
- * status; corrects_id names the corrected event or is NULL. *json is the
- * new event's representation (caller free()s), id its id. */
+ * status; corrects_id names the corrected event or is NULL. A new act (not
+ * a correction) closes the procedure's open item of the préfecture's
+ * queue. *json is the new event's representation (caller free()s), id its
+ * id. */
 int procedures_store_append(PGconn *conn, const struct store_caller *caller, const char *procedure_id, int seq,
 			    const struct event *ev, const char *corrects_id, const char *stage, const char *status,
 			    char **json, char *id, struct err *err);
@@ -61,8 +63,9 @@ int procedures_store_request_diagnostic(PGconn *conn, const char *household_id, 
 int procedures_store_open_referral(PGconn *conn, const struct store_caller *caller, const char *household_id,
 				   const char *procedure_id, const struct event *payment_order, struct err *err);
 
-/* Closes the procedure's open queue item; then, when kind is not NULL,
- * opens one for the event (due_on may be NULL). */
+/* Opens a queue item of kind for the event (due_on may be NULL), closing
+ * the procedure's open one if any. procedures_store_append already closes
+ * it for every new act. */
 int procedures_store_queue(PGconn *conn, const char *procedure_id, const char *household_id, const char *event_id,
 			   const char *kind, const struct date *event_date, const struct date *due_on,
 			   struct err *err);
