@@ -1085,57 +1085,25 @@ static int write_opened(PGconn *conn, const struct store_caller *caller, int nfi
 /* The change feed of the batch's stage changes: one
  * procedure.stage_changed per event that changes the stage (as the single
  * event endpoint publishes them, one per event), at the point where
- * feed_procedure_stage (0006, 0007) publishes it: after the events,
- * before their side effects; to the same organisations with the same
- * relations, but set-based. The trigger of 0007 gathers candidates and
- * asks procedure_relations() each one's relations: about 45 us a call, the
- * most of a batch. Here each candidate comes with the ground it was
- * found on, which is the very test procedure_relations() makes, so that
- * the relations are the OR of what the grounds give the organisation's
- * kind: the household's creator, the filer and the authors of the events
- * FILER (4); the household's landlord LANDLORD (8) to a landlord; a
- * diagnostic's assignee ASSIGNED (16) to an ADIL, a social service or an
- * association; the territory of the commune (territory_covers())
- * TERRITORY (64) to a social service, BENEFICIARY (128) to a CAF when the
- * household has a CAF number; the household's recommendations ADDRESSEE
- * (32). The préfecture and the département get DEPARTEMENT (2) alone.
- * tests/api/test_imports.c checks these against procedure_relations(). */
+ * feed_procedure_stage publishes it: after the events, before their side
+ * effects; to the organisations and with the relations that
+ * feed_stage_recipients() (0013) gives, as the trigger does, for the whole
+ * batch in one statement. tests/api/test_imports.c checks them against
+ * procedure_relations(). */
 static const char feed_sql[] =
 	"WITH ch AS (SELECT procedure_id, household_id, seq, stage_before, stage_after, status_after"
 	"  FROM import_act_stage WHERE event_id IS NOT NULL AND stage_before <> stage_after),"
-	" ph AS MATERIALIZED (SELECT DISTINCT ch.procedure_id, h.id AS household_id, h.insee, h.created_by_org,"
-	"  h.landlord_org_id, h.caf_number IS NOT NULL AS has_caf, p.filed_by_org"
-	"  FROM ch JOIN procedures p ON p.id = ch.procedure_id JOIN households h ON h.id = p.household_id),"
-	" cand AS (SELECT procedure_id, created_by_org AS org, 4 AS ground, has_caf FROM ph"
-	"  UNION ALL SELECT procedure_id, filed_by_org, 4, has_caf FROM ph"
-	"  UNION ALL SELECT ph.procedure_id, e.organisation_id, 4, ph.has_caf FROM ph"
-	"   JOIN procedure_events e ON e.procedure_id = ph.procedure_id"
-	"  UNION ALL SELECT procedure_id, landlord_org_id, 8, has_caf FROM ph WHERE landlord_org_id IS NOT NULL"
-	"  UNION ALL SELECT ph.procedure_id, d.assigned_org_id, 16, ph.has_caf FROM ph"
-	"   JOIN diagnostics d ON d.household_id = ph.household_id WHERE d.assigned_org_id IS NOT NULL"
-	"  UNION ALL SELECT ph.procedure_id, oc.organisation_id, 64, ph.has_caf FROM ph"
-	"   JOIN organisation_communes oc ON oc.insee = ph.insee"
-	"  UNION ALL SELECT ph.procedure_id, oe.organisation_id, 64, ph.has_caf FROM ph"
-	"   JOIN communes cm ON cm.insee = ph.insee JOIN organisation_epcis oe ON oe.epci_siren = cm.epci_siren"
-	"  UNION ALL SELECT ph.procedure_id, m.addressee_org_id, 32, ph.has_caf FROM ph"
-	"   JOIN referrals r ON r.household_id = ph.household_id JOIN recommendations m ON m.referral_id = r.id),"
-	" rel AS (SELECT ph.procedure_id, o.id AS org, 2 AS rel FROM ph"
-	"  JOIN organisations o ON o.kind IN ('prefecture', 'departement')"
-	"  UNION ALL SELECT c.procedure_id, o.id, bit_or(CASE c.ground"
-	"   WHEN 8 THEN CASE WHEN o.kind IN ('social_landlord', 'private_landlord') THEN 8 ELSE 0 END"
-	"   WHEN 16 THEN CASE WHEN o.kind IN ('adil', 'social_service', 'association') THEN 16 ELSE 0 END"
-	"   WHEN 64 THEN CASE WHEN o.kind = 'social_service' THEN 64 WHEN o.kind = 'caf' AND c.has_caf THEN 128"
-	"    ELSE 0 END"
-	"   ELSE c.ground END)"
-	"  FROM cand c JOIN organisations o ON o.id = c.org AND o.kind NOT IN ('prefecture', 'departement')"
-	"  GROUP BY c.procedure_id, o.id),"
+	" ids AS (SELECT array_agg(DISTINCT procedure_id) AS a FROM ch),"
+	/* A column as the argument, not a sub-select, so that the function is inlined. */
+	" rel AS MATERIALIZED (SELECT r.procedure_id, r.organisation_id AS org, r.relations AS rel"
+	"  FROM ids CROSS JOIN LATERAL feed_stage_recipients(ids.a) r),"
 	" last AS (SELECT f.resource_id, max(f.pos) AS pos FROM feed_events f"
-	"  WHERE f.resource_type = 'procedure' AND f.resource_id IN (SELECT procedure_id FROM ph) GROUP BY 1)"
+	"  WHERE f.resource_type = 'procedure' AND f.resource_id IN (SELECT procedure_id FROM ch) GROUP BY 1)"
 	" INSERT INTO feed_events (organisation_id, pos, type, resource_type, resource_id, relations, payload)"
 	" SELECT r.org, greatest(pg_current_xact_id(), l.pos), 'procedure.stage_changed', 'procedure', ch.procedure_id,"
 	"  r.rel, jsonb_build_object('procedure_id', ch.procedure_id, 'household_id', ch.household_id,"
 	"   'stage', ch.stage_after, 'previous_stage', ch.stage_before, 'status', ch.status_after)"
-	" FROM ch JOIN rel r ON r.procedure_id = ch.procedure_id AND r.rel <> 0"
+	" FROM ch JOIN rel r ON r.procedure_id = ch.procedure_id"
 	" LEFT JOIN last l ON l.resource_id = ch.procedure_id"
 	" ORDER BY ch.procedure_id, ch.seq, r.org";
 
