@@ -78,12 +78,7 @@ int cursor_from_query(const struct req *req, struct page_cursor *out, struct err
 
 int cursor_limit(const struct req *req, int def, int max, int *out, struct err *err)
 {
-	const char *s = req_query(req, "limit");
-	int64_t v = def;
-	if (s != NULL && parse_i64(s, 1, max, &v) != 0)
-		return err_set(err, ERR_INVALID, "limit", "limit must be an integer from 1 to %d", max);
-	*out = (int)v;
-	return ERR_OK;
+	return req_query_int(req, "limit", 1, max, def, out, err);
 }
 
 json_t *cursor_page_json(const struct json_page *page)

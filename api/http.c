@@ -21,6 +21,17 @@ const char *req_query(const struct req *req, const char *name)
 	return u_map_get(req->u->map_url, name);
 }
 
+int req_query_int(const struct req *req, const char *name, int min, int max, int if_absent, int *out,
+		  struct err *err)
+{
+	const char *s = req_query(req, name);
+	int64_t v = if_absent;
+	if (s != NULL && parse_i64(s, min, max, &v) != 0)
+		return err_set(err, ERR_INVALID, name, "%s must be an integer from %d to %d", name, min, max);
+	*out = (int)v;
+	return ERR_OK;
+}
+
 const char *req_header(const struct req *req, const char *name)
 {
 	return u_map_get_case(req->u->map_header, name);

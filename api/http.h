@@ -54,6 +54,11 @@ struct reply {
 /* Borrowed values, valid while req lives; NULL when absent. */
 const char *req_param(const struct req *req, const char *name);
 const char *req_query(const struct req *req, const char *name);
+
+/* The query parameter name as an integer from min to max, else if_absent
+ * when it is not given; ERR_INVALID on name otherwise. */
+int req_query_int(const struct req *req, const char *name, int min, int max, int if_absent, int *out,
+		  struct err *err);
 const char *req_header(const struct req *req, const char *name);
 
 /* Steals body. */

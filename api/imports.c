@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "api/audit.h"
 #include "api/auth.h"
@@ -276,25 +275,6 @@ int imports_batch_dedupe(struct import_batch *b, struct err *err)
 
 /* --- applying acts ------------------------------------------------------------------ */
 
-static void make_uuid(char out[40])
-{
-	unsigned char r[16] = { 0 };
-	ssize_t got = getrandom(r, sizeof(r), 0);
-	for (size_t i = got > 0 ? (size_t)got : 0; i < sizeof(r); i++)
-		r[i] = (unsigned char)rand();
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	static const char hex[] = "0123456789abcdef";
-	char *o = out;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		*o++ = hex[r[i] >> 4];
-		*o++ = hex[r[i] & 0x0f];
-	}
-	*o = '\0';
-}
-
 static void sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -524,7 +504,7 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 		struct import_act_row *row = &w->rows[w->nrows];
 		memset(row, 0, sizeof(*row));
 		row->item = item;
-		make_uuid(row->event_id);
+		db_new_uuid(row->event_id);
 		snprintf(row->ref_event_id, sizeof(row->ref_event_id), "%s",
 			 ref->event_id[0] != '\0' ? ref->event_id : row->event_id);
 		snprintf(ids[seq], sizeof(ids[seq]), "%s", row->event_id);
@@ -848,7 +828,7 @@ int imports_post(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = imports_batch_dedupe(w.batch, err);
 	if (rc == ERR_OK) {
-		make_uuid(w.id);
+		db_new_uuid(w.id);
 		w.is_job = w.batch->n > req->app->cfg.import_sync_max;
 		rc = tx_run(req, imports_post_tx, &w, err);
 	}
@@ -890,28 +870,15 @@ static int imports_get_tx(PGconn *conn, void *ctx, struct err *err)
 				 err);
 }
 
-/* The query parameter name, an integer from min to max, else if_absent. */
-static int query_int(const struct req *req, const char *name, int64_t min, int64_t max, int if_absent, int *out,
-		     struct err *err)
-{
-	const char *v = req_query(req, name);
-	int64_t n = if_absent;
-	if (v != NULL && parse_i64(v, min, max, &n) != 0)
-		return err_set(err, ERR_INVALID, name, "%s must be an integer from %lld to %lld", name, (long long)min,
-			       (long long)max);
-	*out = (int)n;
-	return ERR_OK;
-}
-
 int imports_get(struct req *req, struct reply *rep, struct err *err)
 {
 	struct import_read r = { .org_id = req->actor.org_id };
 	int rc = req_path_uuid(req, "id", &r.id, err);
 	if (rc == ERR_OK)
-		rc = query_int(req, "results_after", -1, IMPORT_MAX_ITEMS, -1, &r.results_after, err);
+		rc = req_query_int(req, "results_after", -1, IMPORT_MAX_ITEMS, -1, &r.results_after, err);
 	if (rc == ERR_OK)
-		rc = query_int(req, "results_limit", 1, IMPORT_RESULTS_MAX, IMPORT_RESULTS_DEFAULT, &r.results_limit,
-			       err);
+		rc = req_query_int(req, "results_limit", 1, IMPORT_RESULTS_MAX, IMPORT_RESULTS_DEFAULT,
+				   &r.results_limit, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, imports_get_tx, &r, err);
 	json_t *o = rc == ERR_OK ? json_loads(r.json, 0, NULL) : NULL;

@@ -1,6 +1,8 @@
 #include "storage/db.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "storage/audit_store.h"
 #include "storage/demo_store.h"
@@ -102,4 +104,23 @@ void db_rollback(PGconn *conn)
 	if (PQtransactionStatus(conn) == PQTRANS_IDLE)
 		return;
 	PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+void db_new_uuid(char out[40])
+{
+	unsigned char r[16] = { 0 };
+	ssize_t got = getrandom(r, sizeof(r), 0);
+	for (size_t i = got > 0 ? (size_t)got : 0; i < sizeof(r); i++)
+		r[i] = (unsigned char)rand();
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[r[i] >> 4];
+		*o++ = hex[r[i] & 0x0f];
+	}
+	*o = '\0';
 }

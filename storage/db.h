@@ -30,4 +30,8 @@ int db_commit(PGconn *conn, struct err *err);
  * and the pool then replaces it. */
 void db_rollback(PGconn *conn);
 
+/* A random (version 4) UUID into out, for rows whose id the caller needs
+ * before the insert (a batch's new procedures, households and events). */
+void db_new_uuid(char out[40]);
+
 #endif

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "domain/parse.h"
 #include "storage/pg_err.h"
@@ -716,25 +715,6 @@ int imports_store_find_files(PGconn *conn, const struct store_caller *caller, in
 	return rc;
 }
 
-static void make_uuid(char out[40])
-{
-	unsigned char r[16] = { 0 };
-	ssize_t got = getrandom(r, sizeof(r), 0);
-	for (size_t i = got > 0 ? (size_t)got : 0; i < sizeof(r); i++)
-		r[i] = (unsigned char)rand();
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	static const char hex[] = "0123456789abcdef";
-	char *o = out;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		*o++ = hex[r[i] >> 4];
-		*o++ = hex[r[i] & 0x0f];
-	}
-	*o = '\0';
-}
-
 int imports_store_open_files(PGconn *conn, const struct store_caller *caller, int n, struct import_file *files,
 			     const struct import_act *const *acts, struct err *err)
 {
@@ -749,8 +729,8 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 			continue;
 		const struct import_act *a = acts[file->first_item];
 		const struct import_household *h = a->has_household ? &a->household : NULL;
-		make_uuid(file->procedure_id);
-		make_uuid(file->household_id);
+		db_new_uuid(file->procedure_id);
+		db_new_uuid(file->household_id);
 		copy_int(&b, f);
 		copy_field(&b, file->reference);
 		copy_field(&b, file->procedure_id);
