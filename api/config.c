@@ -83,7 +83,8 @@ static const struct var vars[] = {
 	{ "PREVEX_IMPORT_SYNC_MAX", VAR_INT, "1000", 0, 50000, NUM(import_sync_max),
 	  "imports of more items answer 202 with a job that import workers apply" },
 	{ "PREVEX_IMPORT_WORKERS", VAR_INT, "1", 0, 16, NUM(import_workers),
-	  "import job threads, sharing the database pool; 0: apply no job from this process" },
+	  "import job threads, sharing the database pool; the first also keeps the organisations' act counts"
+	  " (org_acts) refreshed; 0: apply no job from this process" },
 	{ "PREVEX_IMPORT_CHUNK", VAR_INT, "1000", 1, 50000, NUM(import_chunk),
 	  "items of a job applied and committed together" },
 	{ "PREVEX_IMPORT_POLL_MS", VAR_INT, "500", 10, 60000, NUM(import_poll_ms),

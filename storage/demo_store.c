@@ -67,7 +67,8 @@ int demo_store_analyze(PGconn *conn, struct err *err)
 	PGresult *res = PQexecParams(conn,
 		"VACUUM (ANALYZE) households, procedures, procedure_events, diagnostics, referrals, commissions,"
 		" opinions, prevention_letters, adil_contacts, outreach_cases, outreach_interventions, masp_measures,"
-		" masp_renewals",
+		" masp_renewals, case_parties, household_acts, org_acts, org_acts_applied, org_acts_applied_parties,"
+		" org_acts_dirty",
 		0, NULL, NULL, NULL, NULL, 0);
 	int rc = ERR_OK;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)

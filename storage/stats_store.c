@@ -6,30 +6,27 @@
 
 #include "storage/pg_err.h"
 
-/* $1 is the year, $2 the organisation whose own cases are counted (NULL:
- * every case). Each family's SQL is written once, as a macro of ALL, true
- * when every case counts, and SET, a query of the households counted as
- * the organisation's own cases. */
+/* $1 is the year. Each family's SQL is written once, as a macro of a
+ * variant v: ALL counts every case (the préfecture's and the département's
+ * figures, one prepared statement per family); OWN counts the cases of the
+ * organisation $2 (every family in one statement, below). Its own cases
+ * are the households case_parties (0014) counts it on; each family looks
+ * its rows' households up there, and the acts come from household_acts,
+ * already counted by household, year and stage. */
 #define Y0 "make_date($1::int, 1, 1)"
 #define Y1 "make_date($1::int + 1, 1, 1)"
 #define PREV0 "make_date($1::int - 1, 1, 1)"
-/* The families are written once, as macros of a variant v: FN for the
- * statements of one family each, where an organisation's own households
- * come from stats_own_households(); OWN for the organisation's statement
- * of every family at once, where they come from the CTE own, computed once
- * (about 65,000 households for a landlord at --scale 100) where six
- * statements computed them six times. The filters stay under "$2 IS NULL
- * OR": each is then a hashed subplan, one hash of the households per
- * family, which measured faster at that size than the semi-joins a plain
- * IN gives (bench/README.md). */
-#define SET_FN "SELECT o.household_id FROM stats_own_households($2::uuid) o"
-#define SET_OWN "SELECT o.household_id FROM own o"
-/* The procedures of those households. As a join, the planner hashes and
- * reads the procedures once; as an IN it looks each household's procedures
- * up, 65,000 index probes. */
-#define PROCS_FN "SELECT p.id FROM procedures p WHERE p.household_id IN (" SET_FN ")"
-#define PROCS_OWN "SELECT p.id FROM procedures p JOIN own o ON o.household_id = p.household_id"
-#define OWN(v, col) " AND ($2::uuid IS NULL OR " col " IN (" SET_##v "))"
+/* Whether the household in col is one of the organisation's cases: one
+ * probe of case_parties' key per row. Written as a scalar sub-select, which
+ * PostgreSQL runs per row, rather than EXISTS, which it may turn into a
+ * hash of every case of the organisation: 236,000 rows for a bailiff at
+ * --scale 100, to filter the 9,000 letters of two years. */
+#define IS_OWN(col) \
+	"coalesce((SELECT cp.n FROM case_parties cp WHERE cp.organisation_id = $2::uuid" \
+	" AND cp.household_id = " col "), 0) > 0"
+#define OWN_ALL(col) ""
+#define OWN_OWN(col) " AND " IS_OWN(col)
+#define OWN(v, col) OWN_##v(col)
 /* Integer percent rounded half away from zero, and the ratio beside it. */
 #define PCT(n, d) "round(100.0 * (" n ") / nullif(" d ", 0))"
 #define RATIO(n, d) "round((" n ")::numeric / nullif(" d ", 0), 6)"
@@ -38,13 +35,10 @@
 /* A meeting with the MDS, a CCAS or an association. */
 #define MEETINGS "ARRAY['meeting_mds', 'meeting_ccas', 'meeting_association']"
 #define ACT_KINDS "('payment_order', 'summons', 'order_to_leave', 'cfp_request', 'cfp_granted', 'eviction')"
-/* The stages in their order; eviction_with_cfp counts evictions with_cfp. */
+/* The stages in their order (act_stage() of 0014 names them). */
 #define STAGES \
 	" unnest(ARRAY['payment_order', 'summons', 'order_to_leave', 'cfp_request', 'cfp_granted'," \
 	"  'eviction_with_cfp']) WITH ORDINALITY AS k(stage, ord)"
-#define STAGE_MATCH \
-	" g.kind = CASE k.stage WHEN 'eviction_with_cfp' THEN 'eviction' ELSE k.stage END" \
-	" AND (k.stage <> 'eviction_with_cfp' OR g.cfp)"
 
 /* Acts of a period grouped by period start; the filtered form joins the
  * household for the EPCI, the sector and the caller's own cases. */
@@ -67,14 +61,17 @@
 	"  'cfp_granted', coalesce(g.cg, 0), 'eviction_with_cfp', coalesce(g.ev, 0)) ORDER BY p.start), '[]')" \
 	" FROM p LEFT JOIN g USING (start)"
 
+/* Every session held, or those that examined one of the organisation's
+ * cases. */
+#define HELD_ALL "(SELECT count(*) FROM k)"
+#define HELD_OWN "(SELECT count(DISTINCT commission_id) FROM o)"
 #define FAMILY_COMMISSIONS(v) \
 	"WITH k AS (SELECT k.id FROM commissions k WHERE k.level = 'operational' AND k.status <> 'planned'" \
 	"  AND k.session_date >= " Y0 " AND k.session_date < " Y1 ")," \
 	" o AS (SELECT o.commission_id FROM opinions o JOIN k ON k.id = o.commission_id" \
 	"  JOIN referrals r ON r.id = o.referral_id WHERE true" OWN(v, "r.household_id") ")" \
 	" SELECT json_build_object(" \
-	"  'commissions_held', CASE WHEN $2::uuid IS NULL THEN (SELECT count(*) FROM k)" \
-	"   ELSE (SELECT count(DISTINCT commission_id) FROM o) END," \
+	"  'commissions_held', " HELD_##v "," \
 	"  'situations_examined', (SELECT count(*) FROM o))"
 
 #define FAMILY_REFERRALS(v) \
@@ -97,21 +94,30 @@
 	"    'name', x.name, 'count', e.complex) ORDER BY e.complex DESC, e.epci_siren)" \
 	"   FROM e JOIN epcis x ON x.siren = e.epci_siren WHERE e.complex > 0), '[]'))"
 
+/* The acts of the year and the one before by stage, from org_acts (0014)
+ * and what is pending for it, of every case or of the organisation's. */
+#define SCOPE_ALL "every_case()"
+#define SCOPE_OWN "$2::uuid"
+#define ACT_YEARS " IN ($1::int - 1, $1::int)"
 #define FAMILY_ACTS_YEAR(v) \
-	"WITH a AS (SELECT e.kind, coalesce(e.with_cfp, false) AS cfp, e.event_date >= " Y0 " AS cur" \
-	"  FROM procedure_events e WHERE e.corrects IS NULL AND e.event_date >= " PREV0 \
-	"  AND e.event_date < " Y1 " AND e.kind IN " ACT_KINDS \
-	"  AND ($2::uuid IS NULL OR e.procedure_id IN (" PROCS_##v ")))," \
-	" g AS (SELECT kind, cfp, cur, count(*) AS n FROM a GROUP BY kind, cfp, cur)," \
+	"WITH g AS (SELECT x.stage, x.year = $1::int AS cur, sum(x.n) AS n" \
+	"  FROM (SELECT o.year, o.stage, o.n FROM org_acts o" \
+	"   WHERE o.organisation_id = " SCOPE_##v " AND o.year" ACT_YEARS \
+	"   UNION ALL SELECT p.year, p.stage, p.n FROM org_acts_pending p" \
+	"   WHERE p.organisation_id = " SCOPE_##v " AND p.year" ACT_YEARS ") x GROUP BY 1, 2)," \
 	" s AS (SELECT k.stage, k.ord, coalesce(sum(g.n) FILTER (WHERE g.cur), 0) AS n," \
 	"  coalesce(sum(g.n) FILTER (WHERE NOT g.cur), 0) AS prev" \
-	"  FROM" STAGES " LEFT JOIN g ON" STAGE_MATCH " GROUP BY k.stage, k.ord)" \
+	"  FROM" STAGES " LEFT JOIN g ON g.stage = k.stage GROUP BY k.stage, k.ord)" \
 	" SELECT json_build_object(" \
 	"  'acts_by_stage', json_object_agg(s.stage, s.n ORDER BY s.ord)," \
 	"  'acts_previous_year', json_object_agg(s.stage, s.prev ORDER BY s.ord)," \
 	"  'acts_change_percent', json_object_agg(s.stage, " CHANGE("s.n", "s.prev") " ORDER BY s.ord))" \
 	" FROM s"
 
+/* The ADIL's contacts: every one, or those the organisation made or that
+ * concern one of its cases. */
+#define ADIL_ALL ""
+#define ADIL_OWN " AND (c.organisation_id = $2::uuid OR " IS_OWN("c.household_id") ")"
 #define FAMILY_LETTERS(v) \
 	"WITH l AS (SELECT l.sent_on >= " Y0 " AS cur, l.answered, l.outcomes FROM prevention_letters l" \
 	"  WHERE l.sent_on >= " PREV0 " AND l.sent_on < " Y1 OWN(v, "l.household_id") ")," \
@@ -128,7 +134,7 @@
 	" c AS (SELECT count(*) FILTER (WHERE c.contact_on >= " Y0 ") AS n," \
 	"  count(*) FILTER (WHERE c.contact_on < " Y0 ") AS prev FROM adil_contacts c" \
 	"  WHERE c.contact_on >= " PREV0 " AND c.contact_on < " Y1 \
-	"  AND ($2::uuid IS NULL OR c.organisation_id = $2::uuid OR c.household_id IN (" SET_##v ")))" \
+	ADIL_##v ")" \
 	" SELECT json_build_object('sent', y.sent, 'answered', y.answered," \
 	"  'response_rate', " PCT("y.answered", "y.sent") "," \
 	"  'response_rate_ratio', " RATIO("y.answered", "y.sent") "," \
@@ -183,25 +189,25 @@ const struct db_stmt stats_store_statements[] = {
 	 * the opinions they gave; an organisation counts the sessions that
 	 * examined one of its cases. */
 	{ "stats_commissions",
-	  FAMILY_COMMISSIONS(FN) },
+	  FAMILY_COMMISSIONS(ALL) },
 	/* Referrals by the day they were made, this year and the one before. */
 	{ "stats_referrals",
-	  FAMILY_REFERRALS(FN) },
+	  FAMILY_REFERRALS(ALL) },
 	/* Acts by event date, this year and the one before. */
 	{ "stats_acts_year",
-	  FAMILY_ACTS_YEAR(FN) },
+	  FAMILY_ACTS_YEAR(ALL) },
 	/* Letters by the day they were sent; the ADIL's contacts by their day. */
 	{ "stats_letters",
-	  FAMILY_LETTERS(FN) },
+	  FAMILY_LETTERS(ALL) },
 	/* The mobile team's cases opened in the year, as they stand at its
 	 * end: outcomes, home visits made by then, follow-up. */
 	{ "stats_mobile_team",
-	  FAMILY_MOBILE_TEAM(FN) },
+	  FAMILY_MOBILE_TEAM(ALL) },
 	/* Measures effective in the year (begun by its end, not ended before
 	 * it); their length runs from the start to the end, or to the planned
 	 * end as renewals moved it, in months of 30.4375 days. */
 	{ "stats_masp",
-	  FAMILY_MASP(FN) },
+	  FAMILY_MASP(ALL) },
 	{ "stats_acts_series", ACTS_SQL(" FROM procedure_events e WHERE") },
 	{ "stats_acts_series_filtered",
 	  ACTS_SQL(" FROM procedure_events e JOIN procedures pr ON pr.id = e.procedure_id"
@@ -213,14 +219,13 @@ const struct db_stmt stats_store_statements[] = {
 };
 
 /* An organisation's figures, every family in one statement. It is not
- * prepared: planned for the organisation at hand, the size of its own
+ * prepared: planned for the organisation at hand, the number of its own
  * households is known (a few hundred for a CAF, 65,000 for a landlord, every
- * household for the bailiff); a generic plan, which a prepared statement
- * may settle on after five runs, guesses it and can scan the households
- * again for every row. */
+ * household for the bailiff), and the planner looks each row's household up
+ * or hashes the organisation's households accordingly; a generic plan, which
+ * a prepared statement may settle on after five runs, guesses it. */
 static const char key_figures_own_sql[] =
-	  "WITH own AS MATERIALIZED (SELECT o.household_id FROM stats_own_households($2::uuid) o)"
-	  " SELECT (" FAMILY_COMMISSIONS(OWN) "), (" FAMILY_REFERRALS(OWN) "),"
+	  "SELECT (" FAMILY_COMMISSIONS(OWN) "), (" FAMILY_REFERRALS(OWN) "),"
 	  "  (" FAMILY_ACTS_YEAR(OWN) "), (" FAMILY_LETTERS(OWN) "),"
 	  "  (" FAMILY_MOBILE_TEAM(OWN) "), (" FAMILY_MASP(OWN) ")";
 
@@ -259,7 +264,7 @@ int stats_store_key_figures(PGconn *conn, int year, const char *org_id, char *js
 	int rc = ERR_OK;
 	if (org_id == NULL) {
 		for (int f = 0; rc == ERR_OK && f < STATS__FAMILY_COUNT; f++)
-			rc = one_json(conn, family_statements[f], 2, params, &json[f], err);
+			rc = one_json(conn, family_statements[f], 1, params, &json[f], err);
 	} else {
 		PGresult *res = PQexecParams(conn, key_figures_own_sql, 2, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -294,4 +299,17 @@ int stats_store_acts(PGconn *conn, const struct stats_acts_query *q, char **json
 	}
 	const char *params[] = { q->from, q->to, q->by, q->epci, q->sector, q->org_id };
 	return one_json(conn, "stats_acts_series_filtered", 6, params, json, err);
+}
+
+int stats_store_refresh(PGconn *conn, long long *households, struct err *err)
+{
+	*households = 0;
+	PGresult *res = PQexecParams(conn, "SELECT org_acts_refresh()", 0, NULL, NULL, NULL, NULL, 0);
+	int rc = ERR_OK;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_err_from_result(res, conn, err);
+	else
+		*households = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return rc;
 }

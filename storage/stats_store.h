@@ -1,8 +1,9 @@
 /* Key figures, counted from the recorded rows by set-based SQL: one
  * statement per family of figures, each answering one JSON object built by
- * PostgreSQL. Nothing is stored in advance; migration 0007 gives the
+ * PostgreSQL. No figure is stored in advance; migration 0007 gives the
  * indexes. A NULL org_id counts the whole département; an organisation id
- * counts its own cases only (stats_own_households() of 0007).
+ * counts its own cases only: the households case_parties (0014) counts it
+ * on, whose acts household_acts keeps counted by year and stage.
  *
  * Percentages are integers rounded half away from zero (half up for the
  * non-negative shares), each beside the exact ratio. */
@@ -45,5 +46,11 @@ struct stats_acts_query {
 	const char *org_id;      /* NULL: the whole département */
 };
 int stats_store_acts(PGconn *conn, const struct stats_acts_query *q, char **json, struct err *err);
+
+/* Moves the acts pending for org_acts into it (org_acts_refresh() of
+ * 0014), in a transaction of its own: the figures are exact either way,
+ * and read faster after. Sets *households to the number of households
+ * refreshed (0 when none were marked, or another refresh was running). */
+int stats_store_refresh(PGconn *conn, long long *households, struct err *err);
 
 #endif

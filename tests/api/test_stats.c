@@ -5,6 +5,7 @@
  * own cases only. The dataset is loaded once per database: a second run
  * finds it and skips it. No other test records anything dated 2019-2022. */
 #include <check.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,6 +441,137 @@ START_TEST(landlord_counts_its_own_cases)
 }
 END_TEST
 
+/* One number from the test database, as its owner. */
+static long long db_number(const char *query)
+{
+	PGconn *conn = PQconnectdb(getenv("PREVEX_TEST_DATABASE_URL"));
+	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+	PGresult *res = PQexec(conn, query);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", query,
+		      PQresultErrorMessage(res));
+	long long n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	PQfinish(conn);
+	return n;
+}
+
+/* What 0014 keeps as cases are written equals what the records say, at
+ * every moment: each organisation's cases, each household's acts, and each
+ * organisation's acts as org_acts and what is pending give them. */
+static void assert_counts_match_records(void)
+{
+	ck_assert_int_eq(db_number("SELECT sum(rows) FROM stats_counts_drift()"), 0);
+}
+
+START_TEST(counts_kept_on_write_match_the_records)
+{
+	assert_counts_match_records();
+	/* Not vacuous: the demo's organisations have cases and acts, and its
+	 * load ended with a refresh that left nothing pending. */
+	ck_assert_int_gt(db_number("SELECT count(*) FROM case_parties WHERE n > 0"), 10000);
+	ck_assert_int_gt(db_number("SELECT count(DISTINCT organisation_id) FROM org_acts WHERE n > 0"), 3);
+	ck_assert_int_gt(db_number("SELECT sum(n) FROM org_acts WHERE organisation_id = every_case()"), 40000);
+}
+END_TEST
+
+static void household_of(const struct party *p, const char *landlord_id, char id[40], int *version)
+{
+	char body[512];
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"3 allée des Acacias\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+		 "\"sector\":\"social\",\"rent_cents\":60000,\"landlord\":{\"organisation_id\":\"%s\"}}",
+		 landlord_id);
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, p, "POST", "/v1/households", body, NULL, &status);
+	ck_assert_msg(status == 201, "POST /v1/households answered %d: %s", status,
+		      json_string_value(json_object_get(j, "detail")));
+	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	*version = (int)json_integer_value(json_object_get(j, "version"));
+	json_decref(j);
+}
+
+static void set_landlord(const struct party *p, const char *household, int *version, const char *landlord_id)
+{
+	char path[96], body[128], if_match[48];
+	snprintf(path, sizeof(path), "/v1/households/%s", household);
+	snprintf(body, sizeof(body), "{\"landlord\":{\"organisation_id\":\"%s\"}}", landlord_id);
+	snprintf(if_match, sizeof(if_match), "If-Match: \"%d\"\r\n", *version);
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, p, "PATCH", path, body, if_match, &status);
+	ck_assert_msg(status == 200, "PATCH %s answered %d: %s", path, status,
+		      json_string_value(json_object_get(j, "detail")));
+	*version = (int)json_integer_value(json_object_get(j, "version"));
+	json_decref(j);
+}
+
+static long long acts_of(const struct party *p, int year, const char *stage)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "acts_by_stage.%s", stage);
+	json_t *j = key_figures(p, year);
+	long long n = num(j, path);
+	json_decref(j);
+	return n;
+}
+
+/* An act counts in the figures as soon as it is recorded, for every case
+ * and for each organisation whose case it is; a landlord that takes the
+ * household over counts its acts, and stops when it hands it back. Read
+ * before and after the service moves them into org_acts. */
+START_TEST(acts_count_at_once_for_every_party)
+{
+	struct party admin, bailiff, first, second;
+	fixtures_admin(&server, &admin);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &first);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &second);
+	const int year = 2025;
+	long long every_before = acts_of(&prefecture, year, "payment_order");
+
+	char household[40], path[128];
+	int version = 0, status = 0;
+	household_of(&bailiff, first.org_id, household, &version);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", household);
+	json_t *j = fixtures_call_json(&server, &bailiff, "POST", path, "{\"reference\":\"CJ-STATS-1\"}", NULL, &status);
+	ck_assert_msg(status == 201, "POST %s answered %d", path, status);
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	j = fixtures_call_json(&server, &bailiff, "POST", path,
+			       "{\"kind\":\"payment_order\",\"date\":\"2025-03-03\",\"debt_cents\":180000,"
+			       "\"rent_cents\":60000,\"months_unpaid\":3}", NULL, &status);
+	ck_assert_msg(status == 201, "POST %s answered %d", path, status);
+	json_decref(j);
+
+	ck_assert_int_eq(acts_of(&prefecture, year, "payment_order"), every_before + 1);
+	ck_assert_int_eq(acts_of(&bailiff, year, "payment_order"), 1);
+	ck_assert_int_eq(acts_of(&first, year, "payment_order"), 1);
+	ck_assert_int_eq(acts_of(&second, year, "payment_order"), 0);
+	ck_assert_int_eq(acts_of(&bailiff, year - 1, "payment_order"), 0);
+	ck_assert_int_eq(acts_of(&bailiff, year, "summons"), 0);
+	assert_counts_match_records();
+
+	set_landlord(&bailiff, household, &version, second.org_id);
+	ck_assert_int_eq(acts_of(&second, year, "payment_order"), 1);
+	ck_assert_int_eq(acts_of(&first, year, "payment_order"), 0);
+	assert_counts_match_records();
+
+	/* The service's worker refreshes every few seconds: the same figures
+	 * once nothing is pending. */
+	for (int i = 0; i < 100 && db_number("SELECT count(*) FROM org_acts_dirty") > 0; i++)
+		usleep(100 * 1000);
+	ck_assert_int_eq(db_number("SELECT count(*) FROM org_acts_pending"), 0);
+	ck_assert_int_eq(acts_of(&second, year, "payment_order"), 1);
+	ck_assert_int_eq(acts_of(&first, year, "payment_order"), 0);
+	ck_assert_int_eq(acts_of(&bailiff, year, "payment_order"), 1);
+	ck_assert_int_eq(acts_of(&prefecture, year, "payment_order"), every_before + 1);
+
+	set_landlord(&bailiff, household, &version, first.org_id);
+	ck_assert_int_eq(acts_of(&second, year, "payment_order"), 0);
+	ck_assert_int_eq(acts_of(&first, year, "payment_order"), 1);
+	assert_counts_match_records();
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -452,6 +584,8 @@ static Suite *stats_suite(void)
 	tcase_add_test(tc, csv_gives_the_same_numbers);
 	tcase_add_test(tc, bad_requests);
 	tcase_add_test(tc, landlord_counts_its_own_cases);
+	tcase_add_test(tc, counts_kept_on_write_match_the_records);
+	tcase_add_test(tc, acts_count_at_once_for_every_party);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "storage/migrate.h"
+
 /* The database under test; the suite fails, never skips, without it. */
 static inline const char *support_database_url(void)
 {
@@ -72,6 +74,21 @@ static inline void support_drop_schema(const char *schema)
 	support_exec(conn, PQgetvalue(res, 0, 0));
 	PQclear(res);
 	PQfinish(conn);
+}
+
+/* A fresh schema with every migration applied: its name into schema, a URL
+ * whose connections use it into url; returns a connection to it (the
+ * caller PQfinish()es). */
+static inline PGconn *support_migrated_schema(char *schema, size_t schema_len, char *url, size_t url_len)
+{
+	support_schema_name(schema, schema_len);
+	support_create_schema(schema);
+	support_schema_url(url, url_len, schema);
+	PGconn *conn = support_connect(url);
+	struct err err;
+	int applied = 0;
+	ck_assert_int_eq(migrate_run(conn, &applied, NULL, &err), ERR_OK);
+	return conn;
 }
 
 #endif

@@ -11,13 +11,7 @@ static char url[2048];
 
 static void schema_setup(void)
 {
-	support_schema_name(schema, sizeof(schema));
-	support_create_schema(schema);
-	support_schema_url(url, sizeof(url), schema);
-	PGconn *conn = support_connect(url);
-	struct err err;
-	int applied;
-	ck_assert_int_eq(migrate_run(conn, &applied, NULL, &err), ERR_OK);
+	PGconn *conn = support_migrated_schema(schema, sizeof(schema), url, sizeof(url));
 	/* Let the service role into the schema, so that only the grants on
 	 * audit_log decide what it may do there. */
 	support_exec(conn, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'prevex_app') THEN"

@@ -22,13 +22,8 @@ static PGconn *conn;
 static void schema_setup(void)
 {
 	char url[2048];
-	support_schema_name(schema, sizeof(schema));
-	support_create_schema(schema);
-	support_schema_url(url, sizeof(url), schema);
-	conn = support_connect(url);
+	conn = support_migrated_schema(schema, sizeof(schema), url, sizeof(url));
 	struct err err;
-	int applied = 0;
-	ck_assert_int_eq(migrate_run(conn, &applied, NULL, &err), ERR_OK);
 	ck_assert_int_eq(db_prepare_all(conn, &err), ERR_OK);
 }
 
