@@ -36,16 +36,21 @@ $$;
 
 -- For each organisation and household, how many records name the
 -- organisation on the household (n > 0: the household is one of its
--- cases; a count back at zero stays, as no case).
+-- cases; a count back at zero stays, as no case). The counts change in
+-- place: no index holds n, and pages keep room, so that an update can
+-- stay on its page (HOT).
 CREATE TABLE case_parties (
 	organisation_id uuid NOT NULL,
 	household_id uuid NOT NULL,
 	n integer NOT NULL CHECK (n >= 0),
-	PRIMARY KEY (organisation_id, household_id) INCLUDE (n)
-);
+	PRIMARY KEY (organisation_id, household_id)
+) WITH (fillfactor = 80);
 
 -- What case_parties must hold: the organisation columns of the nine
--- record kinds of stats_own_households(), counted.
+-- record kinds of stats_own_households(), counted. An act recorded by the
+-- procedure's own filer names nobody new (the procedure already names it,
+-- and neither is ever deleted): it is left out, which spares a count
+-- update per act.
 CREATE VIEW case_parties_recorded AS
 	SELECT x.organisation_id, x.household_id, count(*)::integer AS n
 	FROM (SELECT h.landlord_org_id, h.id FROM households h
@@ -53,6 +58,7 @@ CREATE VIEW case_parties_recorded AS
 	      UNION ALL SELECT p.filed_by_org, p.household_id FROM procedures p
 	      UNION ALL SELECT e.organisation_id, p.household_id
 			FROM procedure_events e JOIN procedures p ON p.id = e.procedure_id
+			WHERE e.organisation_id <> p.filed_by_org
 	      UNION ALL SELECT d.assigned_org_id, d.household_id FROM diagnostics d
 	      UNION ALL SELECT r.created_by_org, r.household_id FROM referrals r
 	      UNION ALL SELECT l.operator_org_id, l.household_id FROM prevention_letters l
@@ -79,7 +85,7 @@ CREATE TABLE household_acts (
 	stage text NOT NULL,
 	n integer NOT NULL CHECK (n > 0),
 	PRIMARY KEY (household_id, year, stage)
-);
+) WITH (fillfactor = 80);
 
 CREATE VIEW household_acts_recorded AS
 	SELECT p.household_id, extract(year FROM e.event_date)::integer AS year,
@@ -222,32 +228,34 @@ BEGIN
 END
 $$;
 
--- One row written: its organisation column TG_ARGV[0] on its household
--- column TG_ARGV[1], taken away as it was and added as it is. OLD is NULL
--- on an insert, NEW on a delete.
+-- One row written: for each pair of its columns named in TG_ARGV (an
+-- organisation, then its household), the pair as it was taken away and
+-- as it is added. OLD is NULL on an insert, NEW on a delete.
 CREATE FUNCTION case_parties_follow() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	was jsonb := to_jsonb(OLD);
 	is_ jsonb := to_jsonb(NEW);
+	org text;
+	household text;
 BEGIN
-	IF was ->> TG_ARGV[0] IS NOT DISTINCT FROM is_ ->> TG_ARGV[0]
-	   AND was ->> TG_ARGV[1] IS NOT DISTINCT FROM is_ ->> TG_ARGV[1] THEN
-		RETURN NULL;
-	END IF;
-	IF was IS NOT NULL THEN
-		PERFORM case_parties_add((was ->> TG_ARGV[0])::uuid, (was ->> TG_ARGV[1])::uuid, -1);
-	END IF;
-	IF is_ IS NOT NULL THEN
-		PERFORM case_parties_add((is_ ->> TG_ARGV[0])::uuid, (is_ ->> TG_ARGV[1])::uuid, 1);
-	END IF;
+	FOR i IN 0 .. TG_NARGS - 1 BY 2 LOOP
+		org := TG_ARGV[i];
+		household := TG_ARGV[i + 1];
+		IF was ->> org IS DISTINCT FROM is_ ->> org OR was ->> household IS DISTINCT FROM is_ ->> household THEN
+			IF was IS NOT NULL THEN
+				PERFORM case_parties_add((was ->> org)::uuid, (was ->> household)::uuid, -1);
+			END IF;
+			IF is_ IS NOT NULL THEN
+				PERFORM case_parties_add((is_ ->> org)::uuid, (is_ ->> household)::uuid, 1);
+			END IF;
+		END IF;
+	END LOOP;
 	RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER case_parties_landlord AFTER INSERT OR DELETE OR UPDATE OF landlord_org_id ON households
-	FOR EACH ROW EXECUTE FUNCTION case_parties_follow('landlord_org_id', 'id');
-CREATE TRIGGER case_parties_creator AFTER INSERT OR DELETE OR UPDATE OF created_by_org ON households
-	FOR EACH ROW EXECUTE FUNCTION case_parties_follow('created_by_org', 'id');
+CREATE TRIGGER case_parties_landlord_creator AFTER INSERT OR DELETE OR UPDATE OF landlord_org_id, created_by_org
+	ON households FOR EACH ROW EXECUTE FUNCTION case_parties_follow('landlord_org_id', 'id', 'created_by_org', 'id');
 CREATE TRIGGER case_parties_assigned AFTER INSERT OR DELETE OR UPDATE OF assigned_org_id, household_id ON diagnostics
 	FOR EACH ROW EXECUTE FUNCTION case_parties_follow('assigned_org_id', 'household_id');
 CREATE TRIGGER case_parties_creator AFTER INSERT OR DELETE OR UPDATE OF created_by_org, household_id ON referrals
@@ -265,11 +273,13 @@ CREATE TRIGGER case_parties_assigned AFTER INSERT OR DELETE OR UPDATE OF assigne
 -- so they are counted once, when inserted.
 CREATE FUNCTION case_parties_procedures() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO case_parties AS c (organisation_id, household_id, n)
-	SELECT p.filed_by_org, p.household_id, count(*) FROM new_procedures p
-	GROUP BY 1, 2 ORDER BY 1, 2
-	ON CONFLICT (organisation_id, household_id) DO UPDATE SET n = c.n + EXCLUDED.n;
-	INSERT INTO org_acts_dirty (household_id) SELECT DISTINCT p.household_id FROM new_procedures p;
+	WITH counted AS (
+		INSERT INTO case_parties AS c (organisation_id, household_id, n)
+		SELECT p.filed_by_org, p.household_id, count(*) FROM new_procedures p
+		GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (organisation_id, household_id) DO UPDATE SET n = c.n + EXCLUDED.n
+		RETURNING c.household_id)
+	INSERT INTO org_acts_dirty (household_id) SELECT DISTINCT household_id FROM counted;
 	RETURN NULL;
 END
 $$;
@@ -291,20 +301,24 @@ CREATE TRIGGER procedures_keep_household_rows BEFORE DELETE ON procedures
 
 CREATE FUNCTION case_parties_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO case_parties AS c (organisation_id, household_id, n)
-	SELECT e.organisation_id, p.household_id, count(*)
-	FROM new_events e JOIN procedures p ON p.id = e.procedure_id
-	GROUP BY 1, 2 ORDER BY 1, 2
-	ON CONFLICT (organisation_id, household_id) DO UPDATE SET n = c.n + EXCLUDED.n;
-	INSERT INTO household_acts AS a (household_id, year, stage, n)
-	SELECT p.household_id, extract(year FROM e.event_date)::integer, act_stage(e.kind, e.with_cfp, e.corrects),
-	       count(*)
-	FROM new_events e JOIN procedures p ON p.id = e.procedure_id
-	WHERE act_stage(e.kind, e.with_cfp, e.corrects) IS NOT NULL
-	GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-	ON CONFLICT (household_id, year, stage) DO UPDATE SET n = a.n + EXCLUDED.n;
+	WITH e AS MATERIALIZED (
+		SELECT n.organisation_id, p.filed_by_org, p.household_id, extract(year FROM n.event_date)::integer AS year,
+		       act_stage(n.kind, n.with_cfp, n.corrects) AS stage
+		FROM new_events n JOIN procedures p ON p.id = n.procedure_id),
+	parties AS (
+		INSERT INTO case_parties AS c (organisation_id, household_id, n)
+		SELECT e.organisation_id, e.household_id, count(*) FROM e WHERE e.organisation_id <> e.filed_by_org
+		GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (organisation_id, household_id) DO UPDATE SET n = c.n + EXCLUDED.n
+		RETURNING c.household_id),
+	acts AS (
+		INSERT INTO household_acts AS a (household_id, year, stage, n)
+		SELECT e.household_id, e.year, e.stage, count(*) FROM e WHERE e.stage IS NOT NULL
+		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+		ON CONFLICT (household_id, year, stage) DO UPDATE SET n = a.n + EXCLUDED.n
+		RETURNING a.household_id)
 	INSERT INTO org_acts_dirty (household_id)
-	SELECT DISTINCT p.household_id FROM new_events e JOIN procedures p ON p.id = e.procedure_id;
+	SELECT household_id FROM parties UNION SELECT household_id FROM acts;
 	RETURN NULL;
 END
 $$;
