@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/imports.h"
 #include "api/procedures.h"
 #include "domain/commission.h"
 #include "domain/demo_plan.h"
@@ -102,39 +103,159 @@ static const struct store_caller *event_caller(struct demo_ctx *c, enum event_ki
 	return &c->prefecture;
 }
 
-static int chain_record(struct demo_ctx *c, const struct demo_chain *ch, const char *reference, bool keep,
-			struct err *err)
+/* Chains whose bailiff's acts go to the database in one import batch. */
+#define DEMO_BATCH_CHAINS 2000
+
+/* A chain's file: its household and procedure, written one by one as the
+ * API writes them, and its acts, written by the batch. */
+struct demo_file {
+	char household[40], procedure[40], reference[64];
+	struct event events[8];
+	int count;
+	int by_bailiff;      /* the first by_bailiff events: the bailiff's, imported */
+	struct date start;
+	enum demo_depth depth;
+	bool private_sector;
+};
+
+static int file_open(struct demo_ctx *c, const struct demo_chain *ch, const char *reference, struct demo_file *f,
+		     struct err *err)
 {
-	char household[40], procedure[40], event_id[40];
 	char *json = NULL;
-	int rc = household_new(c, &c->bailiff, ch->epci, ch->private_sector, (int)(c->n->procedures & 1), household,
+	int rc = household_new(c, &c->bailiff, ch->epci, ch->private_sector, (int)(c->n->procedures & 1), f->household,
 			       err);
 	if (rc == ERR_OK)
-		rc = procedures_store_create(c->conn, &c->bailiff, household, reference, &json, procedure, err);
+		rc = procedures_store_create(c->conn, &c->bailiff, f->household, reference, &json, f->procedure, err);
 	free(json);
-	json = NULL;
 	if (rc != ERR_OK)
 		return rc;
 	c->n->procedures++;
-	struct event events[8];
-	int count = demo_plan_chain_events(ch, events);
+	snprintf(f->reference, sizeof(f->reference), "%s", reference);
+	f->count = demo_plan_chain_events(ch, f->events);
+	f->by_bailiff = 0;
+	while (f->by_bailiff < f->count && event_caller(c, f->events[f->by_bailiff].kind) == &c->bailiff)
+		f->by_bailiff++;
+	f->start = ch->start;
+	f->depth = ch->depth;
+	f->private_sector = ch->private_sector;
+	return ERR_OK;
+}
+
+/* Act i of f as a bailiff's system pushes it to POST /v1/imports/acts.
+ * Returns a new reference, or NULL when out of memory. */
+static json_t *act_item(const struct demo_file *f, int i)
+{
+	const struct event *ev = &f->events[i];
+	char external_id[80], day[DATE_STR_LEN], other[DATE_STR_LEN];
+	snprintf(external_id, sizeof(external_id), "%s/%d", f->reference, i + 1);
+	day_text(day, &ev->date);
+	json_t *o = json_pack("{ssssssss}", "external_id", external_id, "file_reference", f->reference, "kind",
+			      procedure_kind_name(ev->kind), "date", day);
+	int bad = o == NULL;
+	switch (ev->kind) {
+	case EVENT_PAYMENT_ORDER:
+		bad = bad || json_object_set_new(o, "debt_cents", json_integer(ev->payment_order.debt_cents)) != 0 ||
+		      json_object_set_new(o, "rent_cents", json_integer(ev->payment_order.rent_cents)) != 0 ||
+		      (ev->payment_order.months_unpaid >= 0 &&
+		       json_object_set_new(o, "months_unpaid", json_integer(ev->payment_order.months_unpaid)) != 0);
+		break;
+	case EVENT_SUMMONS:
+		day_text(other, &ev->summons.hearing_date);
+		bad = bad || json_object_set_new(o, "hearing_date", json_string(other)) != 0 ||
+		      json_object_set_new(o, "court", json_string(ev->summons.court)) != 0;
+		day_text(other, &ev->summons.prefet_notified_on);
+		bad = bad || (ev->summons.prefet_notified &&
+			      json_object_set_new(o, "prefet_notified_on", json_string(other)) != 0);
+		break;
+	case EVENT_JUDGMENT:
+		bad = bad ||
+		      json_object_set_new(o, "outcome", json_string(procedure_outcome_name(ev->judgment.outcome))) != 0 ||
+		      (ev->judgment.outcome == JUDGMENT_PAYMENT_DELAYS &&
+		       json_object_set_new(o, "delay_months", json_integer(ev->judgment.delay_months)) != 0);
+		break;
+	case EVENT_ORDER_TO_LEAVE:
+		day_text(other, &ev->order_to_leave.prefet_notified_on);
+		bad = bad || (ev->order_to_leave.delay_months > 0 &&
+			      json_object_set_new(o, "delay_months", json_integer(ev->order_to_leave.delay_months)) != 0) ||
+		      (ev->order_to_leave.prefet_notified &&
+		       json_object_set_new(o, "prefet_notified_on", json_string(other)) != 0);
+		break;
+	case EVENT_EVICTION:
+		bad = bad || json_object_set_new(o, "with_cfp", json_boolean(ev->eviction.with_cfp)) != 0;
+		break;
+	default:
+		break;
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The bailiff's acts of the files, through the import batch code that
+ * POST /v1/imports/acts runs (the state machine, the side effects, the
+ * change feed, set-based); each must be created. */
+static int files_import(struct demo_ctx *c, const struct demo_file *files, int n, struct err *err)
+{
+	int acts = 0;
+	for (int f = 0; f < n; f++)
+		acts += files[f].by_bailiff;
+	if (acts == 0)
+		return ERR_OK;
+	struct import_batch *b = imports_batch_new(IMPORT_ACTS, ORG_KIND_BAILIFF, acts);   /* owned */
+	int rc = b != NULL ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
+	for (int f = 0, k = 0; rc == ERR_OK && f < n; f++)
+		for (int i = 0; rc == ERR_OK && i < files[f].by_bailiff; i++, k++) {
+			json_t *item = act_item(&files[f], i);
+			if (item == NULL)
+				rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+			else
+				imports_batch_read(b, k, item);   /* steals item */
+			if (rc == ERR_OK && !b->valid[k])
+				rc = err_set(err, ERR_INTERNAL, "", "act %d of %s refused: %s: %s", i + 1, files[f].reference,
+					     b->results[k].field, b->results[k].reason);
+		}
+	if (rc == ERR_OK)
+		rc = imports_batch_dedupe(b, err);
+	if (rc == ERR_OK)
+		rc = imports_batch_apply(c->conn, &c->bailiff, b, err);
+	for (int k = 0; rc == ERR_OK && k < acts; k++)
+		if (b->results[k].status != IMPORT_CREATED)
+			rc = err_set(err, ERR_INTERNAL, "", "act %s not created: %s: %s", b->external_ids[k],
+				     b->results[k].field, b->results[k].reason);
+	imports_batch_free(b);
+	return rc;
+}
+
+/* The acts left to the préfecture (its decisions, evictions), one by one
+ * after the bailiff's, as its users record them. */
+static int file_finish(struct demo_ctx *c, const struct demo_file *f, struct err *err)
+{
+	char event_id[40];
+	char *json = NULL;
+	int rc = ERR_OK;
 	procedure_init(&c->proc);
-	for (int i = 0; rc == ERR_OK && i < count; i++) {
-		rc = procedures_record_event(c->conn, event_caller(c, events[i].kind), procedure, household, i, &c->today,
-					     &c->proc, &events[i], NULL, &json, event_id, err);
+	for (int i = 0; rc == ERR_OK && i < f->by_bailiff; i++)
+		rc = procedure_apply_event(&c->proc, &f->events[i], err);
+	for (int i = f->by_bailiff; rc == ERR_OK && i < f->count; i++) {
+		rc = procedures_record_event(c->conn, event_caller(c, f->events[i].kind), f->procedure, f->household, i,
+					     &c->today, &c->proc, &f->events[i], NULL, &json, event_id, err);
 		free(json);
 		json = NULL;
-		if (rc == ERR_OK)
-			c->n->events++;
 	}
-	if (rc == ERR_OK && keep) {
-		struct demo_reached *r = &c->reached[c->reached_count++];
-		snprintf(r->household_id, sizeof(r->household_id), "%s", household);
-		r->start = ch->start;
-		r->depth = ch->depth;
-		r->private_sector = ch->private_sector;
-	}
+	if (rc == ERR_OK)
+		c->n->events += f->count;
 	return rc;
+}
+
+static void file_keep(struct demo_ctx *c, const struct demo_file *f)
+{
+	struct demo_reached *r = &c->reached[c->reached_count++];
+	snprintf(r->household_id, sizeof(r->household_id), "%s", f->household);
+	r->start = f->start;
+	r->depth = f->depth;
+	r->private_sector = f->private_sector;
 }
 
 /* The procedures of a year; keep: remember the households reached. */
@@ -142,9 +263,13 @@ static int procedures_year(struct demo_ctx *c, const struct demo_acts_year *acts
 			   bool keep, struct err *err)
 {
 	int cap = demo_plan_chain_count(acts);
-	struct demo_chain *chains = calloc((size_t)(cap ? cap : 1), sizeof(*chains));
-	if (chains == NULL)
+	struct demo_chain *chains = calloc((size_t)(cap ? cap : 1), sizeof(*chains));        /* owned */
+	struct demo_file *files = calloc(DEMO_BATCH_CHAINS, sizeof(*files));                   /* owned */
+	if (chains == NULL || files == NULL) {
+		free(chains);
+		free(files);
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	}
 	int n = demo_plan_chains(&c->plan, acts, year, &c->rng, chains);
 	int rc = n < 0 ? err_set(err, ERR_INTERNAL, "", "the plan of %d does not fit its calendar", year) : ERR_OK;
 	if (rc == ERR_OK && keep) {
@@ -154,11 +279,22 @@ static int procedures_year(struct demo_ctx *c, const struct demo_acts_year *acts
 		if (c->reached == NULL)
 			rc = err_set(err, ERR_INTERNAL, "", "out of memory");
 	}
-	for (int i = 0; rc == ERR_OK && i < n; i++) {
-		char reference[64];
-		snprintf(reference, sizeof(reference), "%s-%d-%06d", prefix, year, i + 1);
-		rc = chain_record(c, &chains[i], reference, keep, err);
+	for (int from = 0; rc == ERR_OK && from < n; from += DEMO_BATCH_CHAINS) {
+		int count = n - from < DEMO_BATCH_CHAINS ? n - from : DEMO_BATCH_CHAINS;
+		for (int i = 0; rc == ERR_OK && i < count; i++) {
+			char reference[64];
+			snprintf(reference, sizeof(reference), "%s-%d-%06d", prefix, year, from + i + 1);
+			rc = file_open(c, &chains[from + i], reference, &files[i], err);
+		}
+		if (rc == ERR_OK)
+			rc = files_import(c, files, count, err);
+		for (int i = 0; rc == ERR_OK && i < count; i++) {
+			rc = file_finish(c, &files[i], err);
+			if (rc == ERR_OK && keep)
+				file_keep(c, &files[i]);
+		}
 	}
+	free(files);
 	free(chains);
 	return rc;
 }

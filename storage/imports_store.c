@@ -1077,8 +1077,11 @@ static const char feed_sql[] =
 	/* A column as the argument, not a sub-select, so that the function is inlined. */
 	" rel AS MATERIALIZED (SELECT r.procedure_id, r.organisation_id AS org, r.relations AS rel"
 	"  FROM ids CROSS JOIN LATERAL feed_stage_recipients(ids.a) r),"
-	" last AS (SELECT f.resource_id, max(f.pos) AS pos FROM feed_events f"
-	"  WHERE f.resource_type = 'procedure' AND f.resource_id IN (SELECT procedure_id FROM ch) GROUP BY 1)"
+	/* One probe of feed_events_resource per procedure: a join would read
+	 * every procedure event of the feed, which grows with each batch. */
+	" last AS (SELECT d.procedure_id AS resource_id, (SELECT max(f.pos) FROM feed_events f"
+	"  WHERE f.resource_type = 'procedure' AND f.resource_id = d.procedure_id) AS pos"
+	"  FROM (SELECT DISTINCT procedure_id FROM ch) d)"
 	" INSERT INTO feed_events (organisation_id, pos, type, resource_type, resource_id, relations, payload)"
 	" SELECT r.org, greatest(pg_current_xact_id(), l.pos), 'procedure.stage_changed', 'procedure', ch.procedure_id,"
 	"  r.rel, jsonb_build_object('procedure_id', ch.procedure_id, 'household_id', ch.household_id,"
