@@ -1,7 +1,9 @@
 /* The demo dataset: Essonne 2019-2022 as domain/demo_plan.c plans it,
  * recorded through the stores and domain rules the API uses (households,
  * procedure events through the state machine and their side effects,
- * referrals, commissions, opinions, letters, outreach, MASP). It never
+ * referrals, commissions, opinions, letters, outreach, MASP). The bailiff's
+ * acts go in batches through the code of POST /v1/imports/acts, as a
+ * bailiff's system pushes them; the préfecture's, one at a time. It never
  * writes an aggregate. Each part is loaded once: a marker procedure
  * reference, written in the part's transaction, makes a second run skip it. */
 #ifndef API_DEMO_H
