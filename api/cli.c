@@ -289,6 +289,12 @@ static int demo_find_org(PGconn *conn, const char *kind, const char *name, char 
 	return rc;
 }
 
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 int cli_demo_data(int argc, char **argv)
 {
 	const char *out = option(argc, argv, "--clients-file"), *scale_s = option(argc, argv, "--scale");
@@ -300,6 +306,10 @@ int cli_demo_data(int argc, char **argv)
 	PGconn *conn = cli_connect(&cfg);
 	if (conn == NULL)
 		return 1;
+	/* The import batches the load runs create their staging tables once
+	 * per connection: each later batch's CREATE ... IF NOT EXISTS would
+	 * print a NOTICE. */
+	PQsetNoticeProcessor(conn, quiet_notices, NULL);
 	json_t *list = json_array();
 	int rc = 0;
 	PQclear(PQexec(conn, "BEGIN"));
