@@ -68,12 +68,12 @@ static struct date in_year(const struct date *d, int year)
 	return date_cmp(d, &end) > 0 ? end : *d;
 }
 
-static int household_new(struct demo_ctx *c, const struct store_caller *caller, int epci, bool private_sector,
-			 int landlord, char id[40], struct err *err)
+/* A household of the demo in in (drawn from the commune list and the
+ * stream), as POST /v1/households takes it, checked. */
+static int household_fill(struct demo_ctx *c, struct household_input *in, int epci, bool private_sector,
+			  int landlord, struct err *err)
 {
-	struct household_input *in = calloc(1, sizeof(*in));
-	if (in == NULL)
-		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	memset(in, 0, sizeof(*in));
 	int k = demo_rng_below(&c->rng, c->communes[epci]);
 	in->set = POLICY_FIELD_ADDRESS | HOUSEHOLD_SECTOR | POLICY_FIELD_LANDLORD | POLICY_FIELD_OCCUPANTS;
 	snprintf(in->address_line, sizeof(in->address_line), "%d rue de la République", 1 + demo_rng_below(&c->rng, 180));
@@ -85,7 +85,16 @@ static int household_new(struct demo_ctx *c, const struct store_caller *caller, 
 	memcpy(in->landlord_org_id, owner, sizeof(in->landlord_org_id) - 1);
 	in->adults = 1 + demo_rng_below(&c->rng, 2);
 	in->children = demo_rng_below(&c->rng, 4);
-	int rc = household_check(in, true, err);
+	return household_check(in, true, err);
+}
+
+static int household_new(struct demo_ctx *c, const struct store_caller *caller, int epci, bool private_sector,
+			 int landlord, char id[40], struct err *err)
+{
+	struct household_input *in = calloc(1, sizeof(*in));   /* owned */
+	if (in == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	int rc = household_fill(c, in, epci, private_sector, landlord, err);
 	if (rc == ERR_OK)
 		rc = households_store_insert(c->conn, caller, in, id, err);
 	if (rc == ERR_OK)
@@ -118,27 +127,56 @@ struct demo_file {
 	bool private_sector;
 };
 
-static int file_open(struct demo_ctx *c, const struct demo_chain *ch, const char *reference, struct demo_file *f,
-		     struct err *err)
+/* The files of chains[0 .. count), the first numbered first + 1: their
+ * households and procedures, as POST /v1/households and POST
+ * /v1/procedures write them, each kind in one round trip; then the acts
+ * each chain plans. */
+static int files_open(struct demo_ctx *c, const struct demo_chain *chains, int count, const char *prefix, int year,
+		      int first, struct demo_file *files, struct err *err)
 {
-	char *json = NULL;
-	int rc = household_new(c, &c->bailiff, ch->epci, ch->private_sector, (int)(c->n->procedures & 1), f->household,
-			       err);
+	size_t cap = (size_t)(count > 0 ? count : 1);
+	struct household_input *in = calloc(cap, sizeof(*in));     /* owned */
+	char (*households)[40] = calloc(cap, sizeof(*households)); /* owned */
+	char (*procedures)[40] = calloc(cap, sizeof(*procedures)); /* owned */
+	const char **hh = calloc(cap, sizeof(*hh));                 /* owned; borrowed values */
+	const char **refs = calloc(cap, sizeof(*refs));             /* owned; borrowed values */
+	int rc = in && households && procedures && hh && refs ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
+	/* The landlord alternates with the procedures recorded before. */
+	for (int i = 0; rc == ERR_OK && i < count; i++)
+		rc = household_fill(c, &in[i], chains[i].epci, chains[i].private_sector,
+				    (int)((c->n->procedures + i) & 1), err);
 	if (rc == ERR_OK)
-		rc = procedures_store_create(c->conn, &c->bailiff, f->household, reference, &json, f->procedure, err);
-	free(json);
-	if (rc != ERR_OK)
-		return rc;
-	c->n->procedures++;
-	snprintf(f->reference, sizeof(f->reference), "%s", reference);
-	f->count = demo_plan_chain_events(ch, f->events);
-	f->by_bailiff = 0;
-	while (f->by_bailiff < f->count && event_caller(c, f->events[f->by_bailiff].kind) == &c->bailiff)
-		f->by_bailiff++;
-	f->start = ch->start;
-	f->depth = ch->depth;
-	f->private_sector = ch->private_sector;
-	return ERR_OK;
+		rc = households_store_insert_many(c->conn, &c->bailiff, count, in, households, err);
+	if (rc == ERR_OK)
+		c->n->households += count;
+	for (int i = 0; rc == ERR_OK && i < count; i++) {
+		snprintf(files[i].reference, sizeof(files[i].reference), "%s-%d-%06d", prefix, year, first + i + 1);
+		hh[i] = households[i];
+		refs[i] = files[i].reference;
+	}
+	if (rc == ERR_OK)
+		rc = procedures_store_create_many(c->conn, &c->bailiff, count, hh, refs, procedures, err);
+	if (rc == ERR_OK)
+		c->n->procedures += count;
+	for (int i = 0; rc == ERR_OK && i < count; i++) {
+		struct demo_file *f = &files[i];
+		const struct demo_chain *ch = &chains[i];
+		memcpy(f->household, households[i], sizeof(f->household));
+		memcpy(f->procedure, procedures[i], sizeof(f->procedure));
+		f->count = demo_plan_chain_events(ch, f->events);
+		f->by_bailiff = 0;
+		while (f->by_bailiff < f->count && event_caller(c, f->events[f->by_bailiff].kind) == &c->bailiff)
+			f->by_bailiff++;
+		f->start = ch->start;
+		f->depth = ch->depth;
+		f->private_sector = ch->private_sector;
+	}
+	free(refs);
+	free(hh);
+	free(procedures);
+	free(households);
+	free(in);
+	return rc;
 }
 
 /* Act i of f as a bailiff's system pushes it to POST /v1/imports/acts.
@@ -281,11 +319,7 @@ static int procedures_year(struct demo_ctx *c, const struct demo_acts_year *acts
 	}
 	for (int from = 0; rc == ERR_OK && from < n; from += DEMO_BATCH_CHAINS) {
 		int count = n - from < DEMO_BATCH_CHAINS ? n - from : DEMO_BATCH_CHAINS;
-		for (int i = 0; rc == ERR_OK && i < count; i++) {
-			char reference[64];
-			snprintf(reference, sizeof(reference), "%s-%d-%06d", prefix, year, from + i + 1);
-			rc = file_open(c, &chains[from + i], reference, &files[i], err);
-		}
+		rc = files_open(c, &chains[from], count, prefix, year, from, files, err);
 		if (rc == ERR_OK)
 			rc = files_import(c, files, count, err);
 		for (int i = 0; rc == ERR_OK && i < count; i++) {
@@ -550,7 +584,9 @@ static int letters_year(struct demo_ctx *c, int y, struct err *err)
 	if (p->sent > c->reached_count)
 		return err_set(err, ERR_INTERNAL, "", "%d letters for %d households in %d", p->sent, c->reached_count, year);
 	static const char *const meetings[] = { "meeting_mds", "meeting_ccas", "meeting_association" };
-	int rc = ERR_OK;
+	char (*inputs)[512] = calloc((size_t)(p->sent > 0 ? p->sent : 1), sizeof(*inputs));        /* owned */
+	const char **texts = calloc((size_t)(p->sent > 0 ? p->sent : 1), sizeof(*texts));         /* owned; borrowed */
+	int rc = inputs != NULL && texts != NULL ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
 	for (int i = 0; rc == ERR_OK && i < p->sent; i++) {
 		const struct demo_reached *h = &c->reached[i];
 		struct letter_state s = { 0 };
@@ -575,21 +611,25 @@ static int letters_year(struct demo_ctx *c, int y, struct err *err)
 			s.outcomes = 1u << lo;
 		}
 		rc = letter_check(&s, &c->today, err);
-		char sent[DATE_STR_LEN], answered[DATE_STR_LEN], input[512], id[40];
+		char sent[DATE_STR_LEN], answered[DATE_STR_LEN];
 		day_text(sent, &s.sent_on);
 		day_text(answered, &s.answered_on);
-		snprintf(input, sizeof(input),
+		snprintf(inputs[i], sizeof(inputs[i]),
 			 "{\"household_id\": \"%s\", \"operator_org_id\": \"%s\", \"sent_on\": \"%s\", \"channel\": \"post\","
 			 " \"answered\": %s, \"answered_on\": %s%s%s, \"outcomes\": [%s%s%s]}",
 			 h->household_id, c->o->adil, sent, s.answered ? "true" : "false", s.answered ? "\"" : "",
 			 s.answered ? answered : "null", s.answered ? "\"" : "", outcome ? "\"" : "", outcome ? outcome : "",
 			 outcome ? "\"" : "");
-		if (rc == ERR_OK)
-			rc = field_store_create(c->conn, FIELD_LETTER, &c->field_pref, mask(POLICY_REL_DEPARTEMENT), input, id,
-						err);
-		if (rc == ERR_OK)
-			c->n->letters++;
+		texts[i] = inputs[i];
 	}
+	/* The letters are independent of one another: one round trip. */
+	if (rc == ERR_OK)
+		rc = field_store_create_many(c->conn, FIELD_LETTER, &c->field_pref, mask(POLICY_REL_DEPARTEMENT), p->sent,
+					     texts, err);
+	if (rc == ERR_OK)
+		c->n->letters += p->sent;
+	free(texts);
+	free(inputs);
 	for (int i = 0; rc == ERR_OK && i < p->adil_contacts; i++) {
 		struct date on;
 		char day[DATE_STR_LEN];

@@ -1,5 +1,6 @@
 #include "storage/db.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -77,6 +78,64 @@ int db_exec_discard(PGconn *conn, const char *name, int nparams,
 	int rc = db_exec(&res, conn, name, nparams, values, err);
 	PQclear(res);
 	return rc;
+}
+
+int db_exec_pipelined(PGresult **out, PGconn *conn, const char *name, int count, int nparams,
+		      const char *const *values, struct err *err)
+{
+	int rc = ERR_OK, sent = 0;
+	for (int i = 0; i < count; i++)
+		out[i] = NULL;
+	if (count <= 0)
+		return ERR_OK;
+	if (PQenterPipelineMode(conn) != 1)
+		return err_set(err, ERR_UNAVAILABLE, "", "cannot enter pipeline mode: %s", PQerrorMessage(conn));
+	while (sent < count && PQsendQueryPrepared(conn, name, nparams, values + (size_t)sent * (size_t)nparams, NULL, NULL, 0) == 1)
+		sent++;
+	if (sent < count)
+		rc = err_set(err, ERR_UNAVAILABLE, "", "cannot send %s: %s", name, PQerrorMessage(conn));
+	if (PQpipelineSync(conn) != 1 && rc == ERR_OK)
+		rc = err_set(err, ERR_UNAVAILABLE, "", "cannot end the pipeline: %s", PQerrorMessage(conn));
+	/* Each statement's result and the NULL after it; past the first
+	 * failure, PGRES_PIPELINE_ABORTED for each. */
+	for (int i = 0; i < sent; i++) {
+		PGresult *res = PQgetResult(conn);
+		if (res == NULL) {
+			if (rc == ERR_OK)
+				rc = err_set(err, ERR_UNAVAILABLE, "", "no result for %s: %s", name, PQerrorMessage(conn));
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (rc == ERR_OK && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+			out[i] = res;
+		} else {
+			if (rc == ERR_OK)
+				rc = pg_err_from_result(res, conn, err);
+			PQclear(res);
+		}
+		PQclear(PQgetResult(conn));
+	}
+	PGresult *res;
+	while ((res = PQgetResult(conn)) != NULL) {
+		bool synced = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+		PQclear(res);
+		if (synced)
+			break;
+	}
+	if (PQexitPipelineMode(conn) != 1 && rc == ERR_OK)
+		rc = err_set(err, ERR_UNAVAILABLE, "", "cannot leave pipeline mode: %s", PQerrorMessage(conn));
+	for (int i = 0; rc != ERR_OK && i < count; i++) {
+		PQclear(out[i]);
+		out[i] = NULL;
+	}
+	return rc;
+}
+
+void db_results_free(PGresult **out, int count)
+{
+	for (int i = 0; out != NULL && i < count; i++)
+		PQclear(out[i]);
+	free(out);
 }
 
 static int db_simple(PGconn *conn, const char *sql, struct err *err)

@@ -24,6 +24,21 @@ int db_exec(PGresult **out, PGconn *conn, const char *name, int nparams,
 int db_exec_discard(PGconn *conn, const char *name, int nparams,
 		    const char *const *values, struct err *err);
 
+/* Runs the prepared statement name count times, the i-th with the nparams
+ * values from values[i * nparams], in libpq's pipeline mode: sent one after
+ * the other without waiting for the answers, a single round trip for them
+ * all. For independent statements of the caller's transaction. out has
+ * room for count results: on success out[i] is the i-th, for
+ * db_results_free(); on failure every out[i] is NULL and err says why the
+ * first statement that failed did (those after it are not run, and the
+ * transaction is aborted). */
+int db_exec_pipelined(PGresult **out, PGconn *conn, const char *name, int count, int nparams,
+		      const char *const *values, struct err *err);
+
+/* PQclear()s out[0 .. count) and frees out, an array from malloc; NULL is
+ * accepted. */
+void db_results_free(PGresult **out, int count);
+
 int db_begin(PGconn *conn, struct err *err);
 int db_commit(PGconn *conn, struct err *err);
 /* Safe to call at any point; a failed rollback leaves the connection broken,

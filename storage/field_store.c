@@ -318,6 +318,28 @@ int field_store_create(PGconn *conn, enum field_resource r, const struct field_c
 	return rc;
 }
 
+int field_store_create_many(PGconn *conn, enum field_resource r, const struct field_caller *caller,
+			    unsigned household_allowed, int count, const char *const *inputs, struct err *err)
+{
+	char mask[16];
+	snprintf(mask, sizeof(mask), "%u", household_allowed);
+	const char **params = calloc((size_t)(count > 0 ? count : 1) * 4, sizeof(*params)); /* owned; borrowed */
+	PGresult **res = calloc((size_t)(count > 0 ? count : 1), sizeof(*res));         /* owned, with results */
+	int rc = params && res ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
+	for (int i = 0; rc == ERR_OK && i < count; i++) {
+		const char *row[] = { caller->org_id, caller->kind, mask, inputs[i] };
+		memcpy(&params[4 * i], row, sizeof(row));
+	}
+	if (rc == ERR_OK)
+		rc = db_exec_pipelined(res, conn, stmts[r].insert, count, 4, params, err);
+	for (int i = 0; rc == ERR_OK && i < count; i++)
+		if (PQntuples(res[i]) == 0)
+			rc = err_set(err, ERR_UNPROCESSABLE, "household_id", "household_id names no household you may act on");
+	db_results_free(res, count);
+	free(params);
+	return rc;
+}
+
 int field_store_update(PGconn *conn, enum field_resource r, const char *id, const char *patch, struct err *err)
 {
 	const char *params[] = { id, patch };

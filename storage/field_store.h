@@ -64,6 +64,11 @@ int field_store_list(PGconn *conn, enum field_resource r, const struct field_cal
  * on "household_id" otherwise. id (40 bytes) receives the new id. */
 int field_store_create(PGconn *conn, enum field_resource r, const struct field_caller *caller,
 		       unsigned household_allowed, const char *input, char *id, struct err *err);
+/* field_store_create for inputs[0 .. count) in one round trip (a
+ * pipeline), for a writer that needs no id back. Stops at the first
+ * refused; the caller's transaction is then aborted. */
+int field_store_create_many(PGconn *conn, enum field_resource r, const struct field_caller *caller,
+			    unsigned household_allowed, int count, const char *const *inputs, struct err *err);
 
 /* Applies patch (a JSON object of checked members: present sets, null
  * clears) and moves the version on. The caller has read the row with lock

@@ -170,23 +170,24 @@ int households_store_get(PGconn *conn, const struct store_caller *caller, const 
 	return rc;
 }
 
-int households_store_insert(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
-			    char id[40], struct err *err)
+/* The parameters of households_insert for in, borrowed from in, caller
+ * and n (which numbers_fill() fills). */
+static void insert_params(const char *params[20], struct numbers *n, const struct store_caller *caller,
+			  const struct household_input *in)
 {
-	struct numbers n;
-	numbers_fill(&n, in);
+	numbers_fill(n, in);
 	bool landlord = (in->set & POLICY_FIELD_LANDLORD) != 0;
 	bool person = landlord && !in->landlord_is_org && in->landlord_name[0] != '\0';
 	bool benefit = (in->set & POLICY_FIELD_HOUSING_BENEFIT) != 0;
-	const char *params[] = {
+	const char *values[20] = {
 		in->address_line, in->postcode, in->insee, household_sector_name(in->sector),
 		landlord && in->landlord_is_org ? in->landlord_org_id : NULL,
 		person ? in->landlord_name : NULL, person ? opt(in->landlord_contact) : NULL,
-		(in->set & POLICY_FIELD_OCCUPANTS) ? n.adults : NULL,
-		(in->set & POLICY_FIELD_OCCUPANTS) ? n.children : NULL,
-		(in->set & POLICY_FIELD_RENT) && in->rent_given && in->rent_known ? n.rent : NULL,
-		(in->set & POLICY_FIELD_RENT) && in->charges_given && in->charges_known ? n.charges : NULL,
-		(in->set & POLICY_FIELD_INCOME) && in->income_known ? n.income : NULL,
+		(in->set & POLICY_FIELD_OCCUPANTS) ? n->adults : NULL,
+		(in->set & POLICY_FIELD_OCCUPANTS) ? n->children : NULL,
+		(in->set & POLICY_FIELD_RENT) && in->rent_given && in->rent_known ? n->rent : NULL,
+		(in->set & POLICY_FIELD_RENT) && in->charges_given && in->charges_known ? n->charges : NULL,
+		(in->set & POLICY_FIELD_INCOME) && in->income_known ? n->income : NULL,
 		benefit ? household_benefit_name(in->benefit) : NULL,
 		benefit && in->paid_to != PAYEE_NONE ? household_payee_name(in->paid_to) : NULL,
 		(in->set & POLICY_FIELD_CAF_NUMBER) ? opt(in->caf_number) : NULL,
@@ -195,13 +196,51 @@ int households_store_insert(PGconn *conn, const struct store_caller *caller, con
 		(in->set & POLICY_FIELD_VULNERABILITY) ? opt(in->vulnerability_notes) : NULL,
 		caller->org_id, caller->client_id,
 	};
+	memcpy(params, values, sizeof(values));
+}
+
+/* The new household's id from households_insert's result; no row: the
+ * landlord named is no landlord organisation. */
+static int insert_id(const PGresult *res, char id[40], struct err *err)
+{
+	if (PQntuples(res) == 0)
+		return landlord_refused(err);
+	snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
+	return ERR_OK;
+}
+
+int households_store_insert(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
+			    char id[40], struct err *err)
+{
+	struct numbers n;
+	const char *params[20];
+	insert_params(params, &n, caller, in);
 	PGresult *res = NULL;
 	int rc = constraint_field(db_exec(&res, conn, "households_insert", 20, params, err), err);
-	if (rc == ERR_OK && PQntuples(res) == 0)
-		rc = landlord_refused(err);
 	if (rc == ERR_OK)
-		snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
+		rc = insert_id(res, id, err);
 	PQclear(res);
+	return rc;
+}
+
+int households_store_insert_many(PGconn *conn, const struct store_caller *caller, int count,
+				 const struct household_input *in, char (*ids)[40], struct err *err)
+{
+	size_t cap = (size_t)(count > 0 ? count : 1);
+	struct numbers *n = calloc(cap, sizeof(*n));               /* owned */
+	const char *(*params)[20] = calloc(cap, sizeof(*params));  /* owned; borrowed values */
+	PGresult **res = calloc(cap, sizeof(*res));                /* owned, with its results */
+	int rc = n && params && res ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
+	for (int i = 0; rc == ERR_OK && i < count; i++)
+		insert_params(params[i], &n[i], caller, &in[i]);
+	if (rc == ERR_OK)
+		rc = constraint_field(db_exec_pipelined(res, conn, "households_insert", count, 20, &params[0][0], err),
+				      err);
+	for (int i = 0; rc == ERR_OK && i < count; i++)
+		rc = insert_id(res[i], ids[i], err);
+	db_results_free(res, count);
+	free(params);
+	free(n);
 	return rc;
 }
 

@@ -61,6 +61,12 @@ int households_store_create(PGconn *conn, const struct store_caller *caller, con
 int households_store_insert(PGconn *conn, const struct store_caller *caller, const struct household_input *in,
 			    char id[40], struct err *err);
 
+/* households_store_insert for in[0 .. count), in one round trip (a
+ * pipeline): ids[i] for in[i]. Stops at the first refused, which err
+ * names; the caller's transaction is then aborted. */
+int households_store_insert_many(PGconn *conn, const struct store_caller *caller, int count,
+				 const struct household_input *in, char (*ids)[40], struct err *err);
+
 /* ERR_NOT_FOUND when there is no such household or the caller may not see it. */
 int households_store_get(PGconn *conn, const struct store_caller *caller, const char *id,
 			 struct household_row *out, struct err *err);

@@ -150,6 +150,28 @@ int procedures_store_create(PGconn *conn, const struct store_caller *caller, con
 	return rc;
 }
 
+int procedures_store_create_many(PGconn *conn, const struct store_caller *caller, int count,
+				 const char *const *household_ids, const char *const *references, char (*ids)[40],
+				 struct err *err)
+{
+	size_t cap = (size_t)(count > 0 ? count : 1);
+	const char **params = calloc(cap * 3, sizeof(*params)); /* owned; borrowed values */
+	PGresult **res = calloc(cap, sizeof(*res));             /* owned, with its results */
+	int rc = params && res ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
+	for (int i = 0; rc == ERR_OK && i < count; i++) {
+		params[3 * i] = household_ids[i];
+		params[3 * i + 1] = caller->org_id;
+		params[3 * i + 2] = references[i];
+	}
+	if (rc == ERR_OK)
+		rc = db_exec_pipelined(res, conn, "procedures_insert", count, 3, params, err);
+	for (int i = 0; rc == ERR_OK && i < count; i++)
+		snprintf(ids[i], 40, "%s", PQgetvalue(res[i], 0, 1));
+	db_results_free(res, count);
+	free(params);
+	return rc;
+}
+
 /* Row i of procedures_events into the domain's event; earlier rows are in
  * out already, so that a correction finds the position it corrects. */
 static int event_from_row(struct procedure_record *out, const PGresult *res, int i, struct err *err)

@@ -36,6 +36,12 @@ void procedure_record_clear(struct procedure_record *r);
 /* A new, empty procedure on a household the caller has read. */
 int procedures_store_create(PGconn *conn, const struct store_caller *caller, const char *household_id,
 			    const char *reference, char **json, char *id, struct err *err);
+/* procedures_store_create for count households (references[i] on
+ * household_ids[i]) in one round trip (a pipeline), for a writer that needs
+ * only the new ids: ids[i]. */
+int procedures_store_create_many(PGconn *conn, const struct store_caller *caller, int count,
+				 const char *const *household_ids, const char *const *references, char (*ids)[40],
+				 struct err *err);
 
 /* Loads a procedure and its events in order. lock: SELECT ... FOR UPDATE,
  * so that event posts on one procedure never interleave. ERR_NOT_FOUND

@@ -159,6 +159,42 @@ START_TEST(update_checks_the_version)
 }
 END_TEST
 
+/* households_store_insert_many and procedures_store_create_many: the rows
+ * of single inserts, in one pipeline; a refused row fails the batch, names
+ * its field, and leaves the connection usable once rolled back. */
+START_TEST(pipelined_inserts_write_the_same_rows)
+{
+	char bailiff[40], landlord[40];
+	org(ORG_KIND_BAILIFF, NULL, bailiff);
+	org(ORG_KIND_SOCIAL_LANDLORD, NULL, landlord);
+	struct store_caller c = as(bailiff, ORG_KIND_BAILIFF);
+	struct household_input in[3];
+	char ids[3][40], procs[3][40];
+	struct err err;
+	for (int i = 0; i < 3; i++)
+		input(&in[i], "91377", landlord);
+	ck_assert_int_eq(db_begin(conn, &err), ERR_OK);
+	ck_assert_int_eq(households_store_insert_many(conn, &c, 3, in, ids, &err), ERR_OK);
+	const char *hh[] = { ids[0], ids[1], ids[2] }, *refs[] = { "PIPE-1", "PIPE-2", "PIPE-3" };
+	ck_assert_int_eq(procedures_store_create_many(conn, &c, 3, hh, refs, procs, &err), ERR_OK);
+	ck_assert_int_eq(db_commit(conn, &err), ERR_OK);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_str_ne(ids[i], ids[(i + 1) % 3]);
+		ck_assert_uint_ne(relations(ids[i], bailiff, ORG_KIND_BAILIFF) & (1u << POLICY_REL_FILER), 0);
+		struct procedure_record rec;
+		ck_assert_int_eq(procedures_store_load(conn, &c, procs[i], false, &rec, &err), ERR_OK);
+		ck_assert_str_eq(rec.household_id, ids[i]);
+		procedure_record_clear(&rec);
+	}
+	snprintf(in[1].insee, sizeof(in[1].insee), "91999");
+	ck_assert_int_eq(db_begin(conn, &err), ERR_OK);
+	ck_assert_int_eq(households_store_insert_many(conn, &c, 3, in, ids, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "address.insee");
+	db_rollback(conn);
+	ck_assert_int_eq(households_store_insert(conn, &c, &in[0], ids[0], &err), ERR_OK);
+}
+END_TEST
+
 START_TEST(lists_page_by_keyset_and_audit_each_row)
 {
 	char landlord[40];
@@ -330,6 +366,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, relation_bits_follow_the_policy_enum);
 	tcase_add_test(tc, update_checks_the_version);
+	tcase_add_test(tc, pipelined_inserts_write_the_same_rows);
 	tcase_add_test(tc, lists_page_by_keyset_and_audit_each_row);
 	tcase_add_test(tc, events_are_append_only);
 	tcase_add_test(tc, migration_holds_the_reference_csv);
