@@ -115,8 +115,9 @@ static const struct store_caller *event_caller(struct demo_ctx *c, enum event_ki
 /* Chains whose bailiff's acts go to the database in one import batch. */
 #define DEMO_BATCH_CHAINS 2000
 
-/* A chain's file: its household and procedure, written one by one as the
- * API writes them, and its acts, written by the batch. */
+/* A chain's file: its household and procedure, written with the
+ * statements the API writes them with, and its acts, the bailiff's by the
+ * import batch, the préfecture's one by one. */
 struct demo_file {
 	char household[40], procedure[40], reference[64];
 	struct event events[8];
