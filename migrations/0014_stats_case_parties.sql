@@ -301,10 +301,16 @@ CREATE TRIGGER procedures_keep_household_rows BEFORE DELETE ON procedures
 
 CREATE FUNCTION case_parties_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	-- Each act's procedure by its key (OFFSET 0 keeps the lookup per row):
+	-- the function's plan is kept for the session, and a hash of every
+	-- procedure, fit for a batch of 2,000 acts, would be read again for
+	-- each single act.
 	WITH e AS MATERIALIZED (
 		SELECT n.organisation_id, p.filed_by_org, p.household_id, extract(year FROM n.event_date)::integer AS year,
 		       act_stage(n.kind, n.with_cfp, n.corrects) AS stage
-		FROM new_events n JOIN procedures p ON p.id = n.procedure_id),
+		FROM new_events n
+		CROSS JOIN LATERAL (SELECT p.filed_by_org, p.household_id FROM procedures p WHERE p.id = n.procedure_id
+				    OFFSET 0) p),
 	parties AS (
 		INSERT INTO case_parties AS c (organisation_id, household_id, n)
 		SELECT e.organisation_id, e.household_id, count(*) FROM e WHERE e.organisation_id <> e.filed_by_org
