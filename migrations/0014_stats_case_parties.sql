@@ -254,7 +254,7 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER case_parties_landlord_creator AFTER INSERT OR DELETE OR UPDATE OF landlord_org_id, created_by_org
+CREATE TRIGGER case_parties_landlord_creator AFTER DELETE OR UPDATE OF landlord_org_id, created_by_org
 	ON households FOR EACH ROW EXECUTE FUNCTION case_parties_follow('landlord_org_id', 'id', 'created_by_org', 'id');
 CREATE TRIGGER case_parties_assigned AFTER INSERT OR DELETE OR UPDATE OF assigned_org_id, household_id ON diagnostics
 	FOR EACH ROW EXECUTE FUNCTION case_parties_follow('assigned_org_id', 'household_id');
@@ -267,10 +267,27 @@ CREATE TRIGGER case_parties_operator AFTER INSERT OR DELETE OR UPDATE OF operato
 CREATE TRIGGER case_parties_assigned AFTER INSERT OR DELETE OR UPDATE OF assigned_org_id, household_id
 	ON outreach_cases FOR EACH ROW EXECUTE FUNCTION case_parties_follow('assigned_org_id', 'household_id');
 
--- Procedures and their events come by the thousand in an import batch:
--- their triggers run once per statement, over its new rows. A procedure
--- keeps its filer and its household, and its events (0003) never change,
--- so they are counted once, when inserted.
+-- Households, procedures and acts come by the thousand in an import
+-- batch: their insert triggers run once per statement, over its new rows.
+CREATE FUNCTION case_parties_households() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	WITH counted AS (
+		INSERT INTO case_parties AS c (organisation_id, household_id, n)
+		SELECT x.org, h.id, count(*)
+		FROM new_households h CROSS JOIN LATERAL (VALUES (h.landlord_org_id), (h.created_by_org)) x (org)
+		WHERE x.org IS NOT NULL
+		GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (organisation_id, household_id) DO UPDATE SET n = c.n + EXCLUDED.n
+		RETURNING c.household_id)
+	INSERT INTO org_acts_dirty (household_id) SELECT DISTINCT household_id FROM counted;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER case_parties_new_households AFTER INSERT ON households REFERENCING NEW TABLE AS new_households
+	FOR EACH STATEMENT EXECUTE FUNCTION case_parties_households();
+
+-- A procedure keeps its filer and its household, and its events (0003)
+-- never change, so they are counted once, when inserted.
 CREATE FUNCTION case_parties_procedures() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	WITH counted AS (
