@@ -13,7 +13,11 @@ static struct harness server;
 
 static void setup(void)
 {
-	const char *env[] = { "PREVEX_DB_POOL_SIZE=4", NULL };
+	/* No import or webhook worker: they take pooled connections on their
+	 * own (the first import worker every few seconds to refresh the act
+	 * counts), and one that met a dropped connection first would replace
+	 * it before any request could. */
+	const char *env[] = { "PREVEX_DB_POOL_SIZE=4", "PREVEX_IMPORT_WORKERS=0", "PREVEX_WEBHOOK_WORKERS=0", NULL };
 	/* Serve as the role the test connects with: a role may terminate its
 	 * own backends without any further privilege. */
 	unsetenv("PREVEX_TEST_APP_DATABASE_URL");
