@@ -269,17 +269,25 @@ CREATE TRIGGER case_parties_assigned AFTER INSERT OR DELETE OR UPDATE OF assigne
 
 -- Households, procedures and acts come by the thousand in an import
 -- batch: their insert triggers run once per statement, over its new rows.
-CREATE FUNCTION case_parties_households() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Counts one more record for each (organisation, household) pair given,
+-- and marks the households.
+CREATE FUNCTION case_parties_count(p_orgs uuid[], p_households uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	WITH counted AS (
 		INSERT INTO case_parties AS c (organisation_id, household_id, n)
-		SELECT x.org, h.id, count(*)
-		FROM new_households h CROSS JOIN LATERAL (VALUES (h.landlord_org_id), (h.created_by_org)) x (org)
+		SELECT x.org, x.household, count(*) FROM unnest(p_orgs, p_households) x (org, household)
 		WHERE x.org IS NOT NULL
 		GROUP BY 1, 2 ORDER BY 1, 2
 		ON CONFLICT (organisation_id, household_id) DO UPDATE SET n = c.n + EXCLUDED.n
 		RETURNING c.household_id)
 	INSERT INTO org_acts_dirty (household_id) SELECT DISTINCT household_id FROM counted;
+END
+$$;
+
+CREATE FUNCTION case_parties_households() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM case_parties_count(array_agg(x.org), array_agg(h.id))
+	FROM new_households h CROSS JOIN LATERAL (VALUES (h.landlord_org_id), (h.created_by_org)) x (org);
 	RETURN NULL;
 END
 $$;
@@ -290,13 +298,7 @@ CREATE TRIGGER case_parties_new_households AFTER INSERT ON households REFERENCIN
 -- never change, so they are counted once, when inserted.
 CREATE FUNCTION case_parties_procedures() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	WITH counted AS (
-		INSERT INTO case_parties AS c (organisation_id, household_id, n)
-		SELECT p.filed_by_org, p.household_id, count(*) FROM new_procedures p
-		GROUP BY 1, 2 ORDER BY 1, 2
-		ON CONFLICT (organisation_id, household_id) DO UPDATE SET n = c.n + EXCLUDED.n
-		RETURNING c.household_id)
-	INSERT INTO org_acts_dirty (household_id) SELECT DISTINCT household_id FROM counted;
+	PERFORM case_parties_count(array_agg(p.filed_by_org), array_agg(p.household_id)) FROM new_procedures p;
 	RETURN NULL;
 END
 $$;
