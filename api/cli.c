@@ -62,7 +62,7 @@ static PGconn *cli_connect(struct config *cfg)
 		PQfinish(conn);
 		return NULL;
 	}
-	if (db_prepare_all(conn, &err) != ERR_OK) {
+	if (db_session_start(conn, &err) != ERR_OK) {
 		fprintf(stderr, "prevex: %s (is the schema migrated?)\n", err.message);
 		PQfinish(conn);
 		return NULL;

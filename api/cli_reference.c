@@ -139,7 +139,7 @@ int cli_reference(int argc, char **argv)
 		if (PQstatus(conn) != CONNECTION_OK) {
 			fprintf(stderr, "prevex: cannot connect to the database: %s", PQerrorMessage(conn));
 			rc = 1;
-		} else if (db_prepare_all(conn, &err) != ERR_OK) {
+		} else if (db_session_start(conn, &err) != ERR_OK) {
 			fprintf(stderr, "prevex: %s (is the schema migrated?)\n", err.message);
 			rc = 1;
 		}

@@ -56,6 +56,14 @@ int db_prepare_all(PGconn *conn, struct err *err)
 	return ERR_OK;
 }
 
+int db_session_start(PGconn *conn, struct err *err)
+{
+	PGresult *res = PQexec(conn, "SET jit = off");
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? ERR_OK : pg_err_from_result(res, conn, err);
+	PQclear(res);
+	return rc == ERR_OK ? db_prepare_all(conn, err) : rc;
+}
+
 int db_exec(PGresult **out, PGconn *conn, const char *name, int nparams,
 	    const char *const *values, struct err *err)
 {

@@ -43,6 +43,21 @@ static int exec(PGresult **out, PGconn *conn, const char *sql, int n, const char
 	return ERR_OK;
 }
 
+/* Runs sql while the transaction-local setting (prevex.feed_by_caller,
+ * prevex.referral_history_by_caller) is 'on': the trigger of 0011 that
+ * reads it stands aside, sql doing its work for the whole batch. */
+static int exec_standing_aside(PGconn *conn, const char *setting, const char *sql, int n, const char *const *params,
+			       struct err *err)
+{
+	const char *p[] = { setting };
+	int rc = exec(NULL, conn, "SELECT set_config($1, 'on', true)", 1, p, err);
+	if (rc == ERR_OK)
+		rc = exec(NULL, conn, sql, n, params, err);
+	if (rc == ERR_OK)
+		rc = exec(NULL, conn, "SELECT set_config($1, 'off', true)", 1, p, err);
+	return rc;
+}
+
 static bool is_true(const PGresult *res, int row, int col)
 {
 	return !PQgetisnull(res, row, col) && strcmp(PQgetvalue(res, row, col), "t") == 0;
@@ -211,14 +226,11 @@ static void array_literal(struct buf *b, int n, const char *const *values)
 	buf_put(b, "}", 1);
 }
 
-/* Staging tables: created once per connection, emptied at each commit.
- * The merges that read them cost enough in the planner's eyes to be
- * compiled by JIT, which takes longer (about 100 ms a statement) than
- * running them: off for the batch's transaction. */
+/* Staging tables: created once per connection, emptied at each commit. */
 static int stage_create(PGconn *conn, const char *ddl, struct err *err)
 {
 	char sql[1024];
-	snprintf(sql, sizeof(sql), "SET LOCAL jit = off; CREATE TEMP TABLE IF NOT EXISTS %s ON COMMIT DELETE ROWS", ddl);
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS %s ON COMMIT DELETE ROWS", ddl);
 	PGresult *res = PQexec(conn, sql);
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? ERR_OK : pg_err_from_result(res, conn, err);
 	PQclear(res);
@@ -639,10 +651,8 @@ int imports_store_merge_adil(PGconn *conn, const struct store_caller *caller, in
 int imports_store_lock_acts(PGconn *conn, const char *org_id, struct err *err)
 {
 	const char *params[] = { org_id };
-	/* jit off for the batch, as stage_create() says, from its first lookup. */
-	return exec(NULL, conn,
-		    "SELECT pg_advisory_xact_lock(hashtextextended('acts/' || $1::text, 8008)),"
-		    " set_config('jit', 'off', true)", 1, params, err);
+	return exec(NULL, conn, "SELECT pg_advisory_xact_lock(hashtextextended('acts/' || $1::text, 8008))", 1, params,
+		    err);
 }
 
 int imports_store_find_files(PGconn *conn, const struct store_caller *caller, int n, struct import_file *files,
@@ -1150,17 +1160,13 @@ int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, in
 	/* The procedures found; their stage changes are published below, and
 	 * the trigger stands aside meanwhile (migration 0011). */
 	if (rc == ERR_OK)
-		rc = exec(NULL, conn, "SELECT set_config('prevex.feed_by_caller', 'on', true)", 0, NULL, err);
-	if (rc == ERR_OK)
-		rc = exec(NULL, conn,
+		rc = exec_standing_aside(conn, "prevex.feed_by_caller",
 			  "UPDATE procedures p SET stage = s.stage_after, status = s.status_after,"
 			  " event_count = p.event_count + s.n, version = p.version + s.n, updated_at = now()"
 			  " FROM (SELECT DISTINCT ON (procedure_id) procedure_id, stage_after, status_after,"
 			  "  count(*) OVER (PARTITION BY procedure_id) AS n"
 			  "  FROM import_act_stage WHERE event_id IS NOT NULL AND NOT proc_new ORDER BY procedure_id, seq DESC) s"
 			  " WHERE p.id = s.procedure_id", 0, NULL, err);
-	if (rc == ERR_OK)
-		rc = exec(NULL, conn, "SELECT set_config('prevex.feed_by_caller', 'off', true)", 0, NULL, err);
 	if (rc == ERR_OK)
 		rc = exec(NULL, conn, feed_sql, 0, NULL, err);
 	/* The side effects, as api/procedures.c sets them going one event at a time. */
@@ -1179,9 +1185,7 @@ int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, in
 	/* The referrals start their history here, set-based, as the trigger
 	 * of 0005 starts it row by row; it stands aside meanwhile (0011). */
 	if (rc == ERR_OK)
-		rc = exec(NULL, conn, "SELECT set_config('prevex.referral_history_by_caller', 'on', true)", 0, NULL, err);
-	if (rc == ERR_OK)
-		rc = exec(NULL, conn,
+		rc = exec_standing_aside(conn, "prevex.referral_history_by_caller",
 			  "WITH r AS (INSERT INTO referrals (household_id, procedure_id, kind, debt_cents, months_unpaid, insee,"
 			  "  epci_siren, created_by_org)"
 			  "  SELECT h.id, s.procedure_id, 'bailiff_report', s.debt_cents, s.months_unpaid, h.insee, c.epci_siren,"
@@ -1190,8 +1194,6 @@ int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, in
 			  "  RETURNING id, procedure_id, status, created_by_org, created_at)"
 			  " INSERT INTO referral_events (referral_id, step, status, organisation_id, at)"
 			  " SELECT id, 'received', status, created_by_org, created_at FROM r ORDER BY procedure_id", 1, p1, err);
-	if (rc == ERR_OK)
-		rc = exec(NULL, conn, "SELECT set_config('prevex.referral_history_by_caller', 'off', true)", 0, NULL, err);
 	if (rc == ERR_OK)
 		rc = exec(NULL, conn,
 			  "UPDATE prefecture_queue SET status = 'done', done_at = now() WHERE status = 'open' AND procedure_id IN"

@@ -101,23 +101,18 @@ static PGconn *pool_open(struct pool *pool, struct err *err)
 		return NULL;
 	}
 	/* Set after connecting rather than through the options parameter, which
-	 * would replace the options the database URL may carry. JIT off: the
-	 * service's statements run in milliseconds, and compiling one costs
-	 * more (210 ms for an organisation's key figures at --scale 100, whose
-	 * execution takes 30 ms, once its estimated cost crossed
-	 * jit_above_cost). */
+	 * would replace the options the database URL may carry. */
 	const char *params[] = { pool->statement_timeout };
-	PGresult *res = PQexecParams(conn,
-				     "SELECT set_config('statement_timeout', $1, false), set_config('jit', 'off', false)",
+	PGresult *res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)",
 				     1, NULL, params, NULL, NULL, 0);
 	bool set = PQresultStatus(res) == PGRES_TUPLES_OK;
 	PQclear(res);
 	if (!set) {
-		err_set(err, ERR_UNAVAILABLE, "", "cannot set statement_timeout and jit");
+		err_set(err, ERR_UNAVAILABLE, "", "cannot set statement_timeout");
 		PQfinish(conn);
 		return NULL;
 	}
-	if (db_prepare_all(conn, err) != ERR_OK) {
+	if (db_session_start(conn, err) != ERR_OK) {
 		PQfinish(conn);
 		return NULL;
 	}
