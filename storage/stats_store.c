@@ -94,17 +94,13 @@
 	"    'name', x.name, 'count', e.complex) ORDER BY e.complex DESC, e.epci_siren)" \
 	"   FROM e JOIN epcis x ON x.siren = e.epci_siren WHERE e.complex > 0), '[]'))"
 
-/* The acts of the year and the one before by stage, from org_acts (0014)
- * and what is pending for it, of every case or of the organisation's. */
+/* The acts of the year and the one before by stage, from org_acts_now
+ * (0014), of every case or of the organisation's. */
 #define SCOPE_ALL "every_case()"
 #define SCOPE_OWN "$2::uuid"
-#define ACT_YEARS " IN ($1::int - 1, $1::int)"
 #define FAMILY_ACTS_YEAR(v) \
-	"WITH g AS (SELECT x.stage, x.year = $1::int AS cur, sum(x.n) AS n" \
-	"  FROM (SELECT o.year, o.stage, o.n FROM org_acts o" \
-	"   WHERE o.organisation_id = " SCOPE_##v " AND o.year" ACT_YEARS \
-	"   UNION ALL SELECT p.year, p.stage, p.n FROM org_acts_pending p" \
-	"   WHERE p.organisation_id = " SCOPE_##v " AND p.year" ACT_YEARS ") x GROUP BY 1, 2)," \
+	"WITH g AS (SELECT x.stage, x.year = $1::int AS cur, x.n FROM org_acts_now x" \
+	"  WHERE x.organisation_id = " SCOPE_##v " AND x.year IN ($1::int - 1, $1::int))," \
 	" s AS (SELECT k.stage, k.ord, coalesce(sum(g.n) FILTER (WHERE g.cur), 0) AS n," \
 	"  coalesce(sum(g.n) FILTER (WHERE NOT g.cur), 0) AS prev" \
 	"  FROM" STAGES " LEFT JOIN g ON g.stage = k.stage GROUP BY k.stage, k.ord)" \

@@ -64,9 +64,8 @@ static long long acts(PGconn *c, const char *org_id, const char *year, const cha
 {
 	const char *p[] = { org_id, year, stage };
 	return number(c,
-		      "SELECT coalesce(sum(n), 0) FROM (SELECT n FROM org_acts WHERE organisation_id = $1::uuid"
-		      " AND year = $2::int AND stage = $3 UNION ALL SELECT n FROM org_acts_pending"
-		      " WHERE organisation_id = $1::uuid AND year = $2::int AND stage = $3) x",
+		      "SELECT coalesce(sum(n), 0) FROM org_acts_now WHERE organisation_id = $1::uuid AND year = $2::int"
+		      " AND stage = $3",
 		      3, p);
 }
 
