@@ -1,6 +1,7 @@
 #include "tests/api/fixtures.h"
 
 #include <check.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,4 +160,16 @@ json_t *fixtures_call_json(const struct harness *h, const struct party *party, c
 	json_t *j = harness_json(&resp);
 	http_response_free(&resp);
 	return j;
+}
+
+void fixtures_sql_value(const char *sql, int n, const char *const *params, char *out, size_t len)
+{
+	PGconn *conn = PQconnectdb(getenv("PREVEX_TEST_DATABASE_URL"));
+	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", sql,
+		      PQerrorMessage(conn));
+	snprintf(out, len, "%s", PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(conn);
 }

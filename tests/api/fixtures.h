@@ -62,6 +62,10 @@ json_t *fixtures_call_json(const struct harness *h, const struct party *party, c
  * the command fails. */
 char *fixtures_prevex(const char *args);
 
+/* The first value of the one row sql answers, run on the test database
+ * (PREVEX_TEST_DATABASE_URL) with text parameters, into out ("" for NULL). */
+void fixtures_sql_value(const char *sql, int n, const char *const *params, char *out, size_t len);
+
 /* A random suffix for names ("a1b2c3d4"). */
 void fixtures_suffix(char *out, size_t len);
 

@@ -6,7 +6,6 @@
  * feed of imported acts, as single events publish it. */
 #include <check.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -340,20 +339,6 @@ static json_t *act_results(const struct party *p, const char *body, int *status)
 	return import(p, "acts", key, body, status, NULL);
 }
 
-/* The first value of the first row of sql, run on the test database with
- * text parameters, into out. */
-static void sql_value(const char *sql, int n, const char *const *params, char *out, size_t len)
-{
-	PGconn *conn = PQconnectdb(getenv("PREVEX_TEST_DATABASE_URL"));
-	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", sql,
-		      PQerrorMessage(conn));
-	snprintf(out, len, "%s", PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0));
-	PQclear(res);
-	PQfinish(conn);
-}
-
 static const char *result_status(const json_t *answer, int i)
 {
 	return json_string_value(json_object_get(json_array_get(json_object_get(answer, "results"), (size_t)i), "status"));
@@ -414,7 +399,7 @@ START_TEST(acts_go_through_the_state_machine_with_their_side_effects)
 	/* The referral's history starts, once, as the trigger of 0005 starts it. */
 	char history[128];
 	const char *params[] = { hh, bailiff.org_id };
-	sql_value("SELECT string_agg(e.step || ' ' || e.status || ' ' || (e.organisation_id = $2::uuid)"
+	fixtures_sql_value("SELECT string_agg(e.step || ' ' || e.status || ' ' || (e.organisation_id = $2::uuid)"
 		  " || ' ' || (e.at = r.created_at), ', ')"
 		  " FROM referrals r JOIN referral_events e ON e.referral_id = r.id WHERE r.household_id = $1",
 		  2, params, history, sizeof(history));
@@ -443,7 +428,7 @@ END_TEST
 static void feed_of(const char *proc, const char *const ids[6], char *out, size_t len)
 {
 	const char *params[] = { proc, ids[0], ids[1], ids[2], ids[3], ids[4], ids[5] };
-	sql_value("SELECT coalesce(string_agg(x.line, ', ' ORDER BY x.name, x.pos, x.seq), '') FROM ("
+	fixtures_sql_value("SELECT coalesce(string_agg(x.line, ', ' ORDER BY x.name, x.pos, x.seq), '') FROM ("
 		  " SELECT CASE f.organisation_id WHEN $2 THEN 'admin' WHEN $3 THEN 'bailiff' WHEN $4 THEN 'landlord'"
 		  "  WHEN $5 THEN 'service' WHEN $6 THEN 'far_service' ELSE 'other_bailiff' END AS name, f.pos, f.seq,"
 		  "  format('%s %s %s>%s', CASE f.organisation_id WHEN $2 THEN 'admin' WHEN $3 THEN 'bailiff'"
@@ -457,7 +442,7 @@ static void feed_of(const char *proc, const char *const ids[6], char *out, size_
 static void imported_procedure(const struct party *bailiff, const char *file, char *proc)
 {
 	const char *params[] = { bailiff->org_id, file };
-	sql_value("SELECT id FROM procedures WHERE filed_by_org = $1 AND reference = $2", 2, params, proc, 40);
+	fixtures_sql_value("SELECT id FROM procedures WHERE filed_by_org = $1 AND reference = $2", 2, params, proc, 40);
 }
 
 #define PO_FMT "{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\"," \

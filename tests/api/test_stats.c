@@ -5,7 +5,6 @@
  * own cases only. The dataset is loaded once per database: a second run
  * finds it and skips it. No other test records anything dated 2019-2022. */
 #include <check.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,15 +443,9 @@ END_TEST
 /* One number from the test database, as its owner. */
 static long long db_number(const char *query)
 {
-	PGconn *conn = PQconnectdb(getenv("PREVEX_TEST_DATABASE_URL"));
-	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
-	PGresult *res = PQexec(conn, query);
-	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", query,
-		      PQresultErrorMessage(res));
-	long long n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	PQfinish(conn);
-	return n;
+	char v[32];
+	fixtures_sql_value(query, 0, NULL, v, sizeof(v));
+	return strtoll(v, NULL, 10);
 }
 
 /* What 0014 keeps as cases are written equals what the records say, at
