@@ -99,16 +99,23 @@ with open(f"{work}/a.ndjson", "w") as a, open(f"{work}/b.ndjson", "w") as b, ope
                 % (i, 50000 + i, tag, i, tag, i, i))
 PY
 
+# POSTs each $WORK/<part>.ndjson to /v1/imports/acts, its answer into
+# $WORK/<part>.out; stops the bench unless each answers 200.
+import_parts() {
+	local part code
+	for part in "$@"; do
+		code=$(curl -s -o "$WORK/$part.out" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/imports/acts" \
+			-H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
+			-H "Idempotency-Key: bench-$$-$part" --data-binary "@$WORK/$part.ndjson")
+		[[ "$code" == 200 ]] || { echo "import $part answered $code: $(head -c 400 "$WORK/$part.out")"; exit 1; }
+	done
+}
+
 # The rows the import writes are those of transactions younger than this
 # one (their xmin): nothing else writes meanwhile.
 xid0=$(psql -qAtX "$ADMIN_URL" -c "SELECT pg_current_xact_id()::text::bigint % 4294967296")
 t0=$(now)
-for part in a b; do
-	code=$(curl -s -o "$WORK/$part.out" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/imports/acts" \
-		-H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
-		-H "Idempotency-Key: bench-$$-$part" --data-binary "@$WORK/$part.ndjson")
-	[[ "$code" == 200 ]] || { echo "import answered $code: $(head -c 400 "$WORK/$part.out")"; exit 1; }
-done
+import_parts a b
 t1=$(now)
 created=$(cat "$WORK"/a.out "$WORK"/b.out | python3 -c 'import json,sys
 n=0
@@ -235,12 +242,7 @@ with open(f"{work}/sa.ndjson", "w") as a, open(f"{work}/sb.ndjson", "w") as b:
             '"hearing_date":"2026-01-20","court":"TJ Evry","prefet_notified_on":"2025-11-04"}\n' % (tag, i, tag, i))
 PY
 t4=$(now)
-for part in sa sb; do
-	code=$(curl -s -o "$WORK/$part.out" -w '%{http_code}' "http://127.0.0.1:$PORT/v1/imports/acts" \
-		-H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
-		-H "Idempotency-Key: bench-$$-$part" --data-binary "@$WORK/$part.ndjson")
-	[[ "$code" == 200 ]] || { echo "summons import answered $code: $(head -c 400 "$WORK/$part.out")"; exit 1; }
-done
+import_parts sa sb
 t5=$(now)
 python3 - "$ROWS" "$WORK" "$t4" "$t5" <<'PY'
 import json, sys
