@@ -17,7 +17,7 @@ static int reject(const struct req *req, const char *reason, struct err *err)
 	return err_set(err, ERR_UNAUTHORIZED, "", "a valid bearer token is required");
 }
 
-int auth_authenticate(struct req *req, struct err *err)
+int auth_verify_token(struct req *req, struct err *err)
 {
 	if (req_query(req, "access_token") != NULL)
 		return reject(req, "token passed in the URL", err);
@@ -46,27 +46,38 @@ int auth_authenticate(struct req *req, struct err *err)
 	if (policy_kind_from_string(claims.kind, &kind) != 0)
 		return reject(req, "unknown organisation kind in token", err);
 
-	/* Revocation and disabled organisations take effect at once: ask the
-	 * database on every request. */
-	PGconn *conn = NULL;
-	bool active = false;
-	int rc = pool_acquire(req->app->pool, &conn, err);
-	if (rc == ERR_OK)
-		rc = clients_store_is_active(conn, claims.sub, claims.org, &active, err);
-	pool_release(req->app->pool, conn);
-	if (rc != ERR_OK)
-		return rc;
-	if (!active)
-		return reject(req, "client revoked or organisation disabled", err);
-
 	struct actor *a = &req->actor;
-	a->authenticated = true;
+	a->authenticated = false;
 	a->kind = kind;
 	a->expires_at = claims.exp;
 	snprintf(a->client_id, sizeof(a->client_id), "%s", claims.sub);
 	snprintf(a->org_id, sizeof(a->org_id), "%s", claims.org);
 	snprintf(a->scope, sizeof(a->scope), "%s", claims.scope);
 	return ERR_OK;
+}
+
+int auth_confirm_client(struct req *req, struct err *err)
+{
+	/* Revocation and disabled organisations take effect at once: ask the
+	 * database on every request. */
+	PGconn *conn = NULL;
+	bool active = false;
+	int rc = pool_acquire(req->app->pool, &conn, err);
+	if (rc == ERR_OK)
+		rc = clients_store_is_active(conn, req->actor.client_id, req->actor.org_id, &active, err);
+	pool_release(req->app->pool, conn);
+	if (rc != ERR_OK)
+		return rc;
+	if (!active)
+		return reject(req, "client revoked or organisation disabled", err);
+	req->actor.authenticated = true;
+	return ERR_OK;
+}
+
+int auth_authenticate(struct req *req, struct err *err)
+{
+	int rc = auth_verify_token(req, err);
+	return rc == ERR_OK ? auth_confirm_client(req, err) : rc;
 }
 
 int auth_require(const struct req *req, enum policy_action action, struct err *err)

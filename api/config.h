@@ -23,6 +23,10 @@ struct config {
 	int64_t max_connections;
 	int64_t max_connections_per_ip;
 	int64_t connection_memory_limit;
+	int64_t header_timeout_s;        /* a request head must arrive whole within it */
+	int64_t max_pending_connections; /* connections whose head is still arriving */
+	int64_t body_min_rate;           /* bytes a second, over 10 s windows */
+	int64_t body_budget;             /* request bodies held at once, in all */
 	int64_t http_threads; /* 0: as many as database connections */
 	enum http_mode http_mode;
 	int64_t shutdown_timeout_s;

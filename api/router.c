@@ -178,15 +178,6 @@ static int check_body(struct req *req, struct err *err)
 	return http_parse_json_body(req, err);
 }
 
-int64_t router_max_body(int64_t global_limit)
-{
-	int64_t most = global_limit;
-	for (size_t i = 0; i < route_body_limits_count; i++)
-		if (route_body_limits[i].max_body > most)
-			most = route_body_limits[i].max_body;
-	return most;
-}
-
 static int64_t route_max_body(const struct route *route, int64_t global_limit)
 {
 	for (size_t i = 0; route != NULL && i < route_body_limits_count; i++)
@@ -269,50 +260,133 @@ static void request_log(const struct req *req, const struct route *route, int st
 	log_json(level, "request", fields);
 }
 
-int router_dispatch(const struct _u_request *u, struct _u_response *resp, void *user_data)
+/* Answers rc (with err) and the request's log line and metrics. */
+static void router_finish(struct req *req, struct reply *rep, struct _u_response *resp, int rc,
+			  struct err *err, const struct route *path_route)
 {
-	struct req req = { .u = u, .app = user_data, .method = u->http_verb, .path = u->url_path };
+	if (rc != ERR_OK) {
+		if (err->code == ERR_OK)
+			err_set(err, (enum err_code)rc, "", "%s", "");
+		problem_reply(rep, req, err);
+	}
+	const struct route *observed = req->route ? req->route : path_route;
+	reply_send(rep, req, resp);
+	double secs = seconds_since(&req->start);
+	metrics_observe(observed ? (int)(observed - routes) : -1, req->method, rep->status, secs);
+	request_log(req, observed, rep->status, secs);
+	json_decref(rep->body);
+	free(rep->text);
+	json_decref(req->body);
+	for (int i = 0; i < req->nparams; i++)
+		free(req->param_values[i]);
+}
+
+/* Matches the route; 404 or 405 (with Allow) when none does. */
+static int router_route(struct req *req, struct reply *rep, const struct route **path_route, struct err *err)
+{
+	char allow[128];
+	int code = ERR_OK;
+	req->route = router_find(req, allow, sizeof(allow), &code, path_route);
+	if (req->route != NULL)
+		return ERR_OK;
+	if (code != ERR_METHOD_NOT_ALLOWED)
+		return err_set(err, ERR_NOT_FOUND, "", "no such resource");
+	reply_header(rep, "Allow", allow);
+	return err_set(err, ERR_METHOD_NOT_ALLOWED, "", "%s is not allowed here; allowed: %s", req->method, allow);
+}
+
+/* The media type of a body about to come, before any of it is read. */
+static int check_media(const struct req *req, struct err *err)
+{
+	unsigned flags = req->route->flags;
+	const char *ctype = req_header(req, "Content-Type");
+	if (flags & ROUTE_BODY_RAW)
+		return ERR_OK;
+	if (!(flags & (ROUTE_BODY_JSON | ROUTE_BODY_FORM)))
+		return err_set(err, ERR_UNSUPPORTED_MEDIA, "", "this endpoint takes no request body");
+	if ((flags & ROUTE_BODY_FORM) && http_media_type_is(ctype, "application/x-www-form-urlencoded"))
+		return ERR_OK;
+	if (!http_media_type_is(ctype, "application/json"))
+		return err_set(err, ERR_UNSUPPORTED_MEDIA, "Content-Type", "expected Content-Type: application/json%s",
+			       (flags & ROUTE_BODY_FORM) ? " or application/x-www-form-urlencoded" : "");
+	return ERR_OK;
+}
+
+int router_admit(const struct _u_request *u, struct _u_response *resp, struct app *app, bool has_body,
+		 struct router_ticket *t)
+{
+	struct req req = { .u = u, .app = app, .method = u->http_verb, .path = u->url_path };
 	struct reply rep = { .status = 200, .headers = resp->map_header };
 	struct err err;
 	err_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &req.start);
 	request_id_assign(&req);
+	t->start = req.start;
+	snprintf(t->request_id, sizeof(t->request_id), "%s", req.request_id);
 
+	const struct route *path_route = NULL;
+	int rc = router_route(&req, &rep, &path_route, &err);
+	t->body_limit = route_max_body(req.route, app->cfg.max_body_size);
+	if (rc == ERR_OK || rc == ERR_NOT_FOUND || rc == ERR_METHOD_NOT_ALLOWED) {
+		/* Too large is said first, whatever the path. */
+		int size_rc = check_size(&req, &err);
+		if (size_rc != ERR_OK)
+			rc = size_rc;
+	}
+	if (rc == ERR_OK && has_body)
+		rc = check_media(&req, &err);
+	if (rc == ERR_OK && !(req.route->flags & ROUTE_PUBLIC)) {
+		rc = auth_verify_token(&req, &err);
+		t->actor = req.actor;
+		t->token_checked = rc == ERR_OK;
+	}
+	if (rc == ERR_OK) {
+		for (int i = 0; i < req.nparams; i++)
+			free(req.param_values[i]);
+		return ERR_OK;
+	}
+	router_finish(&req, &rep, resp, rc, &err, path_route);
+	return rc;
+}
+
+void router_refuse(const struct _u_request *u, struct _u_response *resp, struct app *app,
+		   const struct router_ticket *t, const struct err *refusal)
+{
+	struct req req = { .u = u, .app = app, .method = u->http_verb, .path = u->url_path, .start = t->start };
+	struct reply rep = { .status = 200, .headers = resp->map_header };
+	struct err err = *refusal;
+	snprintf(req.request_id, sizeof(req.request_id), "%s", t->request_id);
+	const struct route *path_route = NULL;
 	char allow[128];
 	int code = ERR_OK;
-	const struct route *path_route = NULL;
 	req.route = router_find(&req, allow, sizeof(allow), &code, &path_route);
-	int rc = check_size(&req, &err);
-	if (rc == ERR_OK) {
-		if (req.route == NULL) {
-			rc = code == ERR_METHOD_NOT_ALLOWED
-				? err_set(&err, ERR_METHOD_NOT_ALLOWED, "", "%s is not allowed here; allowed: %s", req.method, allow)
-				: err_set(&err, ERR_NOT_FOUND, "", "no such resource");
-			if (code == ERR_METHOD_NOT_ALLOWED)
-				reply_header(&rep, "Allow", allow);
+	router_finish(&req, &rep, resp, err.code, &err, path_route);
+}
+
+void router_dispatch(const struct _u_request *u, struct _u_response *resp, struct app *app,
+		     const struct router_ticket *t)
+{
+	struct req req = { .u = u, .app = app, .method = u->http_verb, .path = u->url_path, .start = t->start };
+	struct reply rep = { .status = 200, .headers = resp->map_header };
+	struct err err;
+	err_clear(&err);
+	snprintf(req.request_id, sizeof(req.request_id), "%s", t->request_id);
+
+	const struct route *path_route = NULL;
+	int rc = router_route(&req, &rep, &path_route, &err);
+	if (rc == ERR_OK)
+		rc = check_size(&req, &err);
+	if (rc == ERR_OK)
+		rc = check_body(&req, &err);
+	if (rc == ERR_OK && !(req.route->flags & ROUTE_PUBLIC)) {
+		if (t->token_checked) {
+			req.actor = t->actor;
+			rc = auth_confirm_client(&req, &err);
+		} else {
+			rc = auth_authenticate(&req, &err);
 		}
 	}
 	if (rc == ERR_OK)
-		rc = check_body(&req, &err);
-	if (rc == ERR_OK && !(req.route->flags & ROUTE_PUBLIC))
-		rc = auth_authenticate(&req, &err);
-	if (rc == ERR_OK)
 		rc = req.route->handler(&req, &rep, &err);
-	if (rc != ERR_OK) {
-		if (err.code == ERR_OK)
-			err_set(&err, (enum err_code)rc, "", "%s", "");
-		problem_reply(&rep, &req, &err);
-	}
-	const struct route *observed = req.route ? req.route : path_route;
-	reply_send(&rep, &req, resp);
-	double secs = seconds_since(&req.start);
-	metrics_observe(observed ? (int)(observed - routes) : -1, req.method, rep.status, secs);
-	request_log(&req, observed, rep.status, secs);
-
-	json_decref(rep.body);
-	free(rep.text);
-	json_decref(req.body);
-	for (int i = 0; i < req.nparams; i++)
-		free(req.param_values[i]);
-	return U_CALLBACK_COMPLETE;
+	router_finish(&req, &rep, resp, rc, &err, path_route);
 }

@@ -40,12 +40,34 @@ extern const size_t route_body_limits_count;
 extern const struct route routes[];
 extern const size_t routes_count;
 
-/* The ulfius default endpoint: every request comes through here.
- * user_data is the struct app. */
-int router_dispatch(const struct _u_request *u, struct _u_response *resp, void *user_data);
+/* What the router decided about a request before its body: carried by the
+ * server from router_admit() to router_dispatch(). */
+struct router_ticket {
+	char request_id[REQUEST_ID_MAX + 1];
+	struct timespec start;
+	int64_t body_limit;     /* the matched route's, else the global one */
+	bool token_checked;     /* actor holds the verified token; the database check is still due */
+	struct actor actor;
+};
 
-/* The largest body any route takes: ulfius must keep one byte more. */
-int64_t router_max_body(int64_t global_limit);
+/*
+ * Every request comes here first, with its head and before any byte of its
+ * body: the request id, the route (404, 405), the announced size (413), the
+ * media type of a body to come (415) and the bearer token's signature and
+ * claims (401, no database). Returns ERR_OK when the body may be read;
+ * otherwise resp holds the answer, already logged.
+ */
+int router_admit(const struct _u_request *u, struct _u_response *resp, struct app *app, bool has_body,
+		 struct router_ticket *t);
+
+/* Then, with the whole body in u: the handler, problem+json, metrics, the log. */
+void router_dispatch(const struct _u_request *u, struct _u_response *resp, struct app *app,
+		     const struct router_ticket *t);
+
+/* Answers refusal (decided by the server after admission: a body too large
+ * or too slow, no room for it) in resp, logged like any answer. */
+void router_refuse(const struct _u_request *u, struct _u_response *resp, struct app *app,
+		   const struct router_ticket *t, const struct err *refusal);
 
 /* Checks the route table at start-up: templates well formed, no duplicates. */
 int router_check_table(char *msg, size_t len);
