@@ -609,7 +609,8 @@ static json_t *batch_answer(const struct import_batch *b, const char *id)
 			json_object_set_new(o, "id", json_string(r->resource_id));
 		if (o != NULL && r->match != IMPORT_MATCH_NONE) {
 			json_object_set_new(o, "match", json_string(import_match_name(r->match)));
-			if (r->match == IMPORT_MATCH_AMBIGUOUS)
+			/* 0 when the count would tell of households the importer cannot read. */
+			if (r->match == IMPORT_MATCH_AMBIGUOUS && r->candidates > 0)
 				json_object_set_new(o, "candidates", json_integer(r->candidates));
 		}
 		if (o != NULL && r->status == IMPORT_REJECTED)

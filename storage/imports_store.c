@@ -766,25 +766,43 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 	free(b.data);
 	if (rc != ERR_OK || staged == 0)
 		return rc;
-	const char *params[] = { caller->org_id, caller->client_id };
+	const char *params[] = { caller->org_id, caller->client_id, caller->kind };
 	PGresult *res = NULL;
 	/* import_match_household() (0008) over the whole stage at once: two
-	 * joins instead of a call per file, each about 50 us. */
+	 * joins instead of a call per file, each about 50 us. A CAF number is
+	 * a key anyone may type: it matches a household the importer cannot
+	 * read only when the address (commune and street) or the holder's name
+	 * on file confirms it (0015); an unconfirmed or ambiguous match over
+	 * such households opens nothing and is reported without their number
+	 * or data. An address and a holder's name confirm themselves. */
 	rc = exec(&res, conn,
-		  "WITH by_caf AS (SELECT s.ord, count(*)::integer AS n, min(h.id::text)::uuid AS id"
-		  "  FROM import_file_stage s JOIN households h ON h.caf_number = s.caf GROUP BY s.ord),"
-		  " by_address AS (SELECT s.ord, count(*)::integer AS n, min(h.id::text)::uuid AS id"
+		  "WITH cand AS (SELECT s.ord, h.id, household_relations(h, $1::uuid, $3::text) <> 0 AS readable,"
+		  "  coalesce(s.line IS NOT NULL AND h.insee = s.insee"
+		  "   AND import_fold(h.address_line) = import_fold(s.line), false)"
+		  "  OR coalesce(import_fold_name(h.holder_name) = import_fold_name(s.holder_name), false) AS confirmed"
+		  "  FROM import_file_stage s JOIN households h ON h.caf_number = s.caf),"
+		  " by_caf AS (SELECT ord, count(*)::integer AS n, bool_and(readable) AS all_readable,"
+		  "  count(*) FILTER (WHERE readable OR confirmed)::integer AS n_ok,"
+		  "  min(id::text) FILTER (WHERE readable OR confirmed)::uuid AS id FROM cand GROUP BY ord),"
+		  " by_address AS (SELECT s.ord, count(*)::integer AS n, min(h.id::text)::uuid AS id,"
+		  "  bool_and(household_relations(h, $1::uuid, $3::text) <> 0) AS all_readable"
 		  "  FROM import_file_stage s JOIN households h ON h.insee = s.insee"
 		  "   AND import_norm(h.address_line) = import_norm(s.line)"
 		  "   AND import_norm(h.holder_name) = import_norm(s.holder_name)"
 		  "  WHERE s.holder_name IS NOT NULL AND s.line IS NOT NULL GROUP BY s.ord),"
-		  " m AS (SELECT s.*, CASE WHEN c.n > 0 THEN c.n ELSE coalesce(a.n, 0) END AS n,"
-		  "  CASE WHEN c.n = 1 THEN c.id WHEN c.n IS NULL AND a.n = 1 THEN a.id END AS matched,"
+		  " m AS (SELECT s.*,"
+		  "  CASE WHEN c.n IS NOT NULL THEN CASE WHEN c.n_ok = 1 THEN 'matched' WHEN c.all_readable THEN 'ambiguous'"
+		  "    ELSE 'unconfirmed' END"
+		  "   WHEN a.n = 1 THEN 'matched' WHEN a.n > 1 THEN 'ambiguous' END AS found,"
+		  /* How many match, told only when the importer reads them all. */
+		  "  CASE WHEN c.n IS NOT NULL THEN CASE WHEN c.all_readable THEN c.n ELSE 0 END"
+		  "   WHEN a.all_readable THEN a.n ELSE 0 END AS n,"
+		  "  CASE WHEN c.n IS NOT NULL THEN c.id ELSE a.id END AS matched,"
 		  "  EXISTS (SELECT 1 FROM communes c WHERE c.insee = s.insee) AS commune_ok,"
 		  "  (s.landlord_org IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = s.landlord_org"
 		  "   AND o.kind IN ('social_landlord', 'private_landlord'))) AS landlord_ok"
 		  "  FROM import_file_stage s LEFT JOIN by_caf c ON c.ord = s.ord LEFT JOIN by_address a ON a.ord = s.ord),"
-		  " d AS (SELECT m.*, CASE WHEN m.n > 1 THEN 'ambiguous' WHEN m.n = 1 THEN 'matched'"
+		  " d AS (SELECT m.*, CASE WHEN m.found IS NOT NULL THEN m.found"
 		  "  WHEN NOT m.has_household THEN 'no_household' WHEN NOT m.commune_ok THEN 'bad_insee'"
 		  "  WHEN NOT m.landlord_ok THEN 'bad_landlord' ELSE 'new' END AS outcome FROM m),"
 		  " nh AS (INSERT INTO households (id, address_line, postcode, insee, sector, landlord_org_id, landlord_name,"
@@ -795,7 +813,7 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 		  "  SELECT $1, 'procedure', d.ref, d.proc_id, '' FROM d WHERE d.outcome IN ('matched', 'new'))"
 		  " SELECT d.ord, d.outcome, d.n, CASE WHEN d.outcome = 'matched' THEN d.matched ELSE d.household_id END"
 		  " FROM d",
-		  2, params, err);
+		  3, params, err);
 	for (int r = 0; rc == ERR_OK && r < PQntuples(res); r++) {
 		int64_t f = int_at(res, r, 0, -1);
 		if (f < 0 || f >= n)
@@ -809,10 +827,15 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 			file->relations = 1u << POLICY_REL_FILER;
 			file->match = outcome[0] == 'm' ? IMPORT_MATCH_MATCHED : IMPORT_MATCH_UNMATCHED;
 			snprintf(file->household_id, sizeof(file->household_id), "%s", PQgetvalue(res, r, 3));
+		} else if (strcmp(outcome, "unconfirmed") == 0) {
+			file->match = IMPORT_MATCH_UNCONFIRMED;
+			err_set(&file->problem, ERR_UNPROCESSABLE, "caf_number",
+				"unconfirmed: neither the household's address nor the holder's name matches what is on file"
+				" for this caf_number; nothing was attached or created: check the caf_number and the address");
 		} else if (strcmp(outcome, "ambiguous") == 0) {
 			file->match = IMPORT_MATCH_AMBIGUOUS;
 			err_set(&file->problem, ERR_UNPROCESSABLE, "household",
-				"%d known households match this act: ambiguous, nothing was attached", file->candidates);
+				"several known households match this act: ambiguous, nothing was attached");
 		} else if (strcmp(outcome, "no_household") == 0) {
 			err_set(&file->problem, ERR_UNPROCESSABLE, "household",
 				"a new file needs its household (no known household matches)");

@@ -21,7 +21,7 @@
 struct import_result {
 	enum import_status status;
 	enum import_match match;
-	int candidates;          /* households matching, when ambiguous */
+	int candidates;          /* households matching, when ambiguous and the importer reads them all; else 0 */
 	char field[64];          /* rejected: the member at fault */
 	char reason[256];        /* rejected: why */
 	char resource_id[40];    /* the signal, contact or event written */
@@ -146,6 +146,11 @@ int imports_store_find_files(PGconn *conn, const struct store_caller *caller, in
  * names (by CAF number, or address and holder name), or on a new household
  * made from its "household", which it writes; an ambiguous match, a
  * missing household, an unknown commune or landlord is the file's problem.
+ * A CAF number matches a household the importer cannot read only when the
+ * act's address (commune and street) or holder name confirms it, as folded
+ * by import_fold() (0015); otherwise the file is IMPORT_MATCH_UNCONFIRMED,
+ * opens nothing and creates no household, and no count is kept of the
+ * households that carry the number.
  * The procedure itself is written by imports_store_write_acts. acts is
  * indexed by item. */
 int imports_store_open_files(PGconn *conn, const struct store_caller *caller, int n, struct import_file *files,

@@ -527,6 +527,213 @@ START_TEST(imported_stage_changes_reach_the_feed_as_single_events_do)
 }
 END_TEST
 
+/* A household made by the préfecture with caf number caf at line in 91228;
+ * holder (or NULL) as its holder's name on file. */
+static void household_with_caf(const char *line, const char *caf, const char *holder, char *id)
+{
+	char body[1024];
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"%s\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+		 "\"sector\":\"private\",\"caf_number\":\"%s\"}", line, caf);
+	int st = 0;
+	json_t *j = fixtures_call_json(&server, &admin, "POST", "/v1/households", body, NULL, &st);
+	ck_assert_int_eq(st, 201);
+	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	if (holder != NULL) {
+		char got[40];
+		const char *params[] = { id, holder };
+		fixtures_sql_value("UPDATE households SET holder_name = $2 WHERE id = $1 RETURNING id", 2, params, got,
+				   sizeof(got));
+		ck_assert_str_eq(got, id);
+	}
+}
+
+/* One act opening file tag-n: caf, holder and line each left out when NULL. */
+static int act_item(char *out, size_t len, const char *tag, int n, const char *caf, const char *holder,
+		    const char *line)
+{
+	int k = snprintf(out, len,
+			 "{\"external_id\":\"%s-%d\",\"file_reference\":\"%s-%d\",\"kind\":\"payment_order\","
+			 "\"date\":\"2025-09-01\",\"debt_cents\":60000,\"rent_cents\":60000,\"months_unpaid\":1",
+			 tag, n, tag, n);
+	if (caf != NULL)
+		k += snprintf(out + k, len - (size_t)k, ",\"caf_number\":\"%s\"", caf);
+	if (holder != NULL)
+		k += snprintf(out + k, len - (size_t)k, ",\"holder_name\":\"%s\"", holder);
+	if (line != NULL)
+		k += snprintf(out + k, len - (size_t)k,
+			      ",\"household\":{\"address\":{\"line\":\"%s\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+			      "\"sector\":\"private\"}", line);
+	k += snprintf(out + k, len - (size_t)k, "}");
+	return k;
+}
+
+static int household_status(const struct party *p, const char *id)
+{
+	char path[128];
+	int st = 0;
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	json_decref(fixtures_call_json(&server, p, "GET", path, NULL, NULL, &st));
+	return st;
+}
+
+static const json_t *result_at(const json_t *answer, int i)
+{
+	return json_array_get(json_object_get(answer, "results"), (size_t)i);
+}
+
+static void count_sql(const char *sql, const char *param, char *out)
+{
+	const char *params[] = { param };
+	fixtures_sql_value(sql, 1, params, out, 40);
+}
+
+/* Issue 13: a CAF number alone never attaches an act to a household the
+ * importer cannot read. Unconfirmed by the address or the holder's name on
+ * file, the item is rejected as unconfirmed, nothing is opened or created,
+ * and the answer tells neither how many households carry the number nor
+ * anything of them; confirmed, the file opens on the household, which the
+ * bailiff then reads as any filer does. */
+START_TEST(a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char sfx[16], one[24], two[24], named[24], fresh[24], tag[32];
+	fixtures_suffix(sfx, sizeof(sfx));
+	for (char *c = sfx; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	snprintf(one, sizeof(one), "A%s", sfx);
+	snprintf(two, sizeof(two), "B%s", sfx);
+	snprintf(named, sizeof(named), "C%s", sfx);
+	snprintf(fresh, sizeof(fresh), "D%s", sfx);
+	snprintf(tag, sizeof(tag), "probe-%s", sfx);
+	char h_one[40], h_two_a[40], h_two_b[40], h_named[40], line_one[96], line_two_a[96], line_two_b[96],
+		line_named[96];
+	snprintf(line_one, sizeof(line_one), "12 rue de l'Église %s", sfx);
+	snprintf(line_two_a, sizeof(line_two_a), "3 avenue Foch %s", sfx);
+	snprintf(line_two_b, sizeof(line_two_b), "8 impasse Verte %s", sfx);
+	snprintf(line_named, sizeof(line_named), "40 quai Sud %s", sfx);
+	household_with_caf(line_one, one, NULL, h_one);
+	household_with_caf(line_two_a, two, NULL, h_two_a);
+	household_with_caf(line_two_b, two, NULL, h_two_b);
+	household_with_caf(line_named, named, "Élise Dupont-Moreau", h_named);
+	const char *all[] = { h_one, h_two_a, h_two_b, h_named };
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(household_status(&bailiff, all[i]), 404);
+
+	/* Probes: the numbers with wrong addresses, wrong names or neither. */
+	char body[8192], wrong[96];
+	snprintf(wrong, sizeof(wrong), "1 rue Fausse %s", sfx);
+	int len = snprintf(body, sizeof(body), "[");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 0, one, NULL, wrong);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 1, one, NULL, NULL);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 2, two, "Jean Martin", wrong);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 3, named, "Paul Durand", wrong);
+	snprintf(body + len, sizeof(body) - (size_t)len, "]");
+	char key[64];
+	unique(key, sizeof(key), "probe-");
+	int status = 0;
+	struct http_response raw = { 0 };
+	json_t *j = import(&bailiff, "acts", key, body, &status, &raw);
+	ck_assert_msg(status == 200, "answered %d: %s", status, raw.body);
+	for (int i = 0; i < 4; i++) {
+		const json_t *r = result_at(j, i);
+		ck_assert_msg(strcmp(json_string_value(json_object_get(r, "status")), "rejected") == 0, "item %d: %s", i,
+			      raw.body);
+		ck_assert_msg(json_object_get(r, "match") != NULL &&
+				      strcmp(json_string_value(json_object_get(r, "match")), "unconfirmed") == 0,
+			      "item %d: %s", i, raw.body);
+		ck_assert_ptr_null(json_object_get(r, "candidates"));
+		ck_assert_ptr_null(json_object_get(r, "id"));
+	}
+	ck_assert_int_eq(count_of(j, "rejected"), 4);
+	/* Nothing of the households, nor how many carry a number. */
+	for (int i = 0; i < 4; i++)
+		ck_assert_msg(strstr(raw.body, all[i]) == NULL, "%s", raw.body);
+	ck_assert_msg(strstr(raw.body, "Église") == NULL && strstr(raw.body, "Foch") == NULL &&
+			      strstr(raw.body, "Dupont") == NULL && strstr(raw.body, "candidates") == NULL &&
+			      strstr(raw.body, " 2 ") == NULL && strstr(raw.body, "2 known") == NULL,
+		      "%s", raw.body);
+	http_response_free(&raw);
+	json_decref(j);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(household_status(&bailiff, all[i]), 404);
+	char n[40];
+	count_sql("SELECT count(*) FROM procedures WHERE filed_by_org = $1", bailiff.org_id, n);
+	ck_assert_str_eq(n, "0");
+	count_sql("SELECT count(*) FROM households WHERE address_line LIKE '1 rue Fausse ' || $1", sfx, n);
+	ck_assert_str_eq(n, "0");
+
+	/* Confirmed: the address (case, accents, blanks and punctuation aside)
+	 * or the holder's name on file (its words in any order); the one household of two whose address
+	 * the act gives; a number nobody carries opens a new household. */
+	char conf_one[96], conf_two[96], fresh_line[96];
+	snprintf(conf_one, sizeof(conf_one), "12  RUE DE L EGLISE %s", sfx);
+	snprintf(conf_two, sizeof(conf_two), "3, Avenue  Foch %s", sfx);
+	snprintf(fresh_line, sizeof(fresh_line), "77 rue Neuve %s", sfx);
+	len = snprintf(body, sizeof(body), "[");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 10, one, NULL, conf_one);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 11, two, NULL, conf_two);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 12, named, "DUPONT-MOREAU  elise", wrong);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 13, fresh, "Ana Lopes", fresh_line);
+	snprintf(body + len, sizeof(body) - (size_t)len, "]");
+	unique(key, sizeof(key), "confirm-");
+	j = import(&bailiff, "acts", key, body, &status, &raw);
+	ck_assert_msg(status == 200, "answered %d: %s", status, raw.body);
+	const char *want_match[] = { "matched", "matched", "matched", "unmatched" };
+	for (int i = 0; i < 4; i++) {
+		const json_t *r = result_at(j, i);
+		ck_assert_msg(strcmp(json_string_value(json_object_get(r, "status")), "created") == 0, "item %d: %s", i,
+			      raw.body);
+		ck_assert_msg(strcmp(json_string_value(json_object_get(r, "match")), want_match[i]) == 0, "item %d: %s",
+			      i, raw.body);
+	}
+	http_response_free(&raw);
+	json_decref(j);
+	ck_assert_int_eq(household_status(&bailiff, h_one), 200);
+	ck_assert_int_eq(household_status(&bailiff, h_two_a), 200);
+	ck_assert_int_eq(household_status(&bailiff, h_two_b), 404);
+	ck_assert_int_eq(household_status(&bailiff, h_named), 200);
+	count_sql("SELECT count(*) FROM households WHERE address_line LIKE '% ' || $1 AND address_line NOT LIKE '77 %'",
+		  sfx, n);
+	ck_assert_str_eq(n, "4");
+	count_sql("SELECT count(*) FROM households WHERE address_line = '77 rue Neuve ' || $1", sfx, n);
+	ck_assert_str_eq(n, "1");
+
+	/* The folding itself, typographic apostrophe and ligature included. */
+	char folded[128];
+	const char *fold_params[] = { "  12, Rue de l’ÉGLISE-Saint-Œuf ", "12 rue de l eglise saint oeuf" };
+	fixtures_sql_value("SELECT import_fold($1) || '|' || (import_fold($1) = $2)::text"
+			   " || '|' || import_fold_name('Dupont-Moreau Élise') || '|' || coalesce(import_fold('--'), 'null')",
+			   2, fold_params, folded, sizeof(folded));
+	ck_assert_str_eq(folded, "12 rue de l eglise saint oeuf|true|dupont elise moreau|null");
+
+	/* A later file on a household the bailiff reads matches by the number. */
+	len = snprintf(body, sizeof(body), "[");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 20, one, NULL, NULL);
+	snprintf(body + len, sizeof(body) - (size_t)len, "]");
+	unique(key, sizeof(key), "later-");
+	j = import(&bailiff, "acts", key, body, &status, NULL);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(result_status(j, 0), "created");
+	ck_assert_str_eq(json_string_value(json_object_get(result_at(j, 0), "match")), "matched");
+	json_decref(j);
+	char file[64], hh[40];
+	snprintf(file, sizeof(file), "%s-20", tag);
+	const char *params[] = { bailiff.org_id, file };
+	fixtures_sql_value("SELECT household_id FROM procedures WHERE filed_by_org = $1 AND reference = $2", 2, params,
+			   hh, sizeof(hh));
+	ck_assert_str_eq(hh, h_one);
+}
+END_TEST
+
 START_TEST(over_the_item_limit_is_413)
 {
 	struct party caf;
@@ -560,6 +767,7 @@ int main(void)
 	tcase_add_test(tc, acts_go_through_the_state_machine_with_their_side_effects);
 	tcase_add_test(tc, imported_stage_changes_reach_the_feed_as_single_events_do);
 	tcase_add_test(tc, over_the_item_limit_is_413);
+	tcase_add_test(tc, a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -102,6 +102,11 @@ START_TEST(duplicates_and_names)
 	ck_assert_str_eq(import_kind_name(IMPORT_ADIL_CONTACTS), "adil-contacts");
 	ck_assert_int_eq(import_policy_action(IMPORT_ACTS), POLICY_IMPORT_ACTS);
 	ck_assert_ptr_null(import_status_name(IMPORT__STATUS_COUNT));
+	enum import_match m;
+	ck_assert_int_eq(import_parse_match("unconfirmed", &m), 0);
+	ck_assert_int_eq(m, IMPORT_MATCH_UNCONFIRMED);
+	ck_assert_str_eq(import_match_name(IMPORT_MATCH_UNCONFIRMED), "unconfirmed");
+	ck_assert_ptr_null(import_match_name(IMPORT__MATCH_COUNT));
 }
 END_TEST
 
