@@ -17,10 +17,17 @@
 #include "storage/audit_store.h"
 #include "storage/orgs_store.h"
 
-/* Failed attempts allowed per client id, and per address, in a window. */
+/* Failed secrets are counted per source address and client id together
+ * (what one address may try for one client) and per source address alone
+ * (one address trying many client ids), never per client id alone: ids are
+ * not secret, and a per-client limit would let anyone lock a partner out
+ * from anywhere. Secrets are 256 random bits, so guesses spread over many
+ * addresses gain nothing; the failures a client id gathers across addresses
+ * are counted only to be logged. */
 #define THROTTLE_WINDOW_S 300
-#define THROTTLE_MAX_PER_CLIENT 5
+#define THROTTLE_MAX_PER_PAIR 5
 #define THROTTLE_MAX_PER_ADDRESS 30
+#define THROTTLE_LOG_PER_CLIENT 20
 
 /* A well-formed hash of a secret nobody has, checked when the client does
  * not exist so that the answer takes as long as for a wrong secret. */
@@ -34,10 +41,12 @@ struct token_request {
 	char secret[128];
 	char scope[256];
 	bool scope_given;
-	char client_key[80];
+	char pair_key[160];
 	char address_key[80];
+	char client_key[80];
 	struct client_credentials client;
 	int retry_after;
+	int client_failures; /* of a known client, in the window, from every address */
 	bool authenticated;
 };
 
@@ -70,22 +79,32 @@ static int form_or_json(const struct req *req, const char *key, char *out, size_
 	return ERR_OK;
 }
 
+/* The source address as throttling sees it: an IPv4 address, or the /64 of
+ * an IPv6 one (one host commonly holds a whole /64). */
 static void client_address(const struct req *req, char *out, size_t len)
 {
 	const struct sockaddr *sa = req->u->client_address;
 	snprintf(out, len, "unknown");
-	if (sa != NULL && sa->sa_family == AF_INET)
+	if (sa != NULL && sa->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-			  (socklen_t)len);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&a)) {
+			inet_ntop(AF_INET, &a.s6_addr[12], out, (socklen_t)len);
+			return;
+		}
+		memset(&a.s6_addr[8], 0, 8);
+		char text[INET6_ADDRSTRLEN];
+		if (inet_ntop(AF_INET6, &a, text, sizeof(text)) != NULL)
+			snprintf(out, len, "%s/64", text);
+	}
 }
 
 static int token_check_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct token_request *t = ctx;
-	int rc = throttle_store_check(conn, t->client_key, THROTTLE_MAX_PER_CLIENT, THROTTLE_WINDOW_S,
-				      &t->retry_after, err);
+	int rc = throttle_store_check(conn, t->pair_key, THROTTLE_MAX_PER_PAIR, THROTTLE_WINDOW_S, &t->retry_after,
+				      err);
 	if (rc == ERR_OK)
 		rc = throttle_store_check(conn, t->address_key, THROTTLE_MAX_PER_ADDRESS, THROTTLE_WINDOW_S,
 					  &t->retry_after, err);
@@ -101,11 +120,15 @@ static int token_check_tx(PGconn *conn, void *ctx, struct err *err)
 	}
 	bool match = secret_verify(t->secret, known ? t->client.secret_hash : dummy_hash);
 	t->authenticated = known && match && t->client.active;
+	/* The address's own count stays: one right secret must not buy an
+	 * address a new budget for guessing other clients' secrets. */
 	if (t->authenticated)
-		return throttle_store_clear(conn, t->client_key, err);
-	rc = throttle_store_fail(conn, t->client_key, THROTTLE_WINDOW_S, err);
+		return throttle_store_clear(conn, t->pair_key, err);
+	rc = throttle_store_fail(conn, t->pair_key, THROTTLE_WINDOW_S, NULL, err);
 	if (rc == ERR_OK)
-		rc = throttle_store_fail(conn, t->address_key, THROTTLE_WINDOW_S, err);
+		rc = throttle_store_fail(conn, t->address_key, THROTTLE_WINDOW_S, NULL, err);
+	if (rc == ERR_OK && known)
+		rc = throttle_store_fail(conn, t->client_key, THROTTLE_WINDOW_S, &t->client_failures, err);
 	return rc;
 }
 
@@ -164,8 +187,9 @@ int token_issue(struct req *req, struct reply *rep, struct err *err)
 	}
 	char address[64];
 	client_address(req, address, sizeof(address));
-	snprintf(t->client_key, sizeof(t->client_key), "client:%.60s", t->client_id);
+	snprintf(t->pair_key, sizeof(t->pair_key), "pair:%.60s|%.63s", address, t->client_id);
 	snprintf(t->address_key, sizeof(t->address_key), "address:%.60s", address);
+	snprintf(t->client_key, sizeof(t->client_key), "client:%.63s", t->client_id);
 
 	rc = tx_run(req, token_check_tx, t, err);
 	if (rc == ERR_TOO_MANY) {
@@ -178,6 +202,10 @@ int token_issue(struct req *req, struct reply *rep, struct err *err)
 	}
 	if (rc != ERR_OK)
 		goto done;
+	if (t->client_failures >= THROTTLE_LOG_PER_CLIENT && t->client_failures % THROTTLE_LOG_PER_CLIENT == 0)
+		log_json(LOG_WARN, "token_failures_for_client",
+			 json_pack("{ss ss si si}", "request_id", req->request_id, "client_id", t->client_id, "failures",
+				   t->client_failures, "window_s", THROTTLE_WINDOW_S));
 	if (!t->authenticated) {
 		log_json(LOG_INFO, "token_refused", json_pack("{ss}", "request_id", req->request_id));
 		rc = oauth_error(rep, req, ERR_UNAUTHORIZED, "invalid_client", "client authentication failed", err);

@@ -31,7 +31,8 @@ const struct db_stmt audit_store_statements[] = {
 	  "  failures = CASE WHEN token_failures.window_start <= now() - make_interval(secs => $2)"
 	  "             THEN 1 ELSE token_failures.failures + 1 END,"
 	  "  window_start = CASE WHEN token_failures.window_start <= now() - make_interval(secs => $2)"
-	  "             THEN now() ELSE token_failures.window_start END" },
+	  "             THEN now() ELSE token_failures.window_start END"
+	  " RETURNING failures" },
 	{ "throttle_clear", "DELETE FROM token_failures WHERE key = $1" },
 	{ NULL, NULL },
 };
@@ -141,12 +142,17 @@ int throttle_store_check(PGconn *conn, const char *key, int max, int window_s, i
 	return rc;
 }
 
-int throttle_store_fail(PGconn *conn, const char *key, int window_s, struct err *err)
+int throttle_store_fail(PGconn *conn, const char *key, int window_s, int *failures, struct err *err)
 {
 	char win[16];
 	snprintf(win, sizeof(win), "%d", window_s);
 	const char *params[] = { key, win };
-	return db_exec_discard(conn, "throttle_fail", 2, params, err);
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "throttle_fail", 2, params, err);
+	if (rc == ERR_OK && failures != NULL)
+		*failures = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return rc;
 }
 
 int throttle_store_clear(PGconn *conn, const char *key, struct err *err)

@@ -45,7 +45,9 @@ int audit_store_purge(PGconn *conn, int retention_days, long long *deleted, stru
  * current window of window_s seconds. */
 int throttle_store_check(PGconn *conn, const char *key, int max, int window_s, int *retry_after_s,
 			 struct err *err);
-int throttle_store_fail(PGconn *conn, const char *key, int window_s, struct err *err);
+/* Counts one more failure for key; *failures (may be NULL) gets the count
+ * in the current window. */
+int throttle_store_fail(PGconn *conn, const char *key, int window_s, int *failures, struct err *err);
 int throttle_store_clear(PGconn *conn, const char *key, struct err *err);
 
 #endif

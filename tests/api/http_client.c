@@ -115,7 +115,23 @@ static int fd_set_nonblocking(int fd, int on, int *old_flags)
 	return fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
 }
 
-static int connect_one(const struct addrinfo *ai, int64_t deadline)
+/* Binds fd to the numeric source address, port chosen by the kernel: a
+ * test can then come from 127.0.0.2 as another client would. */
+static int bind_source(int fd, const struct addrinfo *ai, const char *source)
+{
+	struct addrinfo hints = { .ai_family = ai->ai_family, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *list = NULL;
+	int rc = -1;
+
+	if (getaddrinfo(source, NULL, &hints, &list) == 0 && list != NULL)
+		rc = bind(fd, list->ai_addr, list->ai_addrlen);
+	if (list != NULL)
+		freeaddrinfo(list);
+	return rc;
+}
+
+static int connect_one(const struct addrinfo *ai, const char *source, int64_t deadline)
 {
 	int fd = -1;
 	int rc = HTTP_CLIENT_ERR_CONNECT;
@@ -125,6 +141,8 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline)
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0)
+		goto done;
+	if (source != NULL && bind_source(fd, ai, source) != 0)
 		goto done;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
@@ -152,7 +170,7 @@ done:
 	return rc;
 }
 
-static int connect_until(const char *host, int port, int64_t deadline)
+static int connect_until(const char *host, int port, const char *source, int64_t deadline)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
@@ -166,7 +184,7 @@ static int connect_until(const char *host, int port, int64_t deadline)
 	if (getaddrinfo(host, service, &hints, &list) != 0)
 		goto done;
 	for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
-		rc = connect_one(ai, deadline);
+		rc = connect_one(ai, source, deadline);
 		if (rc >= 0)
 			break;
 	}
@@ -178,7 +196,7 @@ done:
 
 int http_connect(const char *host, int port, int timeout_ms)
 {
-	return connect_until(host, port, clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0));
+	return connect_until(host, port, NULL, clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0));
 }
 
 int http_write_all(int fd, const void *buf, size_t len, int timeout_ms)
@@ -640,6 +658,12 @@ int http_exchange(struct http_response *out, int fd, const char *raw_request, si
 int http_request(struct http_response *out, const char *host, int port, const char *raw_request,
 		 size_t len, int timeout_ms)
 {
+	return http_request_from(out, NULL, host, port, raw_request, len, timeout_ms);
+}
+
+int http_request_from(struct http_response *out, const char *source, const char *host, int port,
+		      const char *raw_request, size_t len, int timeout_ms)
+{
 	int64_t deadline = clock_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	int fd;
 	int rc;
@@ -647,7 +671,7 @@ int http_request(struct http_response *out, const char *host, int port, const ch
 	if (out == NULL || (raw_request == NULL && len > 0))
 		return HTTP_CLIENT_ERR_ARG;
 	memset(out, 0, sizeof(*out));
-	fd = connect_until(host, port, deadline);
+	fd = connect_until(host, port, source, deadline);
 	if (fd < 0)
 		return fd;
 	rc = exchange_until(out, fd, raw_request, len, deadline);
@@ -663,6 +687,13 @@ static int method_omits_length(const char *method)
 
 int http_send(struct http_response *out, const char *host, int port, const char *method,
 	      const char *path, const char *headers, const char *body, size_t body_len)
+{
+	return http_send_from(out, NULL, host, port, method, path, headers, body, body_len);
+}
+
+int http_send_from(struct http_response *out, const char *source, const char *host, int port,
+		   const char *method, const char *path, const char *headers, const char *body,
+		   size_t body_len)
 {
 	struct buf req = { 0 };
 	char line[128];
@@ -690,7 +721,7 @@ int http_send(struct http_response *out, const char *host, int port, const char 
 		rc = rc ? rc : buf_append(&req, body, body_len);
 	if (rc != 0)
 		goto done;
-	rc = http_request(out, host, port, req.data, req.len, HTTP_CLIENT_DEFAULT_TIMEOUT_MS);
+	rc = http_request_from(out, source, host, port, req.data, req.len, HTTP_CLIENT_DEFAULT_TIMEOUT_MS);
 done:
 	free(req.data);
 	return rc;

@@ -67,6 +67,11 @@ int http_exchange(struct http_response *out, int fd, const char *raw_request, si
 int http_request(struct http_response *out, const char *host, int port,
 		 const char *raw_request, size_t len, int timeout_ms);
 
+/* http_request from the numeric local address source (NULL: the kernel's
+ * choice); on Linux any 127.x.y.z reaches a server on 127.0.0.1. */
+int http_request_from(struct http_response *out, const char *source, const char *host, int port,
+		      const char *raw_request, size_t len, int timeout_ms);
+
 /*
  * Builds "METHOD path HTTP/1.1" with Host, Connection: close, the caller's
  * headers ("Name: value\r\n..." or NULL) and Content-Length (left out only for
@@ -75,6 +80,11 @@ int http_request(struct http_response *out, const char *host, int port,
  */
 int http_send(struct http_response *out, const char *host, int port, const char *method,
 	      const char *path, const char *headers, const char *body, size_t body_len);
+
+/* http_send from the numeric local address source (NULL: the kernel's choice). */
+int http_send_from(struct http_response *out, const char *source, const char *host, int port,
+		   const char *method, const char *path, const char *headers, const char *body,
+		   size_t body_len);
 
 /* Case-insensitive; the first header of that name. Borrowed: valid while resp lives. */
 const char *http_response_header(const struct http_response *resp, const char *name);

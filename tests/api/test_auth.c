@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "tests/api/fixtures.h"
 #include "tests/api/harness.h"
@@ -194,6 +195,99 @@ START_TEST(repeated_failures_are_throttled)
 		 caf.client_id, caf.secret);
 	json_decref(fixtures_call_json(&server, NULL, "POST", "/v1/token", body, NULL, &status));
 	ck_assert_int_eq(status, 429);
+}
+END_TEST
+
+/* A loopback address of its own for each test run (127.x.y.z, never
+ * 127.0.0.1): the throttling rows of earlier runs never meet this one's. */
+static void random_source(char *out, size_t len)
+{
+	unsigned int r = 0;
+	ck_assert_int_eq(getrandom(&r, sizeof(r), 0), (ssize_t)sizeof(r));
+	snprintf(out, len, "127.%u.%u.%u", 1 + (r % 254), (r >> 8) & 0xff, 1 + ((r >> 16) % 254));
+}
+
+/* POST /v1/token with client_id and secret from the source address (NULL:
+ * 127.0.0.1); the status, and Retry-After into retry_after (0 when absent). */
+static int token_from(const char *source, const char *client_id, const char *secret, int *retry_after)
+{
+	char body[400];
+	snprintf(body, sizeof(body), "{\"grant_type\":\"client_credentials\",\"client_id\":\"%s\",\"client_secret\":\"%s\"}",
+		 client_id, secret);
+	struct http_response resp = { 0 };
+	int rc = http_send_from(&resp, source, HARNESS_HOST, server.port, "POST", "/v1/token",
+				"Content-Type: application/json\r\n", body, strlen(body));
+	ck_assert_msg(rc == 0, "POST /v1/token from %s: %s", source ? source : "127.0.0.1", http_client_strerror(rc));
+	const char *ra = http_response_header(&resp, "Retry-After");
+	if (retry_after != NULL)
+		*retry_after = ra ? atoi(ra) : 0;
+	if (resp.status == 429)
+		ck_assert_str_eq(http_response_header(&resp, "Content-Type"), "application/problem+json");
+	int status = resp.status;
+	http_response_free(&resp);
+	return status;
+}
+
+/* Client ids are no secret (tokens and audit rows show them): failures from
+ * another address must not refuse the partner its token. */
+START_TEST(a_stranger_cannot_lock_a_partner_out)
+{
+	admin_new();
+	struct party caf;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	char stranger[32];
+	random_source(stranger, sizeof(stranger));
+	int retry = 0;
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(token_from(stranger, caf.client_id, "pvx_guess", &retry), 401);
+	/* The stranger's budget for this client id is spent, the right secret
+	 * included: it must wait. */
+	ck_assert_int_eq(token_from(stranger, caf.client_id, "pvx_guess", &retry), 429);
+	ck_assert_int_gt(retry, 0);
+	ck_assert_int_le(retry, 300);
+	ck_assert_int_eq(token_from(stranger, caf.client_id, caf.secret, &retry), 429);
+	/* The partner, from its own address, is not concerned. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(token_from(NULL, caf.client_id, caf.secret, NULL), 200);
+	/* Nor is another address that failed less. */
+	char other[32];
+	do
+		random_source(other, sizeof(other));
+	while (strcmp(other, stranger) == 0);
+	ck_assert_int_eq(token_from(other, caf.client_id, "pvx_guess", NULL), 401);
+	ck_assert_int_eq(token_from(other, caf.client_id, caf.secret, NULL), 200);
+}
+END_TEST
+
+/* One address guessing across many client ids is stopped as a whole. */
+START_TEST(an_address_is_throttled_across_client_ids)
+{
+	admin_new();
+	struct party caf;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	char source[32];
+	random_source(source, sizeof(source));
+	int retry = 0, refused = 0, throttled_at = -1;
+	for (int i = 0; i < 40 && throttled_at < 0; i++) {
+		char id[64], suffix[16];
+		fixtures_suffix(suffix, sizeof(suffix));
+		snprintf(id, sizeof(id), "%s-0000-4000-8000-%012d", suffix, i);
+		int status = token_from(source, id, "pvx_guess", &retry);
+		if (status == 429) {
+			throttled_at = i;
+		} else {
+			ck_assert_int_eq(status, 401);
+			refused++;
+		}
+	}
+	ck_assert_int_eq(refused, 30);
+	ck_assert_int_eq(throttled_at, 30);
+	ck_assert_int_gt(retry, 0);
+	/* Everything from that address now waits, a real client's right secret
+	 * included; the same client from elsewhere does not. */
+	ck_assert_int_eq(token_from(source, caf.client_id, caf.secret, &retry), 429);
+	ck_assert_int_gt(retry, 0);
+	ck_assert_int_eq(token_from(NULL, caf.client_id, caf.secret, NULL), 200);
 }
 END_TEST
 
@@ -484,6 +578,8 @@ int main(void)
 	tcase_add_test(tc, token_by_basic_form_and_json);
 	tcase_add_test(tc, token_refusals);
 	tcase_add_test(tc, repeated_failures_are_throttled);
+	tcase_add_test(tc, a_stranger_cannot_lock_a_partner_out);
+	tcase_add_test(tc, an_address_is_throttled_across_client_ids);
 	tcase_add_test(tc, me_and_jwks);
 	tcase_add_test(tc, forged_and_broken_tokens_get_401);
 	tcase_add_test(tc, revoked_clients_and_disabled_organisations_are_refused_at_once);
