@@ -5,6 +5,7 @@
 
 #include "api/jwt.h"
 #include "api/log.h"
+#include "domain/parse.h"
 #include "storage/orgs_store.h"
 
 /* Tokens may be a little ahead of our clock; never behind for exp. */
@@ -42,6 +43,10 @@ int auth_verify_token(struct req *req, struct err *err)
 	char reason[160];
 	if (jwt_token_verify(&claims, req->app->keys, token, &opts, reason, sizeof(reason)) != 0)
 		return reject(req, reason, err);
+	/* Ours are always UUIDs: anything else is no token of ours, whoever
+	 * signed it, and must not reach the database as a malformed value. */
+	if (!parse_is_uuid(claims.sub) || !parse_is_uuid(claims.org))
+		return reject(req, "sub or org is not a UUID", err);
 	enum org_kind kind;
 	if (policy_kind_from_string(claims.kind, &kind) != 0)
 		return reject(req, "unknown organisation kind in token", err);

@@ -53,10 +53,14 @@ char *fixtures_prevex(const char *args)
 }
 
 static char keys_dir[64];
+static pid_t keys_dir_owner;
 
-/* Runs at exit of the process that made the folder. */
+/* Runs at exit of the process that made the folder, not of the forked
+ * tests, which still read the key. */
 static void keys_dir_remove(void)
 {
+	if (getpid() != keys_dir_owner)
+		return;
 	char path[128];
 	snprintf(path, sizeof(path), "%s/test-key.pem", keys_dir);
 	unlink(path);
@@ -68,6 +72,7 @@ const char *fixtures_keys_env(void)
 	static char env[512];
 	snprintf(keys_dir, sizeof(keys_dir), "/tmp/prevex-test-keys-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(keys_dir));
+	keys_dir_owner = getpid();
 	atexit(keys_dir_remove);
 	free(run_prevex("keys generate --kid test-key", keys_dir));
 	snprintf(env, sizeof(env), "PREVEX_JWT_KEYS_DIR=%s", keys_dir);

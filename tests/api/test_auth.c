@@ -6,16 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "tests/api/fixtures.h"
 #include "tests/api/harness.h"
 
 static struct harness server;
 static struct party admin;
+static const char *keys_env; /* "PREVEX_JWT_KEYS_DIR=..." */
 
 static void setup(void)
 {
-	const char *env[] = { fixtures_keys_env(), NULL };
+	keys_env = fixtures_keys_env();
+	const char *env[] = { keys_env, NULL };
 	if (harness_start(&server, env) != 0) {
 		fprintf(stderr, "harness: %s\n", server.error);
 		abort();
@@ -288,6 +296,112 @@ START_TEST(an_address_is_throttled_across_client_ids)
 	ck_assert_int_eq(token_from(source, caf.client_id, caf.secret, &retry), 429);
 	ck_assert_int_gt(retry, 0);
 	ck_assert_int_eq(token_from(NULL, caf.client_id, caf.secret, NULL), 200);
+}
+END_TEST
+
+/* A token signed with the server's own key ("test-key"), as ES256 wants it:
+ * r||s, s in its low form. Returns a new string the caller free()s. */
+static char *sign_with_server_key(const char *payload)
+{
+	char path[600], header[128], pb64[1500];
+	snprintf(path, sizeof(path), "%s/test-key.pem", keys_env + strlen("PREVEX_JWT_KEYS_DIR="));
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	ck_assert_ptr_nonnull(key);
+	b64url("{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"test-key\"}", header);
+	b64url(payload, pb64);
+	char input[2048];
+	snprintf(input, sizeof(input), "%s.%s", header, pb64);
+
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char der[128];
+	size_t der_len = sizeof(der);
+	ck_assert_int_eq(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key), 1);
+	ck_assert_int_eq(EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)input, strlen(input)), 1);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	const unsigned char *p = der;
+	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+	ck_assert_ptr_nonnull(sig);
+	const BIGNUM *r = NULL, *sv = NULL;
+	ECDSA_SIG_get0(sig, &r, &sv);
+	BIGNUM *n = NULL, *half = BN_new(), *low = BN_dup(sv);
+	ck_assert_int_gt(BN_hex2bn(&n, "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"), 0);
+	ck_assert_int_eq(BN_rshift1(half, n), 1);
+	if (BN_cmp(low, half) > 0)
+		ck_assert_int_eq(BN_sub(low, n, sv), 1);
+	unsigned char raw[65];
+	ck_assert_int_eq(BN_bn2binpad(r, raw, 32), 32);
+	ck_assert_int_eq(BN_bn2binpad(low, raw + 32, 32), 32);
+	raw[64] = '\0';
+	BN_free(n);
+	BN_free(half);
+	BN_free(low);
+	ECDSA_SIG_free(sig);
+
+	/* b64url() reads a C string: encode the 64 bytes by hand. */
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char sb64[96];
+	size_t o = 0;
+	for (size_t i = 0; i < 64; i += 3) {
+		unsigned v = (unsigned)raw[i] << 16;
+		if (i + 1 < 64)
+			v |= (unsigned)raw[i + 1] << 8;
+		if (i + 2 < 64)
+			v |= raw[i + 2];
+		sb64[o++] = tbl[(v >> 18) & 63];
+		sb64[o++] = tbl[(v >> 12) & 63];
+		if (i + 1 < 64)
+			sb64[o++] = tbl[(v >> 6) & 63];
+		if (i + 2 < 64)
+			sb64[o++] = tbl[v & 63];
+	}
+	sb64[o] = '\0';
+	size_t len = strlen(input) + strlen(sb64) + 2;
+	char *tok = malloc(len);
+	snprintf(tok, len, "%s.%s", input, sb64);
+	return tok;
+}
+
+static char *token_with(const char *sub, const char *org)
+{
+	char payload[1024];
+	snprintf(payload, sizeof(payload),
+		 "{\"iss\":\"prevex\",\"aud\":\"prevex-api\",\"sub\":\"%s\",\"org\":\"%s\",\"kind\":\"prefecture\","
+		 "\"scope\":\"read write admin\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,\"jti\":\"%s\"}",
+		 sub, org, (long long)time(NULL) - 5, (long long)time(NULL) - 5, (long long)time(NULL) + 600,
+		 "0123456789abcdef0123456789abcdef");
+	return sign_with_server_key(payload);
+}
+
+/* Correctly signed, but sub or org is no UUID: 401 like any token we do not
+ * accept, never a 400 told by the database's types. */
+START_TEST(signed_tokens_with_malformed_identities_get_401)
+{
+	admin_new();
+	/* The forging is sound: with the real identities the server accepts it. */
+	char *tok = token_with(admin.client_id, admin.org_id);
+	struct party forged;
+	memset(&forged, 0, sizeof(forged));
+	snprintf(forged.token, sizeof(forged.token), "%s", tok);
+	ck_assert_int_eq(get_status(&forged, "/v1/me"), 200);
+	free(tok);
+
+	const char *bad[][2] = {
+		{ "not-a-uuid", admin.org_id },
+		{ admin.client_id, "not-a-uuid" },
+		{ "", admin.org_id },
+		{ "00000000-0000-4000-8000-00000000000g", admin.org_id },
+		{ admin.client_id, "'; SELECT 1; --" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tok = token_with(bad[i][0], bad[i][1]);
+		assert_plain_401(NULL, "/v1/me", NULL, tok);
+		assert_plain_401(NULL, "/v1/organisations", NULL, tok);
+		free(tok);
+	}
 }
 END_TEST
 
@@ -582,6 +696,7 @@ int main(void)
 	tcase_add_test(tc, an_address_is_throttled_across_client_ids);
 	tcase_add_test(tc, me_and_jwks);
 	tcase_add_test(tc, forged_and_broken_tokens_get_401);
+	tcase_add_test(tc, signed_tokens_with_malformed_identities_get_401);
 	tcase_add_test(tc, revoked_clients_and_disabled_organisations_are_refused_at_once);
 	tcase_add_test(tc, administration_is_for_prefecture_administrators);
 	tcase_add_test(tc, organisations_see_themselves_only);
