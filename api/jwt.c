@@ -168,6 +168,77 @@ static int b64url_decode(const char *in, size_t len, unsigned char **out, size_t
 	return 0;
 }
 
+/* ---- ECDSA's S ---- */
+
+/* ECDSA signatures are malleable: (r, n - s) verifies wherever (r, s)
+ * does. Only the low form (s <= n / 2) is issued and accepted, so that a
+ * token has one signature only. P-256's order n, and n / 2 rounded down,
+ * big-endian. */
+enum { ES256_SIG_LEN = 64, ES256_HALF = 32 };
+
+static const unsigned char p256_order[ES256_HALF] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+static const unsigned char p256_half_order[ES256_HALF] = {
+	0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+};
+
+static bool es256_s_is_high(const unsigned char s[ES256_HALF])
+{
+	return memcmp(s, p256_half_order, ES256_HALF) > 0;
+}
+
+/* s = n - s, for 0 < s < n. */
+static void es256_s_negate(unsigned char s[ES256_HALF])
+{
+	unsigned borrow = 0;
+	for (int i = ES256_HALF - 1; i >= 0; i--) {
+		unsigned d = (unsigned)p256_order[i] - s[i] - borrow;
+		s[i] = (unsigned char)d;
+		borrow = d >> 8 & 1;
+	}
+}
+
+/* libjwt signs with OpenSSL, which draws either form: the token's
+ * signature segment is rewritten in the low one. *token is replaced by a
+ * new string (the old one freed) when it changes. */
+static int es256_token_low_s(char **token)
+{
+	char *dot = strrchr(*token, '.');
+	if (dot == NULL)
+		return -1;
+	unsigned char *sig = NULL;
+	size_t sig_len = 0;
+	if (b64url_decode(dot + 1, strlen(dot + 1), &sig, &sig_len) != 0)
+		return -1;
+	int rc = -1;
+	if (sig_len != ES256_SIG_LEN)
+		goto done;
+	rc = 0;
+	if (!es256_s_is_high(sig + ES256_HALF))
+		goto done;
+	es256_s_negate(sig + ES256_HALF);
+	char *seg = b64url_encode(sig, sig_len);
+	size_t head = (size_t)(dot + 1 - *token);
+	char *out = seg ? malloc(head + strlen(seg) + 1) : NULL;
+	if (out == NULL) {
+		free(seg);
+		rc = -1;
+		goto done;
+	}
+	memcpy(out, *token, head);
+	memcpy(out + head, seg, strlen(seg) + 1);
+	free(seg);
+	free(*token);
+	*token = out;
+done:
+	free(sig);
+	return rc;
+}
+
 /* ---- keys ---- */
 
 static bool kid_is_valid(const char *kid, size_t len)
@@ -769,6 +840,10 @@ int jwt_token_issue(char **out, const struct jwt_keyring *ring,
 		err_set(err, ERR_INTERNAL, "", "cannot sign the token with key %s", key->kid);
 		goto done;
 	}
+	if (key->alg == JWT_ALG_ES256 && es256_token_low_s(&token) != 0) {
+		err_set(err, ERR_INTERNAL, "", "key %s made an ES256 signature of the wrong shape", key->kid);
+		goto done;
+	}
 	if (strlen(token) > JWT_TOKEN_MAX_LEN) {
 		err_set(err, ERR_INVALID, "scope", "token longer than %d bytes", JWT_TOKEN_MAX_LEN);
 		goto done;
@@ -998,6 +1073,23 @@ int jwt_token_verify(struct jwt_claims *out, const struct jwt_keyring *ring,
 	if (sig_len == 0) {
 		set_reason(reason, reason_len, "empty signature");
 		goto done;
+	}
+	if (key->alg == JWT_ALG_ES256) {
+		unsigned char *sig = NULL;
+		size_t raw_len = 0;
+		bool high = false;
+		if (b64url_decode(dot2 + 1, sig_len, &sig, &raw_len) == 0 && raw_len == ES256_SIG_LEN)
+			high = es256_s_is_high(sig + ES256_HALF);
+		free(sig);
+		if (raw_len != ES256_SIG_LEN) {
+			set_reason(reason, reason_len, "signature check failed with key %s (not %d bytes)", key->kid,
+				   ES256_SIG_LEN);
+			goto done;
+		}
+		if (high) {
+			set_reason(reason, reason_len, "ES256 signature with a high S (the malleable form) refused");
+			goto done;
+		}
 	}
 	payload = segment_object(dot1 + 1, payload_len);
 	if (payload == NULL) {

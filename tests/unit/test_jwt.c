@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,48 @@ static char *with_signature(const char *tok, const char *sig)
 	return out;
 }
 
+/* ---- test helpers: ECDSA's S ---- */
+
+/* The order n of P-256 and n / 2, big-endian. */
+static const unsigned char p256_n[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+/* s > n / 2, by BIGNUM arithmetic (independent of the code under test). */
+static bool s_is_high(const unsigned char s[32])
+{
+	BIGNUM *n = BN_bin2bn(p256_n, 32, NULL), *half = BN_new(), *v = BN_bin2bn(s, 32, NULL);
+	ck_assert_int_eq(BN_rshift1(half, n), 1);
+	bool high = BN_cmp(v, half) > 0;
+	BN_free(n);
+	BN_free(half);
+	BN_free(v);
+	return high;
+}
+
+/* s = n - s: the other signature, as valid for plain ECDSA, of the same input. */
+static void s_negate(unsigned char s[32])
+{
+	BIGNUM *n = BN_bin2bn(p256_n, 32, NULL), *v = BN_bin2bn(s, 32, NULL), *out = BN_new();
+	ck_assert_int_eq(BN_sub(out, n, v), 1);
+	ck_assert_int_eq(BN_bn2binpad(out, s, 32), 32);
+	BN_free(n);
+	BN_free(v);
+	BN_free(out);
+}
+
+/* The raw r||s of an ES256 token into sig. */
+static void token_signature(const char *tok, unsigned char sig[64])
+{
+	const char *seg = strrchr(tok, '.') + 1;
+	size_t len = 0;
+	unsigned char *raw = b64url_decode(seg, strlen(seg), &len);
+	ck_assert_uint_eq(len, 64);
+	memcpy(sig, raw, 64);
+	free(raw);
+}
+
 enum sign_mode { SIGN_NONE, SIGN_ES256, SIGN_RS256, SIGN_HS256 };
 
 /* Signs "header.payload" as JWS does. ES256 is the raw r||s of RFC 7518
@@ -265,6 +308,9 @@ static char *sign_input(const char *input, enum sign_mode mode, EVP_PKEY *pkey,
 			ck_assert_int_eq(BN_bn2binpad(r, raw, 32), 32);
 			ck_assert_int_eq(BN_bn2binpad(s, raw + 32, 32), 32);
 			raw_len = 64;
+			/* Only the low-S form of a signature verifies. */
+			if (s_is_high(raw + 32))
+				s_negate(raw + 32);
 			ECDSA_SIG_free(sig);
 		}
 		free(der);
@@ -782,6 +828,72 @@ START_TEST(reject_bad_signature)
 	free(z);
 	free(other);
 	free(tok);
+}
+END_TEST
+
+/* ECDSA signatures are malleable: (r, n - s) verifies wherever (r, s) does.
+ * Only the low-S form is ours, so that a token has one signature only. */
+START_TEST(reject_high_s_signature)
+{
+	struct jwt_claims in = std_claims();
+	for (int i = 0; i < 8; i++) {
+		char *tok = issue(&in);
+		unsigned char sig[64];
+		token_signature(tok, sig);
+		ck_assert_msg(!s_is_high(sig + 32), "token %d was issued with a high S", i);
+		expect_ok(tok);
+		s_negate(sig + 32);
+		ck_assert(s_is_high(sig + 32));
+		char *other = b64url(sig, sizeof(sig));
+		char *bad = with_signature(tok, other);
+		expect_reject(bad, "high S");
+		free(bad);
+		free(other);
+		free(tok);
+	}
+	/* Made by hand too (the forging helper signs in the low form). */
+	char *tok = forge_ec(std_payload());
+	expect_ok(tok);
+	unsigned char sig[64];
+	token_signature(tok, sig);
+	s_negate(sig + 32);
+	char *other = b64url(sig, sizeof(sig));
+	char *bad = with_signature(tok, other);
+	expect_reject(bad, "high S");
+	free(bad);
+	free(other);
+	free(tok);
+	/* s = 0 and s = n are no signatures at all. */
+	tok = forge_ec(std_payload());
+	token_signature(tok, sig);
+	memset(sig + 32, 0, 32);
+	other = b64url(sig, sizeof(sig));
+	bad = with_signature(tok, other);
+	expect_reject(bad, "");
+	free(bad);
+	free(other);
+	memcpy(sig + 32, p256_n, 32);
+	other = b64url(sig, sizeof(sig));
+	bad = with_signature(tok, other);
+	expect_reject(bad, "high S");
+	free(bad);
+	free(other);
+	free(tok);
+}
+END_TEST
+
+/* OpenSSL draws either form; about half of 200 signatures would be high. */
+START_TEST(issued_tokens_have_low_s)
+{
+	struct jwt_claims in = std_claims();
+	for (int i = 0; i < 200; i++) {
+		char *tok = issue(&in);
+		unsigned char sig[64];
+		token_signature(tok, sig);
+		ck_assert_msg(!s_is_high(sig + 32), "token %d was issued with a high S", i);
+		expect_ok(tok);
+		free(tok);
+	}
 }
 END_TEST
 
@@ -1362,6 +1474,8 @@ static Suite *jwt_suite(void)
 	tcase_add_test(tc, reject_embedded_key_headers);
 	tcase_add_test(tc, reject_crit);
 	tcase_add_test(tc, reject_bad_signature);
+	tcase_add_test(tc, reject_high_s_signature);
+	tcase_add_test(tc, issued_tokens_have_low_s);
 	tcase_add_test(tc, reject_altered_payload);
 	tcase_add_test(tc, reject_duplicate_members);
 	tcase_add_test(tc, reject_exp);
