@@ -46,10 +46,10 @@ int webhook_check_url(const char *url, bool allow_loopback, const char *field, s
 {
 	addr[0] = '\0';
 	int rc = webhook_url_parse(url, field, out, err);
+	if (rc == ERR_OK)
+		rc = webhook_url_check_host(out, allow_loopback, field, err);
 	if (rc != ERR_OK)
 		return rc;
-	if (!out->https && !(allow_loopback && strcmp(out->host, "127.0.0.1") == 0))
-		return err_set(err, ERR_INVALID, field, "%s must be an https URL", field);
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *list = NULL;
 	if (getaddrinfo(out->host, NULL, &hints, &list) != 0 || list == NULL)
 		return err_set(err, ERR_UNPROCESSABLE, field, "the host of %s does not resolve", field);

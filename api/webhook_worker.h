@@ -11,12 +11,13 @@
 
 #define WEBHOOK_ADDR_TEXT_MAX 64
 
-/* Parses url and resolves its host. ERR_INVALID naming field when it is no
- * https URL (http only to 127.0.0.1 with allow_loopback);
- * ERR_UNPROCESSABLE naming field when the host does not resolve, or when
- * any of its addresses is one the service must not reach (loopback,
- * private, link-local...). On success addr holds the numeric address to
- * connect to, and *out the parsed URL. */
+/* For the delivery threads only: it resolves names, which can take seconds,
+ * so request threads check with webhook_url_parse and webhook_url_check_host
+ * alone. Parses url, checks it as webhook_url_check_host does and resolves
+ * its host: ERR_UNPROCESSABLE naming field when the host does not resolve,
+ * or when any of its addresses is one the service must not reach
+ * (loopback, private, link-local...). On success addr holds the numeric
+ * address to connect to, and *out the parsed URL. */
 int webhook_check_url(const char *url, bool allow_loopback, const char *field, struct webhook_url *out,
 		      char addr[WEBHOOK_ADDR_TEXT_MAX], struct err *err);
 

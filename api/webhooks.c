@@ -10,8 +10,8 @@
 #include "api/json_in.h"
 #include "api/secret.h"
 #include "api/tx.h"
-#include "api/webhook_worker.h"
 #include "domain/parse.h"
+#include "domain/webhook_url.h"
 #include "storage/webhooks_store.h"
 
 #define WEBHOOK_SECRET_MAX (SECRET_LEN + 8)
@@ -83,7 +83,6 @@ int webhooks_create(struct req *req, struct reply *rep, struct err *err)
 	w->req = req;
 	bool present;
 	struct webhook_url url;
-	char addr[WEBHOOK_ADDR_TEXT_MAX];
 	int rc = auth_require(req, POLICY_MANAGE_WEBHOOKS, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
@@ -91,8 +90,12 @@ int webhooks_create(struct req *req, struct reply *rep, struct err *err)
 		rc = json_in_string(req->body, "url", true, w->url, sizeof(w->url), &present, err);
 	if (rc == ERR_OK)
 		rc = read_description(req->body, w, err);
+	/* No name is resolved here: a slow resolver would hold this thread. The
+	 * delivery worker resolves it, and checks the addresses, at each attempt. */
 	if (rc == ERR_OK)
-		rc = webhook_check_url(w->url, req->app->cfg.webhook_allow_loopback != 0, "url", &url, addr, err);
+		rc = webhook_url_parse(w->url, "url", &url, err);
+	if (rc == ERR_OK)
+		rc = webhook_url_check_host(&url, req->app->cfg.webhook_allow_loopback != 0, "url", err);
 	if (rc == ERR_OK && draw_secret(w->secret, sizeof(w->secret)) != 0)
 		rc = err_set(err, ERR_INTERNAL, "", "cannot draw a secret");
 	if (rc == ERR_OK)

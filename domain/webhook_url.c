@@ -1,5 +1,6 @@
 #include "domain/webhook_url.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 #include <strings.h>
 
@@ -93,6 +94,67 @@ int webhook_url_parse(const char *url, const char *field, struct webhook_url *ou
 			return err_set(err, ERR_INVALID, field, "%s has a bad port", field);
 		out->port = (int)v;
 	}
+	return ERR_OK;
+}
+
+/* All digits, or 0x and hex digits: what a resolver reads as a number. */
+static bool label_is_numeric(const char *label, size_t len)
+{
+	bool hex = len >= 2 && label[0] == '0' && label[1] == 'x';
+	for (size_t i = hex ? 2 : 0; i < len; i++) {
+		char c = label[i];
+		if (!((c >= '0' && c <= '9') || (hex && c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return len > 0;
+}
+
+static int check_literal(const unsigned char *addr, size_t len, bool allow_loopback, const char *field,
+			 struct err *err)
+{
+	if (webhook_addr_allowed(addr, len, allow_loopback))
+		return ERR_OK;
+	return err_set(err, ERR_UNPROCESSABLE, field, "%s points to a %s address, which webhooks may not reach", field,
+		       webhook_addr_class_name(webhook_addr_classify(addr, len)));
+}
+
+int webhook_url_check_host(const struct webhook_url *u, bool allow_loopback, const char *field, struct err *err)
+{
+	const char *host = u->host;
+	if (!u->https && !(allow_loopback && strcmp(host, "127.0.0.1") == 0))
+		return err_set(err, ERR_INVALID, field, "%s must be an https URL", field);
+	unsigned char addr[16];
+	if (strchr(host, ':') != NULL) {
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			return err_set(err, ERR_INVALID, field, "%s has a malformed IPv6 address", field);
+		return check_literal(addr, 16, allow_loopback, field, err);
+	}
+	/* One trailing dot names the same host, fully qualified. */
+	size_t n = strlen(host);
+	if (n > 0 && host[n - 1] == '.')
+		n--;
+	const char *last = host;
+	for (const char *label = host; label < host + n;) {
+		const char *dot = memchr(label, '.', (size_t)(host + n - label));
+		size_t len = dot ? (size_t)(dot - label) : (size_t)(host + n - label);
+		if (len == 0 || len > 63)
+			return err_set(err, ERR_INVALID, field, "%s has a malformed host name", field);
+		last = label;
+		label += len + (dot ? 1 : 0);
+		if (dot != NULL && label == host + n)
+			return err_set(err, ERR_INVALID, field, "%s has a malformed host name", field);
+	}
+	if (n == 0)
+		return err_set(err, ERR_INVALID, field, "%s must name a host", field);
+	if (label_is_numeric(last, (size_t)(host + n - last))) {
+		if (n != strlen(host) || inet_pton(AF_INET, host, addr) != 1)
+			return err_set(err, ERR_INVALID, field, "%s has a numeric host that is not a dotted-quad IPv4 address",
+				       field);
+		return check_literal(addr, 4, allow_loopback, field, err);
+	}
+	if (host + n - last == 7 && strncmp(last, "invalid", 7) == 0)
+		return err_set(err, ERR_UNPROCESSABLE, field, "the host of %s is under .invalid, which never resolves",
+			       field);
 	return ERR_OK;
 }
 

@@ -22,6 +22,17 @@ struct webhook_url {
  * characters, an empty host, a bad port, more than WEBHOOK_URL_MAX bytes. */
 int webhook_url_parse(const char *url, const char *field, struct webhook_url *out, struct err *err);
 
+/* The checks that need no name resolution, for a request thread: the
+ * scheme (http only to 127.0.0.1 with allow_loopback), the labels of a host
+ * name, and the class of a literal address. A host whose last label is
+ * numeric must be a dotted-quad IPv4 address ("127.1", "2130706433" and
+ * "0x7f.0.0.1" are refused: resolvers read them as addresses). Names under
+ * .invalid never resolve (RFC 6761) and are refused; any other name is
+ * accepted here and resolved when a delivery connects (webhook_check_url).
+ * ERR_INVALID (syntax, scheme) or ERR_UNPROCESSABLE (an address webhooks
+ * may not reach) naming field. */
+int webhook_url_check_host(const struct webhook_url *u, bool allow_loopback, const char *field, struct err *err);
+
 enum webhook_addr_class {
 	WEBHOOK_ADDR_PUBLIC,
 	WEBHOOK_ADDR_LOOPBACK,     /* 127/8, ::1 */

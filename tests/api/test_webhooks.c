@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,6 +464,91 @@ START_TEST(failing_receiver_gets_every_delivery_in_order)
 }
 END_TEST
 
+/* --- a server without the loopback test setting ------------------------------ */
+
+static struct harness strict;
+
+static void strict_setup(void)
+{
+	const char *env[] = { "PREVEX_WEBHOOK_WORKERS=1", "PREVEX_WEBHOOK_POLL_MS=50",
+			      "PREVEX_WEBHOOK_BACKOFF_BASE_MS=100", "PREVEX_WEBHOOK_BACKOFF_MAX_S=1",
+			      "PREVEX_WEBHOOK_TIMEOUT_MS=2000", NULL };
+	if (harness_start(&strict, env) != 0) {
+		fprintf(stderr, "harness: %s\n", strict.error);
+		abort();
+	}
+}
+
+static void strict_teardown(void)
+{
+	harness_stop(&strict);
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Registration resolves no name (a slow resolver would hold a request
+ * thread for seconds): the delivery worker resolves at each attempt and
+ * refuses what the name points to there. "localhost" resolves from
+ * /etc/hosts, without any DNS traffic, to loopback, which this server
+ * never reaches. */
+START_TEST(host_names_are_resolved_at_delivery_only)
+{
+	struct party strict_admin, landlord;
+	fixtures_admin(&strict, &strict_admin);
+	fixtures_party(&strict, &strict_admin, "social_landlord", NULL, NULL, &landlord);
+	int status = 0;
+	int64_t started = monotonic_ms();
+	json_t *j = fixtures_call_json(&strict, &landlord, "POST", "/v1/webhooks",
+				       "{\"url\":\"https://localhost:9/hook\"}", NULL, &status);
+	int64_t took = monotonic_ms() - started;
+	expect(j, status, 201, NULL);
+	ck_assert_msg(took < 1000, "registration took %lld ms", (long long)took);
+	char id[40];
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+
+	/* Literal addresses need no resolution: still refused at once. */
+	j = fixtures_call_json(&strict, &landlord, "POST", "/v1/webhooks", "{\"url\":\"https://127.0.0.1:9/hook\"}", NULL,
+			       &status);
+	expect(j, status, 422, "url");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "detail")), "loopback"));
+	json_decref(j);
+
+	PGconn *conn = db();
+	char resource[40];
+	new_uuid(conn, resource);
+	publish(conn, landlord.org_id, "8", "procedure.stage_changed", "procedure", resource, "{\"n\":1}");
+	PQfinish(conn);
+
+	char path[160], error[300] = "";
+	snprintf(path, sizeof(path), "/v1/webhooks/%s/deliveries", id);
+	for (int i = 0; i < 100 && error[0] == '\0'; i++) {
+		j = fixtures_call_json(&strict, &landlord, "GET", path, NULL, NULL, &status);
+		expect(j, status, 200, NULL);
+		json_t *d = json_array_get(json_object_get(j, "items"), 0);
+		json_t *a = json_array_get(json_object_get(d, "attempts"), 0);
+		if (a != NULL) {
+			ck_assert_str_ne(json_string_value(json_object_get(d, "status")), "delivered");
+			snprintf(error, sizeof(error), "%s", json_string_value(json_object_get(a, "error")));
+		}
+		json_decref(j);
+		struct timespec pause = { 0, 100 * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	ck_assert_msg(strstr(error, "loopback") != NULL, "attempt error: \"%s\"", error);
+	/* Gone, so that no later test finds a webhook that lags behind the feed. */
+	snprintf(path, sizeof(path), "/v1/webhooks/%s", id);
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&strict, &landlord, "DELETE", path, NULL, NULL, &resp), 204);
+	http_response_free(&resp);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("webhooks");
@@ -473,6 +559,11 @@ int main(void)
 	tcase_add_test(tc, webhooks_belong_to_their_organisation);
 	tcase_add_test(tc, failing_receiver_gets_every_delivery_in_order);
 	suite_add_tcase(s, tc);
+	TCase *registration = tcase_create("registration");
+	tcase_set_timeout(registration, 120);
+	tcase_add_unchecked_fixture(registration, strict_setup, strict_teardown);
+	tcase_add_test(registration, host_names_are_resolved_at_delivery_only);
+	suite_add_tcase(s, registration);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -1,6 +1,8 @@
 /* Webhook callback URLs: syntax, and the addresses the service refuses. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +148,71 @@ START_TEST(bad_urls_refused)
 }
 END_TEST
 
+static int check_host(const char *url, bool loopback, struct err *err)
+{
+	struct webhook_url u;
+	err_clear(err);
+	ck_assert_msg(webhook_url_parse(url, "url", &u, err) == ERR_OK, "%s: %s", url, err->message);
+	return webhook_url_check_host(&u, loopback, "url", err);
+}
+
+/* What a request thread may decide without resolving anything. */
+START_TEST(hosts_checked_without_resolution)
+{
+	static const char *const names[] = {
+		"https://hooks.example.org/x", "https://hooks.example.org./x", "https://localhost/x",
+		"https://a-b.c0.example:8443/", "https://1.2.3.4.example.org/", "https://x.0x1g/",
+		"https://93.184.216.34/", "https://[2606:4700::1111]/",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct err err;
+		ck_assert_msg(check_host(names[i], false, &err) == ERR_OK, "%s refused: %s", names[i], err.message);
+	}
+	static const struct { const char *url; bool loopback; int code; const char *says; } bad[] = {
+		{ "http://hooks.example.org/", false, ERR_INVALID, "https" },
+		{ "http://hooks.example.org/", true, ERR_INVALID, "https" },
+		{ "http://127.0.0.2/", true, ERR_INVALID, "https" },
+		{ "https://127.0.0.1/", false, ERR_UNPROCESSABLE, "loopback" },
+		{ "https://10.0.0.1/", true, ERR_UNPROCESSABLE, "private" },
+		{ "https://[::ffff:169.254.169.254]/", false, ERR_UNPROCESSABLE, "link-local" },
+		{ "https://[::1]/", true, ERR_UNPROCESSABLE, "loopback" },
+		{ "https://[1:2:3]/", false, ERR_INVALID, "IPv6" },
+		/* Numeric forms that resolvers read as IPv4 addresses. */
+		{ "https://2130706433/", false, ERR_INVALID, "dotted-quad" },
+		{ "https://127.1/", false, ERR_INVALID, "dotted-quad" },
+		{ "https://0x7f.0.0.1/", false, ERR_INVALID, "dotted-quad" },
+		{ "https://0x7f000001/", false, ERR_INVALID, "dotted-quad" },
+		{ "https://0177.0.0.1/", false, ERR_INVALID, "dotted-quad" },
+		{ "https://127.0.0.1./", false, ERR_INVALID, "dotted-quad" },
+		{ "https://example.0x/", false, ERR_INVALID, "dotted-quad" },
+		{ "https://1.2.3.4.5/", false, ERR_INVALID, "dotted-quad" },
+		{ "https://a..b/", false, ERR_INVALID, "host" },
+		{ "https://.a/", false, ERR_INVALID, "host" },
+		{ "https://a../", false, ERR_INVALID, "host" },
+		{ "https://hooks.invalid/", false, ERR_UNPROCESSABLE, "resolve" },
+		{ "https://x.invalid./", false, ERR_UNPROCESSABLE, "resolve" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err err;
+		int rc = check_host(bad[i].url, bad[i].loopback, &err);
+		ck_assert_msg(rc == bad[i].code, "%s: %d (%s)", bad[i].url, rc, err.message);
+		ck_assert_str_eq(err.field, "url");
+		ck_assert_msg(strstr(err.message, bad[i].says) != NULL, "%s: %s", bad[i].url, err.message);
+	}
+	char label[80], url[120];
+	memset(label, 'a', 64);
+	label[64] = '\0';
+	snprintf(url, sizeof(url), "https://%s.example/", label);
+	struct err err;
+	ck_assert_int_eq(check_host(url, false, &err), ERR_INVALID);
+	label[63] = '\0';
+	snprintf(url, sizeof(url), "https://%s.example/", label);
+	ck_assert_int_eq(check_host(url, false, &err), ERR_OK);
+	/* The loopback test setting lets http reach exactly 127.0.0.1. */
+	ck_assert_int_eq(check_host("http://127.0.0.1:9000/", true, &err), ERR_OK);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("webhook_url");
@@ -156,6 +223,7 @@ int main(void)
 	tcase_add_test(tc, loopback_only_by_the_test_setting);
 	tcase_add_test(tc, urls_parsed);
 	tcase_add_test(tc, bad_urls_refused);
+	tcase_add_test(tc, hosts_checked_without_resolution);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
