@@ -194,7 +194,7 @@ static void waiter_read(struct http_gate *gate, struct waiter *w, uint32_t event
 		return;
 	}
 	struct http_head_verdict v;
-	http_head_check(&v, gate->peek, (size_t)n, &gate->cfg.limits);
+	http_stream_check(&v, gate->peek, (size_t)n, &gate->cfg.limits);
 	if (v.status == 200) {
 		waiter_hand_over(gate, w);
 	} else if (v.status != HTTP_HEAD_INCOMPLETE) {

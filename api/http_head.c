@@ -239,4 +239,123 @@ void http_head_check(struct http_head_verdict *v, const char *buf, size_t len,
 	else
 		v->status = 200;
 	v->has_body = f.chunked || (f.length && f.content_length > 0);
+	v->chunked = f.chunked;
+	v->content_length = f.content_length;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Walks a chunked body from buf. Returns 0 when it is sound as far as it
+ * has arrived (*used 0: not whole yet), or 400; *used is the length of the
+ * whole body once its last chunk and trailer have arrived. */
+static int chunks_check(const char *buf, size_t len, size_t *used)
+{
+	size_t pos = 0;
+	*used = 0;
+	for (;;) {
+		unsigned long long size = 0;
+		size_t digits = 0;
+		while (pos < len && hex_digit(buf[pos]) >= 0) {
+			if (++digits > 15)
+				return 400;
+			size = size * 16 + (unsigned long long)hex_digit(buf[pos]);
+			pos++;
+		}
+		if (pos == len)
+			return 0;
+		if (digits == 0)
+			return 400;
+		if (buf[pos] == ';') { /* a chunk extension: visible characters */
+			while (pos < len && buf[pos] != '\r' && buf[pos] != '\n') {
+				unsigned char c = (unsigned char)buf[pos];
+				if ((c < 0x20 && c != '\t') || c == 0x7f)
+					return 400;
+				pos++;
+			}
+			if (pos == len)
+				return 0;
+		}
+		if (buf[pos] != '\r')
+			return 400;
+		if (++pos == len)
+			return 0;
+		if (buf[pos++] != '\n')
+			return 400;
+		if (size == 0)
+			break;
+		if (size > len - pos)
+			return 0;
+		pos += size;
+		if (pos == len)
+			return 0;
+		if (buf[pos] != '\r')
+			return 400;
+		if (++pos == len)
+			return 0;
+		if (buf[pos++] != '\n')
+			return 400;
+	}
+	/* The trailer: field lines, then an empty line. */
+	for (;;) {
+		const char *eol = pos < len ? memchr(buf + pos, '\n', len - pos) : NULL;
+		if (eol == NULL)
+			return 0;
+		size_t end = (size_t)(eol - buf);
+		if (end == pos || buf[end - 1] != '\r')
+			return 400;
+		for (size_t i = pos; i + 1 < end; i++) {
+			unsigned char c = (unsigned char)buf[i];
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return 400;
+		}
+		bool empty = end == pos + 1;
+		pos = end + 1;
+		if (empty)
+			break;
+	}
+	*used = pos;
+	return 0;
+}
+
+#define PIPELINED_MAX 16
+
+void http_stream_check(struct http_head_verdict *v, const char *buf, size_t len,
+		       const struct http_head_limits *lim)
+{
+	http_head_check(v, buf, len, lim);
+	size_t pos = v->head_len;
+	struct http_head_verdict cur = *v;
+	for (int n = 0; cur.status == 200 && n < PIPELINED_MAX; n++) {
+		size_t body = 0;
+		if (cur.chunked) {
+			if (chunks_check(buf + pos, len - pos, &body) != 0) {
+				refuse(v, 400, "the chunked body is malformed");
+				return;
+			}
+			if (body == 0)
+				return;
+		} else if (cur.content_length > len - pos) {
+			return;
+		} else {
+			body = (size_t)cur.content_length;
+		}
+		pos += body;
+		if (pos == len)
+			return;
+		http_head_check(&cur, buf + pos, len - pos, lim);
+		if (cur.status != 200 && cur.status != HTTP_HEAD_INCOMPLETE) {
+			refuse(v, cur.status, cur.detail);
+			return;
+		}
+		pos += cur.head_len;
+	}
 }

@@ -22,6 +22,8 @@ struct http_head_verdict {
 	const char *detail;  /* static: why, when status is neither 0 nor 200 */
 	size_t head_len;     /* bytes of the head, blank line included, when complete */
 	bool has_body;       /* Content-Length above 0, or chunked */
+	bool chunked;
+	unsigned long long content_length;
 };
 
 /* Judges the first len bytes a client sent. A head that is not complete yet
@@ -29,5 +31,13 @@ struct http_head_verdict {
  * or is already over a limit. */
 void http_head_check(struct http_head_verdict *v, const char *buf, size_t len,
 		     const struct http_head_limits *lim);
+
+/* Like http_head_check(), then judges what has arrived after the head as
+ * far as it goes: the framing of a chunked body, and the heads of requests
+ * sent behind it on the same connection (pipelined). The verdict is the
+ * first head's when all of that is sound or still arriving, and the first
+ * fault's otherwise. */
+void http_stream_check(struct http_head_verdict *v, const char *buf, size_t len,
+		       const struct http_head_limits *lim);
 
 #endif

@@ -141,14 +141,17 @@ START_TEST(malformed_heads_get_problem_json)
 	RAW("POST /v1/token HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400);
 	RAW("POST /v1/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400);
 	RAW("\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+	RAW("POST /v1/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "zz\r\n{}\r\n0\r\n\r\n", 400);
+	RAW("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost : x\r\n\r\n", 400);
 	RAW("GET /healthz?q=%ff HTTP/1.1\r\nHost: x\r\n\r\n", 400);
 	RAW("GET /healthz?q=a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 400);
 	RAW("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-	    "Content-Length: 36\r\n\r\n--b\r\nContent-Disposition: form-data\r\n\r\n", 405);
+	    "Content-Length: 39\r\n\r\n--b\r\nContent-Disposition: form-data\r\n\r\n", 405);
 	RAW("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-	    "Content-Length: 36\r\n\r\n--b\r\nContent-Disposition: form-data\r\n\r\n", 415);
+	    "Content-Length: 39\r\n\r\n--b\r\nContent-Disposition: form-data\r\n\r\n", 415);
 	RAW("POST /v1/token HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-	    "Content-Length: 8\r\n\r\n--b--\r\n\r\n", 415);
+	    "Content-Length: 9\r\n\r\n--b--\r\n\r\n", 415);
 }
 END_TEST
 
@@ -246,6 +249,8 @@ START_TEST(bodies_held_at_once_are_capped)
 	/* The budget is 1 MiB: one 700 KB body on its way leaves no room for a
 	 * second, which gets 503 with Retry-After before sending a byte. */
 	int held = body_start(700000, 1000);
+	/* Let the server take the first one in before the second comes. */
+	sleep_ms(500);
 	char headers[3072];
 	snprintf(headers, sizeof(headers), "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
 		 "Content-Length: 700000\r\n", admin.token);

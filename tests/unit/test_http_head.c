@@ -145,6 +145,49 @@ START_TEST(the_body_is_announced)
 }
 END_TEST
 
+static int judge_stream(const char *buf)
+{
+	struct http_head_verdict v;
+	http_stream_check(&v, buf, strlen(buf), &limits);
+	return v.status;
+}
+
+START_TEST(what_follows_the_head_is_judged_as_far_as_it_goes)
+{
+	const char *chunked = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+	char buf[1024];
+	static const struct {
+		const char *rest;
+		int status;
+	} cases[] = {
+		{ "", 200 },
+		{ "2\r\n{}\r\n0\r\n\r\n", 200 },
+		{ "2;ext=1\r\n{}\r\n0\r\nX-T: 1\r\n\r\n", 200 },
+		{ "A", 200 },
+		{ "2\r\n{", 200 },
+		{ "zz\r\n{}\r\n0\r\n\r\n", 400 },
+		{ "2\n{}\r\n0\r\n\r\n", 400 },
+		{ "2\r\n{}}\r\n0\r\n\r\n", 400 },
+		{ "-2\r\n", 400 },
+		{ "1234567890abcdef0\r\n", 400 },
+		{ "0\r\nX-T: \x01\r\n\r\n", 400 },
+		{ "2\r\n{}\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", 200 },
+		{ "2\r\n{}\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost : x\r\n\r\n", 400 },
+		{ "2\r\n{}\r\n0\r\n\r\nGET / HTTP/3.0\r\n", 505 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", chunked, cases[i].rest);
+		ck_assert_msg(judge_stream(buf) == cases[i].status, "chunked + \"%s\": %d", cases[i].rest, judge_stream(buf));
+	}
+	ck_assert_int_eq(judge_stream("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+	ck_assert_int_eq(judge_stream("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHo"), 200);
+	ck_assert_int_eq(judge_stream("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost : x\r\n\r\n"), 400);
+	ck_assert_int_eq(judge_stream("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"), 200);
+	ck_assert_int_eq(judge_stream("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab\x01XYZ / HTTP/1.1\r\n"), 400);
+	ck_assert_int_eq(judge_stream("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nabGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http_head");
@@ -153,6 +196,7 @@ int main(void)
 	tcase_add_loop_test(tc, a_bad_head_is_refused_with_its_status, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, limits_are_kept_while_the_head_arrives);
 	tcase_add_test(tc, the_body_is_announced);
+	tcase_add_test(tc, what_follows_the_head_is_judged_as_far_as_it_goes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
