@@ -13,7 +13,7 @@
 /* After a failed open, no other open is tried for this long, doubled at
  * each further failure up to the cap: while PostgreSQL is away, requests
  * answer at once instead of each knocking at its door. */
-enum { RETRY_FIRST_MS = 50, RETRY_MAX_MS = 500 };
+enum { RETRY_FIRST_MS = 50, RETRY_MAX_MS = 250 };
 
 enum slot_state {
 	SLOT_FREE,    /* conn is NULL, or an idle connection ready to lend */

@@ -6,7 +6,7 @@
  * restarts. Each slot belongs to the thread that reserved it until that
  * thread gives it back; the counts are read from the slots. While
  * PostgreSQL cannot be reached, one thread at a time tries again after a
- * short, growing pause (50 ms to 0.5 s) and the others are answered
+ * short, growing pause (50 ms to 0.25 s) and the others are answered
  * ERR_UNAVAILABLE at once. */
 #ifndef STORAGE_POOL_H
 #define STORAGE_POOL_H
