@@ -50,6 +50,7 @@ cmd_create() {
 	chown "$owner": "$dir"
 	chmod 0700 "$dir"
 	# From here on, whatever happens, the directory goes when the test goes.
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec "$2" destroy "$3"' \
 		fault-watch "$watch" "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/$(basename "${BASH_SOURCE[0]}")" \
 		"$dir" </dev/null >/dev/null 2>&1 &
