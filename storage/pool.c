@@ -1,6 +1,7 @@
 #include "storage/pool.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,24 @@
 
 #include "storage/db.h"
 
+/* After a failed open, no other open is tried for this long, doubled at
+ * each further failure up to the cap: while PostgreSQL is away, requests
+ * answer at once instead of each knocking at its door. */
+enum { RETRY_FIRST_MS = 50, RETRY_MAX_MS = 250 };
+
+enum slot_state {
+	SLOT_FREE,    /* conn is NULL, or an idle connection ready to lend */
+	SLOT_OPENING, /* reserved by owner, who is opening its connection */
+	SLOT_LENT,    /* conn belongs to owner until owner gives it back */
+};
+
+/* A slot belongs to the thread that reserved it, and only that thread
+ * frees it: pool_release() finds it by the connection it lent and the
+ * thread it lent it to, never by its looks. */
 struct slot {
-	PGconn *conn;   /* NULL until opened, or after it broke */
-	bool in_use;
+	enum slot_state state;
+	PGconn *conn;
+	pthread_t owner; /* meaningful unless SLOT_FREE */
 };
 
 struct pool {
@@ -19,9 +35,12 @@ struct pool {
 	pthread_cond_t freed;
 	struct slot *slots;
 	int size;
-	int in_use;
 	int waiting;
-	long long opened; /* connections opened since start */
+	long long opened;      /* connections opened since start */
+	int failures;          /* opens failed in a row; 0 once one succeeds */
+	bool probing;          /* an open is under way while failures > 0 */
+	struct timespec retry_at; /* while failures > 0, no open before this */
+	char last_error[sizeof(((struct err *)0)->message)];
 	int acquire_timeout_ms;
 	char statement_timeout[16];
 	char *conninfo_keys[8];
@@ -95,8 +114,7 @@ static PGconn *pool_open(struct pool *pool, struct err *err)
 		err_set(err, ERR_UNAVAILABLE, "", "database unreachable: %s",
 			conn ? PQerrorMessage(conn) : "out of memory");
 		/* libpq messages end with a newline; keep the log line on one line. */
-		if (err != NULL)
-			err->message[strcspn(err->message, "\n")] = '\0';
+		err->message[strcspn(err->message, "\n")] = '\0';
 		PQfinish(conn);
 		return NULL;
 	}
@@ -119,93 +137,200 @@ static PGconn *pool_open(struct pool *pool, struct err *err)
 	return conn;
 }
 
+/* Whether an idle connection may be lent. An idle backend sends nothing
+ * unless it is going away (terminated, or the server shutting down), so
+ * anything to read on its socket means the connection is lost: better to
+ * find out here than in the middle of a request. */
+static bool pool_conn_usable(PGconn *conn)
+{
+	if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return false;
+	struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
+	if (pfd.fd < 0)
+		return false;
+	return poll(&pfd, 1, 0) == 0;
+}
+
+static void timespec_add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool timespec_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* A free slot, one with an idle connection first; NULL if none. Called
+ * with the lock held. */
+static struct slot *pool_find_free(struct pool *pool)
+{
+	struct slot *found = NULL;
+	for (int i = 0; i < pool->size; i++) {
+		struct slot *s = &pool->slots[i];
+		if (s->state != SLOT_FREE)
+			continue;
+		if (s->conn != NULL)
+			return s;
+		if (found == NULL)
+			found = s;
+	}
+	return found;
+}
+
+/* Whether PostgreSQL was unreachable at the last attempt and it is not
+ * time to try again (or another thread is trying). Called with the lock
+ * held. */
+static bool pool_backing_off(struct pool *pool)
+{
+	if (pool->failures == 0)
+		return false;
+	if (pool->probing)
+		return true;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return timespec_before(&now, &pool->retry_at);
+}
+
+/* Notes how an open ended. Called with the lock held. */
+static void pool_note_open(struct pool *pool, bool opened, const struct err *err)
+{
+	pool->probing = false;
+	if (opened) {
+		pool->opened++;
+		pool->failures = 0;
+		return;
+	}
+	if (pool->failures < 16)
+		pool->failures++;
+	long delay = RETRY_FIRST_MS << (pool->failures - 1);
+	if (delay > RETRY_MAX_MS)
+		delay = RETRY_MAX_MS;
+	clock_gettime(CLOCK_MONOTONIC, &pool->retry_at);
+	timespec_add_ms(&pool->retry_at, delay);
+	snprintf(pool->last_error, sizeof(pool->last_error), "%s",
+		 err != NULL && err->message[0] != '\0' ? err->message : "database unreachable");
+}
+
 int pool_acquire(struct pool *pool, PGconn **conn, struct err *err)
 {
 	*conn = NULL;
+	struct err local;
+	if (err == NULL)
+		err = &local;
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += pool->acquire_timeout_ms / 1000;
-	deadline.tv_nsec += (long)(pool->acquire_timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	timespec_add_ms(&deadline, pool->acquire_timeout_ms);
 
+	PGconn *stale = NULL;
+	int rc = ERR_OK;
 	pthread_mutex_lock(&pool->lock);
-	pool->waiting++;
-	while (pool->in_use == pool->size) {
-		int rc = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
-		if (rc == ETIMEDOUT && pool->in_use == pool->size) {
-			pool->waiting--;
-			pthread_mutex_unlock(&pool->lock);
-			return err_set(err, ERR_UNAVAILABLE, "", "no database connection free within %d ms",
-				       pool->acquire_timeout_ms);
+	struct slot *slot = pool_find_free(pool);
+	while (slot == NULL) {
+		/* With PostgreSQL away, whatever frees a slot will not make it
+		 * usable: answer now rather than at the timeout. */
+		if (pool_backing_off(pool)) {
+			rc = err_set(err, ERR_UNAVAILABLE, "", "%s", pool->last_error);
+			goto unlock;
+		}
+		pool->waiting++;
+		int w = pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline);
+		pool->waiting--;
+		slot = pool_find_free(pool);
+		if (slot == NULL && w == ETIMEDOUT) {
+			rc = err_set(err, ERR_UNAVAILABLE, "", "no database connection free within %d ms",
+				     pool->acquire_timeout_ms);
+			goto unlock;
 		}
 	}
-	pool->waiting--;
-	/* Prefer a slot that is already open. */
-	struct slot *slot = NULL;
-	for (int i = 0; i < pool->size; i++) {
-		if (pool->slots[i].in_use)
-			continue;
-		if (slot == NULL || (slot->conn == NULL && pool->slots[i].conn != NULL))
-			slot = &pool->slots[i];
+	if (slot->conn != NULL && !pool_conn_usable(slot->conn)) {
+		stale = slot->conn;
+		slot->conn = NULL;
 	}
-	slot->in_use = true;
-	pool->in_use++;
-	PGconn *c = slot->conn;
-	slot->conn = NULL;
+	if (slot->conn != NULL) {
+		slot->state = SLOT_LENT;
+		slot->owner = pthread_self();
+		*conn = slot->conn;
+		goto unlock;
+	}
+	if (pool_backing_off(pool)) {
+		rc = err_set(err, ERR_UNAVAILABLE, "", "%s", pool->last_error);
+		/* This thread may have been woken for the slot it leaves free:
+		 * pass the wake-up on. */
+		pthread_cond_signal(&pool->freed);
+		goto unlock;
+	}
+	if (pool->failures > 0)
+		pool->probing = true;
+	slot->state = SLOT_OPENING;
+	slot->owner = pthread_self();
 	pthread_mutex_unlock(&pool->lock);
 
-	if (c != NULL && PQstatus(c) != CONNECTION_OK) {
-		PQfinish(c);
-		c = NULL;
+	/* Outside the lock: the slot is this thread's alone until it says so. */
+	PQfinish(stale);
+	stale = NULL;
+	PGconn *opened = pool_open(pool, err);
+
+	pthread_mutex_lock(&pool->lock);
+	pool_note_open(pool, opened != NULL, err);
+	if (opened != NULL) {
+		slot->conn = opened;
+		slot->state = SLOT_LENT;
+		*conn = opened;
+	} else {
+		slot->state = SLOT_FREE;
+		pthread_cond_signal(&pool->freed);
+		rc = ERR_UNAVAILABLE;
 	}
-	if (c == NULL) {
-		c = pool_open(pool, err);
-		pthread_mutex_lock(&pool->lock);
-		pool->opened++;
-		if (c == NULL) {
-			slot->in_use = false;
-			pool->in_use--;
-			pthread_cond_signal(&pool->freed);
-			pthread_mutex_unlock(&pool->lock);
-			return ERR_UNAVAILABLE;
-		}
-		pthread_mutex_unlock(&pool->lock);
-	}
-	/* The slot stays reserved (in_use, conn NULL) until the caller gives
-	 * the connection back. */
-	*conn = c;
-	return ERR_OK;
+unlock:
+	pthread_mutex_unlock(&pool->lock);
+	PQfinish(stale);
+	return rc;
 }
 
 void pool_release(struct pool *pool, PGconn *conn)
 {
 	if (conn == NULL)
 		return;
-	if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
-		PQfinish(conn);
-		conn = NULL;
-	}
+	bool broken = PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE;
+	pthread_t self = pthread_self();
+	struct slot *slot = NULL;
 	pthread_mutex_lock(&pool->lock);
-	for (int i = 0; i < pool->size; i++) {
-		if (pool->slots[i].in_use && pool->slots[i].conn == NULL) {
-			pool->slots[i].in_use = false;
-			pool->slots[i].conn = conn;
-			break;
-		}
+	for (int i = 0; i < pool->size && slot == NULL; i++) {
+		struct slot *s = &pool->slots[i];
+		if (s->state == SLOT_LENT && s->conn == conn && pthread_equal(s->owner, self))
+			slot = s;
 	}
-	pool->in_use--;
-	pthread_cond_signal(&pool->freed);
+	if (slot != NULL) {
+		if (broken)
+			slot->conn = NULL;
+		slot->state = SLOT_FREE;
+		pthread_cond_signal(&pool->freed);
+	}
 	pthread_mutex_unlock(&pool->lock);
+	if (slot == NULL) {
+		/* Not lent by this pool to this thread: a caller's bug. Leave
+		 * every slot as it is; the connection, if it is not ours, is
+		 * not ours to close either. */
+		fprintf(stderr, "pool_release: connection %p was not lent to this thread\n", (void *)conn);
+		return;
+	}
+	if (broken)
+		PQfinish(conn);
 }
 
 void pool_get_stats(struct pool *pool, struct pool_stats *out)
 {
 	pthread_mutex_lock(&pool->lock);
 	out->size = pool->size;
-	out->in_use = pool->in_use;
+	out->in_use = 0;
+	for (int i = 0; i < pool->size; i++)
+		out->in_use += pool->slots[i].state != SLOT_FREE;
 	out->waiting = pool->waiting;
 	out->opened = pool->opened;
 	pthread_mutex_unlock(&pool->lock);
