@@ -65,22 +65,29 @@ static size_t space_at(const unsigned char *p)
 	return 0;
 }
 
-char *plausible_trim(char *s)
+void plausible_trim_span(const char *s, size_t *start, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-	while ((n = space_at(p)) > 0)
-		p += n;
-	size_t len = strlen((const char *)p), end = 0;
-	for (size_t i = 0; i < len; i += n) {
+	size_t n, end = 0, i = 0;
+	while ((n = space_at(p + i)) > 0)
+		i += n;
+	*start = i;
+	for (; p[i] != '\0'; i += n) {
 		n = space_at(p + i);
 		if (n == 0) {
 			n = 1;
 			end = i + 1;
 		}
 	}
-	memmove(s, p, end);
-	s[end] = '\0';
+	*len = end > *start ? end - *start : 0;
+}
+
+char *plausible_trim(char *s)
+{
+	size_t start, len;
+	plausible_trim_span(s, &start, &len);
+	memmove(s, s + start, len);
+	s[len] = '\0';
 	return s;
 }
 

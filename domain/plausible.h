@@ -8,6 +8,7 @@
 #define DOMAIN_PLAUSIBLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "domain/date.h"
 #include "domain/err.h"
@@ -40,6 +41,9 @@ int plausible_date_parse(struct date *out, const char *s, enum date_kind kind, c
  * on several lines takes tabs and line breaks. Neither takes DEL or the C1
  * controls U+0080 to U+009F. */
 enum text_kind { TEXT_LINE, TEXT_MULTILINE };
+
+/* The part of s left by trimming: s + *start, *len bytes. */
+void plausible_trim_span(const char *s, size_t *start, size_t *len);
 
 /* Removes white space (space, tab, CR, LF, U+00A0) at both ends of the
  * UTF-8 string s, in place; returns s. */
