@@ -346,8 +346,8 @@ int diagnostics_update(struct req *req, struct reply *rep, struct err *err)
 	    (!present || diagnostic_status_parse(status, &st) != 0))
 		rc = err_set(err, ERR_INVALID, "status", "status must be requested, interview_offered, done or carence");
 	for (const char *const *k = dates; rc == ERR_OK && *k != NULL; k++)
-		rc = field_in_date(req->body, *k, false,
-				   strcmp(*k, "hearing_date") == 0 ? DATE_KIND_ACT : DATE_KIND_FIELD_WORK, &d, NULL, err);
+		rc = field_in_date(req->body, *k, false, strcmp(*k, "hearing_date") == 0 ? DATE_KIND_ACT : DATE_KIND_FIELD_WORK,
+				   &d, NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_uuid(req->body, "assigned_org_id", false, uuid, &present, err);
 	if (rc == ERR_OK && (present || field_in_is_null(req->body, "assigned_org_id")) &&

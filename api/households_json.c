@@ -53,7 +53,8 @@ static int read_address(const json_t *a, struct household_input *out, struct err
 	bool present;
 	int rc = json_in_keys(a, allowed, NULL, err);
 	if (rc == ERR_OK)
-		rc = json_in_text(a, "line", true, TEXT_LINE, out->address_line, sizeof(out->address_line), &present, err);
+		rc = json_in_text(a, "line", true, TEXT_LINE, out->address_line, sizeof(out->address_line), &present,
+				  err);
 	if (rc == ERR_OK)
 		rc = json_in_string(a, "postcode", true, out->postcode, sizeof(out->postcode), &present, err);
 	if (rc == ERR_OK && (strlen(out->postcode) != 5 || strspn(out->postcode, "0123456789") != 5))
@@ -168,7 +169,8 @@ static int read_caf_number(const json_t *body, struct household_input *out, stru
 	out->set |= POLICY_FIELD_CAF_NUMBER;
 	int rc = json_in_string(body, "caf_number", false, out->caf_number, sizeof(out->caf_number), &present, err);
 	size_t n = strlen(out->caf_number);
-	if (rc == ERR_OK && present && (n < 1 || n > 20 || strspn(out->caf_number, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n))
+	if (rc == ERR_OK && present &&
+	    (n < 1 || n > 20 || strspn(out->caf_number, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n))
 		rc = err_set(err, ERR_INVALID, "caf_number", "caf_number must be 1 to 20 digits or capital letters");
 	return rc;
 }
