@@ -56,9 +56,7 @@ static int read_clil_body(struct clil_write *w, const json_t *body, bool creatin
 	char mode[24], status[24];
 	int rc = json_in_keys(body, allowed, refused, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(body, "name", creating, w->name, sizeof(w->name), &w->has_name, err);
-	if (rc == ERR_OK && w->has_name && w->name[0] == '\0')
-		rc = err_set(err, ERR_INVALID, "name", "name must not be empty");
+		rc = json_in_text(body, "name", creating, TEXT_LINE, w->name, sizeof(w->name), &w->has_name, err);
 	if (rc == ERR_OK)
 		rc = json_in_string(body, "mode", creating, mode, sizeof(mode), &w->has_mode, err);
 	if (rc == ERR_OK && w->has_mode)

@@ -34,10 +34,15 @@ static int read_time(const json_t *body, char *out, bool *present, struct err *e
 
 static int read_text(const json_t *body, const char *key, char *out, size_t len, bool *present, struct err *err)
 {
-	int rc = json_in_string(body, key, false, out, len, present, err);
-	if (rc == ERR_OK && *present && out[0] == '\0')
-		rc = err_set(err, ERR_INVALID, key, "%s must not be empty", key);
-	return rc;
+	return json_in_text(body, key, false, TEXT_LINE, out, len, present, err);
+}
+
+/* A date "YYYY-MM-DD" within the window of kind around today. */
+static int read_date(const char *s, enum date_kind kind, const char *field, struct date *out, struct err *err)
+{
+	struct date today;
+	json_in_today(&today);
+	return plausible_date_parse(out, s, kind, &today, field, err);
 }
 
 /* --- creation --- */
@@ -127,7 +132,7 @@ int commissions_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = json_in_string(req->body, "date", true, w->date_s, sizeof(w->date_s), &present, err);
 	if (rc == ERR_OK)
-		rc = date_parse(&w->date, w->date_s, "date", err);
+		rc = read_date(w->date_s, DATE_KIND_COMMISSION, "date", &w->date, err);
 	if (rc == ERR_OK)
 		rc = read_time(req->body, w->time, &w->has_time, err);
 	if (rc == ERR_OK)
@@ -219,7 +224,7 @@ static int query_date(const struct req *req, const char *name, const char **out,
 {
 	struct date d;
 	*out = req_query(req, name);
-	return *out != NULL ? date_parse(&d, *out, name, err) : ERR_OK;
+	return *out != NULL ? read_date(*out, DATE_KIND_QUERY, name, &d, err) : ERR_OK;
 }
 
 int commissions_list(struct req *req, struct reply *rep, struct err *err)
@@ -515,13 +520,11 @@ static int read_recommendations(struct opinion_write *o, const json_t *list, str
 		if (rc == ERR_OK && !parse_is_uuid(r->addressee))
 			rc = err_set(err, ERR_INVALID, "addressee_id", "addressee_id must be a UUID");
 		if (rc == ERR_OK)
-			rc = json_in_string(item, "text", true, r->text, sizeof(r->text), &present, err);
-		if (rc == ERR_OK && r->text[0] == '\0')
-			rc = err_set(err, ERR_INVALID, "text", "text must not be empty");
+			rc = json_in_text(item, "text", true, TEXT_MULTILINE, r->text, sizeof(r->text), &present, err);
 		if (rc == ERR_OK)
 			rc = json_in_string(item, "due_date", true, r->due_s, sizeof(r->due_s), &present, err);
 		if (rc == ERR_OK)
-			rc = date_parse(&r->due, r->due_s, "due_date", err);
+			rc = read_date(r->due_s, DATE_KIND_PLAN, "due_date", &r->due, err);
 		if (rc != ERR_OK) {
 			/* Name the member within its recommendation. */
 			char field[sizeof(prefix) + sizeof(err->field) + 1];
@@ -627,9 +630,8 @@ int commissions_put_opinion(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(req->body, "summary", true, o->summary, sizeof(o->summary), &present, err);
-	if (rc == ERR_OK && o->summary[0] == '\0')
-		rc = err_set(err, ERR_INVALID, "summary", "summary must not be empty");
+		rc = json_in_text(req->body, "summary", true, TEXT_MULTILINE, o->summary, sizeof(o->summary), &present,
+				  err);
 	if (rc == ERR_OK)
 		rc = read_decisions(o, json_object_get(req->body, "decisions"), err);
 	if (rc == ERR_OK)

@@ -89,7 +89,7 @@ static int read_report(const json_t *report, struct err *err)
 			       err);
 	char comment[FIELD_NOTE_BYTES];
 	if (rc == ERR_OK)
-		rc = field_in_text(report, "comment", false, 2000, comment, sizeof(comment), NULL, err);
+		rc = field_in_text(report, "comment", false, TEXT_MULTILINE, 2000, comment, sizeof(comment), NULL, err);
 	return rc;
 }
 
@@ -256,11 +256,11 @@ int diagnostics_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = field_in_uuid(req->body, "assigned_org_id", false, uuid, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "requested_on", false, &d, NULL, err);
+		rc = field_in_date(req->body, "requested_on", false, DATE_KIND_FIELD_WORK, &d, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "hearing_date", false, &d, NULL, err);
+		rc = field_in_date(req->body, "hearing_date", false, DATE_KIND_ACT, &d, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(req->body, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK && (input = field_copy_members(req->body, allowed)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
 	return rc == ERR_OK ? field_handle_create(req, rep, &create_spec, mask, input, err) : rc;
@@ -346,7 +346,8 @@ int diagnostics_update(struct req *req, struct reply *rep, struct err *err)
 	    (!present || diagnostic_status_parse(status, &st) != 0))
 		rc = err_set(err, ERR_INVALID, "status", "status must be requested, interview_offered, done or carence");
 	for (const char *const *k = dates; rc == ERR_OK && *k != NULL; k++)
-		rc = field_in_date(req->body, *k, false, &d, NULL, err);
+		rc = field_in_date(req->body, *k, false, strcmp(*k, "hearing_date") == 0 ? DATE_KIND_ACT : DATE_KIND_FIELD_WORK,
+				   &d, NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_uuid(req->body, "assigned_org_id", false, uuid, &present, err);
 	if (rc == ERR_OK && (present || field_in_is_null(req->body, "assigned_org_id")) &&
@@ -355,7 +356,7 @@ int diagnostics_update(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK && json_object_get(req->body, "report") != NULL && !field_in_is_null(req->body, "report"))
 		rc = read_report(json_object_get(req->body, "report"), err);
 	if (rc == ERR_OK)
-		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(req->body, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK && (op.input = field_copy_members(req->body, allowed)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
 	if (rc == ERR_OK)

@@ -7,6 +7,7 @@
 
 #include "api/audit.h"
 #include "api/cursor.h"
+#include "api/json_in.h"
 #include "api/tx.h"
 #include "domain/parse.h"
 
@@ -63,8 +64,8 @@ static int member_string(const json_t *obj, const char *key, bool required, cons
 	return ERR_OK;
 }
 
-int field_in_date(const json_t *obj, const char *key, bool required, struct date *out, bool *present,
-		  struct err *err)
+int field_in_date(const json_t *obj, const char *key, bool required, enum date_kind kind, struct date *out,
+		  bool *present, struct err *err)
 {
 	const char *s = NULL;
 	int rc = member_string(obj, key, required, &s, err);
@@ -72,6 +73,10 @@ int field_in_date(const json_t *obj, const char *key, bool required, struct date
 		*present = s != NULL;
 	if (rc == ERR_OK && s != NULL && date_parse(out, s, key, err) != ERR_OK)
 		rc = err_set(err, ERR_INVALID, key, "%s must be a date YYYY-MM-DD", key);
+	struct date today;
+	json_in_today(&today);
+	if (rc == ERR_OK && s != NULL)
+		rc = plausible_date_check(out, kind, &today, key, err);
 	return rc;
 }
 
@@ -89,22 +94,8 @@ int field_in_uuid(const json_t *obj, const char *key, bool required, char out[37
 	return rc;
 }
 
-/* Characters of UTF-8 text (jansson has checked the encoding); false when
- * it holds a control character other than a newline or a tab. */
-static bool text_ok(const char *s, size_t *chars)
-{
-	*chars = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r') || *p == 0x7f)
-			return false;
-		if ((*p & 0xc0) != 0x80)
-			(*chars)++;
-	}
-	return true;
-}
-
-int field_in_text(const json_t *obj, const char *key, bool required, size_t max_chars, char *out, size_t len,
-		  bool *present, struct err *err)
+int field_in_text(const json_t *obj, const char *key, bool required, enum text_kind kind, size_t max_chars,
+		  char *out, size_t len, bool *present, struct err *err)
 {
 	const char *s = NULL;
 	int rc = member_string(obj, key, required, &s, err);
@@ -112,12 +103,19 @@ int field_in_text(const json_t *obj, const char *key, bool required, size_t max_
 		*present = s != NULL;
 	if (rc != ERR_OK || s == NULL)
 		return rc;
-	size_t chars;
-	if (!text_ok(s, &chars))
-		return err_set(err, ERR_INVALID, key, "%s must not contain control characters", key);
-	if (chars == 0 || chars > max_chars || strlen(s) >= len)
+	rc = plausible_text_check(s, kind, key, err);
+	if (rc != ERR_OK)
+		return rc;
+	size_t start, n, chars = 0;
+	plausible_trim_span(s, &start, &n);
+	for (size_t i = start; i < start + n; i++)
+		chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+	if (chars > max_chars || n >= len)
 		return err_set(err, ERR_INVALID, key, "%s must be 1 to %zu characters", key, max_chars);
-	memcpy(out, s, strlen(s) + 1);
+	memcpy(out, s + start, n);
+	out[n] = '\0';
+	if (n != strlen(s) && json_string_set(json_object_get(obj, key), out) != 0)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
 	return ERR_OK;
 }
 

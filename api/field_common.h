@@ -9,6 +9,7 @@
 
 #include "api/http.h"
 #include "domain/date.h"
+#include "domain/plausible.h"
 #include "storage/field_store.h"
 
 #define FIELD_REL(r) (1u << POLICY_REL_##r)
@@ -29,14 +30,15 @@ int field_reply_row(struct reply *rep, int status, const struct field_row *row, 
 /* Readers of one member of obj. Absent: ERR_OK with *present false, or
  * ERR_INVALID when required; null is "present and null" for *null
  * (a patch clears the member), absent for the others. */
-int field_in_date(const json_t *obj, const char *key, bool required, struct date *out, bool *present,
-		  struct err *err);
+int field_in_date(const json_t *obj, const char *key, bool required, enum date_kind kind, struct date *out,
+		  bool *present, struct err *err);
 int field_in_uuid(const json_t *obj, const char *key, bool required, char out[37], bool *present,
 		  struct err *err);
-/* Text of 1 to max_chars characters (UTF-8), no control characters but
- * newlines and tabs. */
-int field_in_text(const json_t *obj, const char *key, bool required, size_t max_chars, char *out, size_t len,
-		  bool *present, struct err *err);
+/* Text of 1 to max_chars characters (UTF-8) once trimmed, not blank, without
+ * the control characters kind refuses. The member of obj (the request's
+ * own body, which field_copy_members() stores) is trimmed in place. */
+int field_in_text(const json_t *obj, const char *key, bool required, enum text_kind kind, size_t max_chars,
+		  char *out, size_t len, bool *present, struct err *err);
 bool field_in_is_null(const json_t *obj, const char *key);
 
 /* A new object holding the members of body named in keys (NULL-terminated)

@@ -53,7 +53,8 @@ static int read_address(const json_t *a, struct household_input *out, struct err
 	bool present;
 	int rc = json_in_keys(a, allowed, NULL, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(a, "line", true, out->address_line, sizeof(out->address_line), &present, err);
+		rc = json_in_text(a, "line", true, TEXT_LINE, out->address_line, sizeof(out->address_line), &present,
+				  err);
 	if (rc == ERR_OK)
 		rc = json_in_string(a, "postcode", true, out->postcode, sizeof(out->postcode), &present, err);
 	if (rc == ERR_OK && (strlen(out->postcode) != 5 || strspn(out->postcode, "0123456789") != 5))
@@ -76,10 +77,11 @@ static int read_landlord(const json_t *l, struct household_input *out, struct er
 	if (rc == ERR_OK && has_org && !parse_is_uuid(out->landlord_org_id))
 		rc = err_set(err, ERR_INVALID, "organisation_id", "organisation_id must be a UUID");
 	if (rc == ERR_OK)
-		rc = json_in_string(l, "name", false, out->landlord_name, sizeof(out->landlord_name), &has_name, err);
+		rc = json_in_text(l, "name", false, TEXT_LINE, out->landlord_name, sizeof(out->landlord_name), &has_name,
+				  err);
 	if (rc == ERR_OK)
-		rc = json_in_string(l, "contact", false, out->landlord_contact, sizeof(out->landlord_contact),
-				    &present, err);
+		rc = json_in_text(l, "contact", false, TEXT_MULTILINE, out->landlord_contact,
+				  sizeof(out->landlord_contact), &present, err);
 	if (rc == ERR_OK && has_org == has_name)
 		rc = err_set(err, ERR_INVALID, "organisation_id",
 			     "give either organisation_id (a landlord organisation) or name (a private person)");
@@ -128,9 +130,9 @@ static int read_contact(const json_t *c, struct household_input *out, struct err
 	bool present;
 	int rc = json_in_keys(c, allowed, NULL, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(c, "phone", false, out->phone, sizeof(out->phone), &present, err);
+		rc = json_in_text(c, "phone", false, TEXT_LINE, out->phone, sizeof(out->phone), &present, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(c, "email", false, out->email, sizeof(out->email), &present, err);
+		rc = json_in_text(c, "email", false, TEXT_LINE, out->email, sizeof(out->email), &present, err);
 	return nested(rc, "contact", err);
 }
 
@@ -147,14 +149,30 @@ static int read_cents(const json_t *body, const char *key, bool *given, bool *kn
 	return json_in_int(body, key, true, 0, HOUSEHOLD_MAX_MONTHLY_CENTS, out, known, err);
 }
 
-static int read_text(const json_t *body, const char *key, char *out, size_t len, unsigned group, unsigned *set,
-		     struct err *err)
+/* A nullable free-text member: null clears it, a string sets it. */
+static int read_text(const json_t *body, const char *key, enum text_kind kind, char *out, size_t len,
+		     unsigned group, unsigned *set, struct err *err)
 {
 	bool present;
 	if (json_object_get(body, key) == NULL)
 		return ERR_OK;
 	*set |= group;
-	return json_in_string(body, key, false, out, len, &present, err);
+	return json_in_text(body, key, false, kind, out, len, &present, err);
+}
+
+/* A nullable caf_number: null clears it; a string matches ^[0-9A-Z]{1,20}$. */
+static int read_caf_number(const json_t *body, struct household_input *out, struct err *err)
+{
+	bool present;
+	if (json_object_get(body, "caf_number") == NULL)
+		return ERR_OK;
+	out->set |= POLICY_FIELD_CAF_NUMBER;
+	int rc = json_in_string(body, "caf_number", false, out->caf_number, sizeof(out->caf_number), &present, err);
+	size_t n = strlen(out->caf_number);
+	if (rc == ERR_OK && present &&
+	    (n < 1 || n > 20 || strspn(out->caf_number, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n))
+		rc = err_set(err, ERR_INVALID, "caf_number", "caf_number must be 1 to 20 digits or capital letters");
+	return rc;
 }
 
 int households_json_read(const json_t *body, bool creating, struct household_input *out, struct err *err)
@@ -214,8 +232,7 @@ int households_json_read(const json_t *body, bool creating, struct household_inp
 			rc = read_benefit(benefit, out, err);
 	}
 	if (rc == ERR_OK)
-		rc = read_text(body, "caf_number", out->caf_number, sizeof(out->caf_number), POLICY_FIELD_CAF_NUMBER,
-			       &out->set, err);
+		rc = read_caf_number(body, out, err);
 	if (rc == ERR_OK)
 		rc = object_member(body, "contact", true, &contact, err);
 	if (rc == ERR_OK && !is_absent(contact)) {
@@ -224,8 +241,8 @@ int households_json_read(const json_t *body, bool creating, struct household_inp
 			rc = read_contact(contact, out, err);
 	}
 	if (rc == ERR_OK)
-		rc = read_text(body, "vulnerability_notes", out->vulnerability_notes, sizeof(out->vulnerability_notes),
-			       POLICY_FIELD_VULNERABILITY, &out->set, err);
+		rc = read_text(body, "vulnerability_notes", TEXT_MULTILINE, out->vulnerability_notes,
+			       sizeof(out->vulnerability_notes), POLICY_FIELD_VULNERABILITY, &out->set, err);
 	if (rc == ERR_OK && !creating && out->set == 0)
 		rc = err_set(err, ERR_INVALID, "", "the body changes nothing");
 	return rc;
@@ -258,15 +275,12 @@ const char *households_json_outside(unsigned set, unsigned fields)
 	return NULL;
 }
 
-/* An optional date member into *out; *present says whether it came. */
+/* A date of the procedure (its events, the hearing, the prefect's notice)
+ * into *out; *present says whether it came. */
 static int read_date(const json_t *body, const char *key, bool required, struct date *out, bool *present,
 		     struct err *err)
 {
-	char text[DATE_STR_LEN + 1];
-	int rc = json_in_string(body, key, required, text, sizeof(text), present, err);
-	if (rc == ERR_OK && *present)
-		rc = date_parse(out, text, key, err);
-	return rc;
+	return json_in_date(body, key, required, DATE_KIND_ACT, NULL, out, present, err);
 }
 
 static int event_keys(const json_t *body, enum event_kind kind, struct err *err)
@@ -314,7 +328,7 @@ static int read_event_data(const json_t *body, struct event *ev, struct err *err
 	case EVENT_SUMMONS:
 		rc = read_date(body, "hearing_date", true, &ev->summons.hearing_date, &present, err);
 		if (rc == ERR_OK)
-			rc = json_in_string(body, "court", true, text, sizeof(text), &present, err);
+			rc = json_in_text(body, "court", true, TEXT_LINE, text, sizeof(text), &present, err);
 		if (rc == ERR_OK && strlen(text) >= sizeof(ev->summons.court))
 			rc = err_set(err, ERR_INVALID, "court", "court is longer than %d bytes", PROCEDURE_COURT_LEN - 1);
 		if (rc == ERR_OK)

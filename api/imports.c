@@ -28,6 +28,7 @@ struct import_batch *imports_batch_new(enum import_kind kind, enum org_kind org_
 	b->kind = kind;
 	b->org_kind = org_kind;
 	b->n = n;
+	json_in_today(&b->today);
 	b->items = calloc(cap, sizeof(json_t *));
 	b->external_ids = calloc(cap, sizeof(char *));
 	b->results = calloc(cap, sizeof(struct import_result));
@@ -76,6 +77,24 @@ static int member_string(const json_t *obj, const char *key, const char *field, 
 	return ERR_OK;
 }
 
+/* Names and free text are stored trimmed: trims the string member key of
+ * obj in place (obj belongs to the batch), before it is read. */
+static int trim_member(json_t *obj, const char *key, struct err *err)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s = json_string_value(v);
+	if (s == NULL || strlen(s) != json_string_length(v))
+		return ERR_OK;
+	size_t start, n;
+	plausible_trim_span(s, &start, &n);
+	if (start == 0 && n == json_string_length(v))
+		return ERR_OK;
+	char *copy = strndup(s + start, n);
+	int rc = copy != NULL && json_string_set(v, copy) == 0 ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
+	free(copy);
+	return rc;
+}
+
 static int member_int(const json_t *obj, const char *key, int64_t min, int64_t max, int64_t *out, struct err *err)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -88,7 +107,7 @@ static int member_int(const json_t *obj, const char *key, int64_t min, int64_t m
 	return ERR_OK;
 }
 
-static int read_caf(const json_t *o, struct import_caf_signal *s, struct err *err)
+static int read_caf(json_t *o, struct import_caf_signal *s, struct err *err)
 {
 	static const char *const allowed[] = { "external_id", "caf_number", "address", "holder_name", "debt_cents",
 					       "months_unpaid", "benefit_status", "paid_to_landlord", NULL };
@@ -101,6 +120,10 @@ static int read_caf(const json_t *o, struct import_caf_signal *s, struct err *er
 		rc = err_set(err, ERR_INVALID, "address", "address must be an object {line, postcode, insee}");
 	if (rc == ERR_OK && json_in_keys(address, address_keys, NULL, err) != ERR_OK)
 		rc = err_set(err, ERR_INVALID, "address", "address takes line, postcode and insee only");
+	if (rc == ERR_OK)
+		rc = trim_member((json_t *)address, "line", err);
+	if (rc == ERR_OK)
+		rc = trim_member(o, "holder_name", err);
 	if (rc == ERR_OK)
 		rc = member_string(o, "caf_number", "caf_number", true, &s->caf_number, err);
 	if (rc == ERR_OK)
@@ -129,12 +152,14 @@ static int read_caf(const json_t *o, struct import_caf_signal *s, struct err *er
 	return rc;
 }
 
-static int read_adil(const json_t *o, struct import_adil_contact *c, struct err *err)
+static int read_adil(json_t *o, const struct date *today, struct import_adil_contact *c, struct err *err)
 {
 	static const char *const allowed[] = { "external_id", "date", "party", "household_id", "subject", "outcome",
 					       NULL };
 	const char *date = NULL, *party = NULL, *outcome = NULL;
 	int rc = json_in_keys(o, allowed, NULL, err);
+	if (rc == ERR_OK)
+		rc = trim_member(o, "subject", err);
 	if (rc == ERR_OK)
 		rc = member_string(o, "date", "date", true, &date, err);
 	if (rc == ERR_OK)
@@ -153,19 +178,24 @@ static int read_adil(const json_t *o, struct import_adil_contact *c, struct err 
 		rc = err_set(err, ERR_INVALID, "outcome",
 			     "outcome must be information_given, referred, letter_sent, follow_up or no_follow_up");
 	if (rc == ERR_OK)
-		rc = import_check_adil_contact(c, err);
+		rc = import_check_adil_contact(c, today, err);
 	return rc;
 }
 
 /* The household of an act, read and checked as POST /v1/households reads
  * it, with the fields the importer's kind may set. */
-static int read_act_household(const json_t *hh, enum org_kind kind, struct import_household *out, struct err *err)
+static int read_act_household(json_t *hh, enum org_kind kind, struct import_household *out, struct err *err)
 {
 	struct household_input *in = calloc(1, sizeof(*in));
 	if (in == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
 	int rc = json_is_object(hh) ? households_json_read(hh, true, in, err)
 				    : err_set(err, ERR_INVALID, "", "must be an object, as POST /v1/households takes");
+	/* What is kept is borrowed from hh: trimmed there as it was read. */
+	if (rc == ERR_OK)
+		rc = trim_member(json_object_get(hh, "address"), "line", err);
+	if (rc == ERR_OK)
+		rc = trim_member(json_object_get(hh, "landlord"), "name", err);
 	if (rc == ERR_OK)
 		rc = household_check(in, true, err);
 	const char *outside = households_json_outside(in->set, households_json_fields(kind, 1u << POLICY_REL_FILER));
@@ -192,7 +222,7 @@ static int read_act_household(const json_t *hh, enum org_kind kind, struct impor
 	return rc;
 }
 
-static int read_act(const json_t *o, enum org_kind kind, struct import_act *a, struct err *err)
+static int read_act(json_t *o, enum org_kind kind, const struct date *today, struct import_act *a, struct err *err)
 {
 	static const char *const own[] = { "external_id", "file_reference", "caf_number", "holder_name", "household",
 					   NULL };
@@ -209,6 +239,10 @@ static int read_act(const json_t *o, enum org_kind kind, struct import_act *a, s
 			json_object_set(ev, key, v);
 	}
 	if (rc == ERR_OK)
+		rc = trim_member(o, "file_reference", err);
+	if (rc == ERR_OK)
+		rc = trim_member(o, "holder_name", err);
+	if (rc == ERR_OK)
 		rc = member_string(o, "file_reference", "file_reference", true, &a->file_reference, err);
 	if (rc == ERR_OK)
 		rc = member_string(o, "caf_number", "caf_number", false, &a->caf_number, err);
@@ -216,12 +250,12 @@ static int read_act(const json_t *o, enum org_kind kind, struct import_act *a, s
 		rc = member_string(o, "holder_name", "holder_name", false, &a->holder_name, err);
 	if (rc == ERR_OK)
 		rc = households_json_read_event(ev, &a->ev, &corrects, err);
-	const json_t *hh = json_object_get(o, "household");
+	json_t *hh = json_object_get(o, "household");
 	a->has_household = hh != NULL && !json_is_null(hh);
 	if (rc == ERR_OK && a->has_household)
 		rc = read_act_household(hh, kind, &a->household, err);
 	if (rc == ERR_OK)
-		rc = import_check_act(a, err);
+		rc = import_check_act(a, today, err);
 	json_decref(ev);
 	return rc;
 }
@@ -243,9 +277,9 @@ void imports_batch_read(struct import_batch *b, int i, json_t *item)
 	if (rc == ERR_OK && b->kind == IMPORT_CAF_SIGNALS)
 		rc = read_caf(item, &b->caf[i], &e);
 	else if (rc == ERR_OK && b->kind == IMPORT_ADIL_CONTACTS)
-		rc = read_adil(item, &b->adil[i], &e);
+		rc = read_adil(item, &b->today, &b->adil[i], &e);
 	else if (rc == ERR_OK)
-		rc = read_act(item, b->org_kind, &b->acts[i], &e);
+		rc = read_act(item, b->org_kind, &b->today, &b->acts[i], &e);
 	b->valid[i] = rc == ERR_OK;
 	b->results[i].status = IMPORT_PENDING;
 	if (rc != ERR_OK)

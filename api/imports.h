@@ -27,6 +27,7 @@ struct import_batch {
 	struct import_act *acts;
 	struct import_result *results;        /* owned */
 	bool *valid;                          /* owned: passed the checks, to apply */
+	struct date today;                    /* the day the windows of dates are drawn around */
 };
 
 /* A batch of n items the caller fills with imports_batch_read(); free with

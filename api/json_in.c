@@ -1,6 +1,8 @@
 #include "api/json_in.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static bool listed(const char *key, const char *const *list)
 {
@@ -53,10 +55,66 @@ int json_in_string(const json_t *obj, const char *key, bool required, char *out,
 		return err_set(err, ERR_INVALID, key, "%s is longer than %zu bytes", key, len - 1);
 	if (strlen(json_string_value(v)) != n)
 		return err_set(err, ERR_INVALID, key, "%s must not contain NUL characters", key);
+	if (!plausible_text_ok(json_string_value(v), TEXT_LINE))
+		return err_set(err, ERR_INVALID, key, "%s must not contain control characters", key);
 	memcpy(out, json_string_value(v), n + 1);
 	if (present != NULL)
 		*present = true;
 	return ERR_OK;
+}
+
+int json_in_text(const json_t *obj, const char *key, bool required, enum text_kind kind, char *out, size_t len,
+		 bool *present, struct err *err)
+{
+	const json_t *v = member(obj, key);
+	if (v == NULL)
+		return absent(key, required, present, err);
+	if (!json_is_string(v))
+		return err_set(err, ERR_INVALID, key, "%s must be a string", key);
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return err_set(err, ERR_INVALID, key, "%s must not contain NUL characters", key);
+	int rc = plausible_text_check(s, kind, key, err);
+	if (rc != ERR_OK)
+		return rc;
+	size_t start, n;
+	plausible_trim_span(s, &start, &n);
+	if (n >= len)
+		return err_set(err, ERR_INVALID, key, "%s is longer than %zu bytes", key, len - 1);
+	memcpy(out, s + start, n);
+	out[n] = '\0';
+	if (present != NULL)
+		*present = true;
+	return ERR_OK;
+}
+
+int json_in_date(const json_t *obj, const char *key, bool required, enum date_kind kind, const struct date *today,
+		 struct date *out, bool *present, struct err *err)
+{
+	const json_t *v = member(obj, key);
+	if (v == NULL)
+		return absent(key, required, present, err);
+	if (!json_is_string(v))
+		return err_set(err, ERR_INVALID, key, "%s must be a date written YYYY-MM-DD", key);
+	struct date now;
+	if (today == NULL) {
+		json_in_today(&now);
+		today = &now;
+	}
+	int rc = plausible_date_parse(out, json_string_value(v), kind, today, key, err);
+	if (present != NULL)
+		*present = rc == ERR_OK;
+	return rc;
+}
+
+void json_in_today(struct date *out)
+{
+	/* Paris is UTC+1 or UTC+2: two hours ahead is never a day behind it,
+	 * and the windows are years wide. */
+	time_t t = time(NULL) + 2 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	*out = (struct date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
 int json_in_int(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/date.h"
 #include "domain/err.h"
+#include "domain/plausible.h"
 
 /* ERR_INVALID naming the first member of obj that is not in allowed (a
  * NULL-terminated list); members in refused (NULL-terminated, may be NULL)
@@ -16,9 +18,27 @@ int json_in_keys(const json_t *obj, const char *const *allowed, const char *cons
 		 struct err *err);
 
 /* Copies the string member key into out. Absent: ERR_OK with *present false
- * when optional, ERR_INVALID when required. null counts as absent. */
+ * when optional, ERR_INVALID when required. null counts as absent. A string
+ * with a control character (C0, DEL, C1) is refused: identifiers, codes and
+ * enumerations are single-line. */
 int json_in_string(const json_t *obj, const char *key, bool required, char *out, size_t len,
 		   bool *present, struct err *err);
+
+/* Names and free text: the string member key trimmed of white space at both
+ * ends into out, refused (ERR_INVALID naming key) when it holds a control
+ * character that kind refuses, or when it is blank: null clears, "" does
+ * not. Otherwise as json_in_string. */
+int json_in_text(const json_t *obj, const char *key, bool required, enum text_kind kind, char *out, size_t len,
+		 bool *present, struct err *err);
+
+/* A date member "YYYY-MM-DD" within the window of its kind around today
+ * (json_in_today() when NULL). */
+int json_in_date(const json_t *obj, const char *key, bool required, enum date_kind kind, const struct date *today,
+		 struct date *out, bool *present, struct err *err);
+
+/* Today in France by the clock: the day the windows of dates are drawn
+ * around. */
+void json_in_today(struct date *out);
 
 /* An integer member within [min, max]. */
 int json_in_int(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,

@@ -33,7 +33,7 @@ static int read_letter(const json_t *body, bool creating, struct err *err)
 	if (rc == ERR_OK)
 		rc = field_in_uuid(body, "operator_org_id", false, uuid, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(body, "sent_on", creating, &d, &present, err);
+		rc = field_in_date(body, "sent_on", creating, DATE_KIND_FIELD_WORK, &d, &present, err);
 	if (rc == ERR_OK && !present && json_object_get(body, "sent_on") != NULL)
 		rc = err_set(err, ERR_INVALID, "sent_on", "sent_on is required");
 	if (rc == ERR_OK)
@@ -45,9 +45,9 @@ static int read_letter(const json_t *body, bool creating, struct err *err)
 	if (rc == ERR_OK && !present && json_object_get(body, "answered") != NULL)
 		rc = err_set(err, ERR_INVALID, "answered", "answered must be true or false");
 	if (rc == ERR_OK)
-		rc = field_in_date(body, "answered_on", false, &d, NULL, err);
+		rc = field_in_date(body, "answered_on", false, DATE_KIND_FIELD_WORK, &d, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_text(body, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(body, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	const json_t *outcomes = json_object_get(body, "outcomes");
 	if (rc == ERR_OK && outcomes != NULL && !json_is_null(outcomes)) {
 		size_t i;

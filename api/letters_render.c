@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "api/audit.h"
+#include "api/json_in.h"
 #include "api/referrals.h"
 #include "api/tx.h"
 #include "domain/commission.h"
@@ -309,8 +310,11 @@ static int fields_prepare(struct letter_fields *f, struct err *err)
 					 opinion_decision_label_fr(d));
 	}
 	const char *day = req_query(f->req, "appointment_date");
+	struct date today, appointment;
+	json_in_today(&today);
 	if (day != NULL &&
-	    letters_french_date(f->appointment_date, sizeof(f->appointment_date), day, "appointment_date", err) != ERR_OK)
+	    (plausible_date_parse(&appointment, day, DATE_KIND_QUERY, &today, "appointment_date", err) != ERR_OK ||
+	     letters_french_date(f->appointment_date, sizeof(f->appointment_date), day, "appointment_date", err) != ERR_OK))
 		return ERR_INVALID;
 	return ERR_OK;
 }

@@ -92,11 +92,11 @@ int masp_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = field_in_uuid(req->body, "operator_org_id", true, uuid, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "start_on", true, &s.start_on, NULL, err);
+		rc = field_in_date(req->body, "start_on", true, DATE_KIND_FIELD_WORK, &s.start_on, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "planned_end_on", true, &s.planned_end_on, NULL, err);
+		rc = field_in_date(req->body, "planned_end_on", true, DATE_KIND_PLAN, &s.planned_end_on, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(req->body, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK)
 		rc = masp_check_new(&s, err);
 	if (rc == ERR_OK && (input = field_copy_members(req->body, create_members)) == NULL)
@@ -175,7 +175,7 @@ int masp_update(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK && (present || json_object_get(req->body, "status") != NULL) && (!present || !status_ok(status)))
 		rc = err_set(err, ERR_INVALID, "status", "status must be active, completed or interrupted");
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "end_on", false, &d, NULL, err);
+		rc = field_in_date(req->body, "end_on", false, DATE_KIND_FIELD_WORK, &d, NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_uuid(req->body, "operator_org_id", false, uuid, &present, err);
 	if (rc == ERR_OK && json_object_get(req->body, "operator_org_id") != NULL &&
@@ -184,7 +184,7 @@ int masp_update(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK && !present && json_object_get(req->body, "operator_org_id") != NULL)
 		rc = err_set(err, ERR_INVALID, "operator_org_id", "operator_org_id cannot be cleared");
 	if (rc == ERR_OK)
-		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(req->body, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK && (op.input = field_copy_members(req->body, update_members)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
 	if (rc == ERR_OK)
@@ -226,11 +226,11 @@ int masp_renew(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "renewed_on", true, &d, NULL, err);
+		rc = field_in_date(req->body, "renewed_on", true, DATE_KIND_FIELD_WORK, &d, NULL, err);
 	if (rc == ERR_OK)
 		date_format(op.renewed_on, &d);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "until", true, &d, NULL, err);
+		rc = field_in_date(req->body, "until", true, DATE_KIND_PLAN, &d, NULL, err);
 	if (rc == ERR_OK)
 		date_format(op.until, &d);
 	if (rc == ERR_OK)

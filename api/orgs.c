@@ -62,7 +62,7 @@ static int read_siret(const json_t *body, bool *present, char *out, struct err *
 
 static int read_name(const json_t *body, bool required, char *out, size_t len, bool *present, struct err *err)
 {
-	int rc = json_in_string(body, "name", required, out, len, present, err);
+	int rc = json_in_text(body, "name", required, TEXT_LINE, out, len, present, err);
 	if (rc == ERR_OK && *present && !org_name_is_valid(out))
 		rc = err_set(err, ERR_INVALID, "name", "name must be 1 to 200 characters, without control characters");
 	return rc;

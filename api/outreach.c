@@ -29,7 +29,7 @@ int outreach_check_case_patch(const json_t *data, bool with_assignment, struct e
 	if (rc == ERR_OK && present && outreach_outcome_parse(outcome, &o) != 0)
 		rc = err_set(err, ERR_INVALID, "outcome", "outcome must be no_contact, contact_established or npai");
 	if (rc == ERR_OK)
-		rc = field_in_text(data, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(data, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_uuid(data, "assigned_org_id", false, uuid, &present, err);
 	if (rc == ERR_OK && !with_assignment && json_object_get(data, "assigned_org_id") != NULL)
@@ -60,19 +60,19 @@ int outreach_check_intervention(const json_t *data, bool creating, struct err *e
 	    (!present || intervention_kind_parse(kind, &k) != 0))
 		rc = err_set(err, ERR_INVALID, "kind", "kind must be letter, phone_call, home_visit or meeting");
 	if (rc == ERR_OK)
-		rc = field_in_date(data, "date", creating, &d, &present, err);
+		rc = field_in_date(data, "date", creating, DATE_KIND_FIELD_WORK, &d, &present, err);
 	if (rc == ERR_OK && !present && json_object_get(data, "date") != NULL)
 		rc = err_set(err, ERR_INVALID, "date", "date is required");
 	if (rc == ERR_OK)
-		rc = field_in_text(data, "agent", creating, 200, agent, sizeof(agent), &present, err);
+		rc = field_in_text(data, "agent", creating, TEXT_LINE, 200, agent, sizeof(agent), &present, err);
 	if (rc == ERR_OK && !present && json_object_get(data, "agent") != NULL)
 		rc = err_set(err, ERR_INVALID, "agent", "agent is required");
 	if (rc == ERR_OK)
-		rc = field_in_text(data, "outcome", creating, 200, outcome, sizeof(outcome), &present, err);
+		rc = field_in_text(data, "outcome", creating, TEXT_LINE, 200, outcome, sizeof(outcome), &present, err);
 	if (rc == ERR_OK && !present && json_object_get(data, "outcome") != NULL)
 		rc = err_set(err, ERR_INVALID, "outcome", "outcome is required");
 	if (rc == ERR_OK)
-		rc = field_in_text(data, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(data, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	return rc;
 }
 
@@ -296,9 +296,9 @@ int outreach_create_case(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = field_in_uuid(req->body, "assigned_org_id", false, uuid, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "opened_on", false, &d, NULL, err);
+		rc = field_in_date(req->body, "opened_on", false, DATE_KIND_FIELD_WORK, &d, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_text(req->body, "note", false, 2000, note, sizeof(note), NULL, err);
+		rc = field_in_text(req->body, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK && (input = field_copy_members(req->body, allowed)) == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
 	return rc == ERR_OK ? field_handle_create(req, rep, &create_spec, mask, input, err) : rc;

@@ -141,10 +141,8 @@ int procedures_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(req->body, "reference", false, w->reference, sizeof(w->reference),
-				    &w->has_reference, err);
-	if (rc == ERR_OK && w->has_reference && w->reference[0] == '\0')
-		rc = err_set(err, ERR_INVALID, "reference", "reference must not be empty");
+		rc = json_in_text(req->body, "reference", false, TEXT_LINE, w->reference, sizeof(w->reference),
+				  &w->has_reference, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, procedures_create_tx, w, err);
 	if (rc == ERR_OK)

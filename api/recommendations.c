@@ -137,9 +137,8 @@ int recommendations_report(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = recommendation_parse_status(&a->to, status, "status", err);
 	if (rc == ERR_OK)
-		rc = json_in_string(req->body, "comment", false, a->comment, sizeof(a->comment), &a->has_comment, err);
-	if (rc == ERR_OK && a->has_comment && a->comment[0] == '\0')
-		a->has_comment = false;
+		rc = json_in_text(req->body, "comment", false, TEXT_MULTILINE, a->comment, sizeof(a->comment),
+				  &a->has_comment, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, recommendations_get_tx, a, err);
 	if (rc == ERR_OK)

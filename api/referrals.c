@@ -121,7 +121,7 @@ static int read_referral_body(struct referral_write *w, const json_t *body, stru
 					       "commune", "epci", "referred_on", "landlord_notice",
 					       "inadmissible_reason", "escalated", "agenda", "opinions", "history",
 					       NULL };
-	char kind[40], day[16];
+	char kind[40];
 	bool present;
 	int rc = json_in_keys(body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -142,9 +142,8 @@ static int read_referral_body(struct referral_write *w, const json_t *body, stru
 	if (rc == ERR_OK)
 		rc = json_in_int(body, "months_unpaid", false, 0, 600, &w->months, &w->has_months, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(body, "reason", false, w->reason, sizeof(w->reason), &w->has_reason, err);
-	if (rc == ERR_OK && w->has_reason && w->reason[0] == '\0')
-		w->has_reason = false;
+		rc = json_in_text(body, "reason", false, TEXT_MULTILINE, w->reason, sizeof(w->reason), &w->has_reason,
+				  err);
 	if (rc == ERR_OK)
 		rc = json_in_bool(body, "complex", false, &w->complex, &present, err);
 	if (rc == ERR_OK)
@@ -153,9 +152,8 @@ static int read_referral_body(struct referral_write *w, const json_t *body, stru
 	if (rc == ERR_OK && !present)
 		w->legal_entity = w->kind == REFERRAL_SOCIAL_LANDLORD;
 	if (rc == ERR_OK)
-		rc = json_in_string(body, "summons_date", false, day, sizeof(day), &w->has_summons, err);
-	if (rc == ERR_OK && w->has_summons)
-		rc = date_parse(&w->summons_input, day, "summons_date", err);
+		rc = json_in_date(body, "summons_date", false, DATE_KIND_ACT, NULL, &w->summons_input, &w->has_summons,
+				  err);
 	return rc;
 }
 
@@ -431,8 +429,8 @@ int referrals_update(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK && c->has_step)
 		rc = step_for_status(status, &c->step, err);
 	if (rc == ERR_OK)
-		rc = json_in_string(req->body, "inadmissible_reason", false, c->reason, sizeof(c->reason),
-				    &c->has_reason, err);
+		rc = json_in_text(req->body, "inadmissible_reason", false, TEXT_MULTILINE, c->reason, sizeof(c->reason),
+				  &c->has_reason, err);
 	if (rc == ERR_OK && c->has_reason && (!c->has_step || c->step != REFERRAL_REJECT))
 		rc = err_set(err, ERR_UNPROCESSABLE, "inadmissible_reason",
 			     "a reason goes with the status inadmissible");

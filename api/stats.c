@@ -7,6 +7,7 @@
 
 #include "api/audit.h"
 #include "api/auth.h"
+#include "api/json_in.h"
 #include "api/tx.h"
 #include "domain/date.h"
 #include "domain/parse.h"
@@ -235,6 +236,13 @@ static int acts_params(const struct req *req, struct stats_acts_query *q, struct
 		return err_set(err, ERR_INVALID, "from", "from is required, a date YYYY-MM-DD");
 	if (q->to == NULL || date_parse(&to, q->to, "to", err) != ERR_OK)
 		return err_set(err, ERR_INVALID, "to", "to is required, a date YYYY-MM-DD");
+	struct date today;
+	json_in_today(&today);
+	int rc = plausible_date_check(&from, DATE_KIND_QUERY, &today, "from", err);
+	if (rc == ERR_OK)
+		rc = plausible_date_check(&to, DATE_KIND_QUERY, &today, "to", err);
+	if (rc != ERR_OK)
+		return rc;
 	if (date_cmp(&from, &to) > 0)
 		return err_set(err, ERR_INVALID, "to", "to is before from");
 	if (date_diff_days(&from, &to) > 366 * 30)

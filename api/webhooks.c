@@ -58,16 +58,13 @@ static int webhooks_create_tx(PGconn *conn, void *ctx, struct err *err)
 
 static int read_description(const json_t *body, struct webhook_write *w, struct err *err)
 {
-	int rc = json_in_string(body, "description", false, w->description, sizeof(w->description),
-				&w->has_description, err);
+	int rc = json_in_text(body, "description", false, TEXT_LINE, w->description, sizeof(w->description),
+			      &w->has_description, err);
 	if (rc != ERR_OK || !w->has_description)
 		return rc;
 	size_t chars = 0;
-	for (const unsigned char *c = (const unsigned char *)w->description; *c; c++) {
-		if (*c < 0x20 || *c == 0x7f)
-			return err_set(err, ERR_INVALID, "description", "description must not hold control characters");
+	for (const unsigned char *c = (const unsigned char *)w->description; *c; c++)
 		chars += (*c & 0xc0) != 0x80;
-	}
 	if (chars == 0 || chars > DESCRIPTION_MAX)
 		return err_set(err, ERR_INVALID, "description", "description must be 1 to %d characters", DESCRIPTION_MAX);
 	return ERR_OK;

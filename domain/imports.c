@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "domain/parse.h"
+#include "domain/plausible.h"
 #include "domain/reference.h"
 
 static const char *const kind_names[IMPORT__KIND_COUNT] = { "acts", "caf-signals", "adil-contacts" };
@@ -131,16 +132,16 @@ enum policy_action import_policy_action(enum import_kind kind)
 	}
 }
 
-/* Characters of a UTF-8 string, or -1 when it holds a control character. */
+/* Characters of a UTF-8 string, or -1 when it holds a control character
+ * or is blank. */
 static long text_chars(const char *s)
 {
+	if (!plausible_text_ok(s, TEXT_LINE) || plausible_is_blank(s))
+		return -1;
 	long n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return -1;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
 		if ((*p & 0xC0) != 0x80)
 			n++;
-	}
 	return n;
 }
 
@@ -202,10 +203,10 @@ int import_check_caf_signal(const struct import_caf_signal *s, struct err *err)
 	return rc;
 }
 
-int import_check_adil_contact(const struct import_adil_contact *c, struct err *err)
+int import_check_adil_contact(const struct import_adil_contact *c, const struct date *today, struct err *err)
 {
-	if (c->date.y < 2000 || c->date.y > 2100)
-		return err_set(err, ERR_INVALID, "date", "date must be between 2000 and 2100");
+	if (plausible_date_check(&c->date, DATE_KIND_FIELD_WORK, today, "date", err) != ERR_OK)
+		return ERR_INVALID;
 	if (adil_party_name(c->party) == NULL)
 		return err_set(err, ERR_INVALID, "party", "party must be household or landlord");
 	if (c->household_id != NULL && !parse_is_uuid(c->household_id))
@@ -216,13 +217,13 @@ int import_check_adil_contact(const struct import_adil_contact *c, struct err *e
 	return rc;
 }
 
-int import_check_act(const struct import_act *a, struct err *err)
+int import_check_act(const struct import_act *a, const struct date *today, struct err *err)
 {
 	int rc = check_text(a->file_reference, 100, "file_reference", err);
 	if (rc == ERR_OK && a->ev.correction)
 		rc = err_set(err, ERR_INVALID, "corrects", "send the act again with its external_id to correct it");
-	if (rc == ERR_OK && (a->ev.date.y < 2000 || a->ev.date.y > 2100))
-		rc = err_set(err, ERR_INVALID, "date", "date must be between 2000 and 2100");
+	if (rc == ERR_OK)
+		rc = plausible_date_check(&a->ev.date, DATE_KIND_ACT, today, "date", err);
 	if (rc == ERR_OK && a->caf_number != NULL && !caf_number_ok(a->caf_number))
 		rc = err_set(err, ERR_INVALID, "caf_number", "caf_number must be 1 to 20 digits or capital letters");
 	if (rc == ERR_OK && a->holder_name != NULL)

@@ -118,10 +118,13 @@ enum policy_action import_policy_action(enum import_kind kind);
  * characters. */
 int import_check_external_id(const char *s, struct err *err);
 
-/* The rules on one item; ERR_INVALID naming the member at fault. */
+/* The rules on one item; ERR_INVALID naming the member at fault. Texts
+ * come trimmed (api/imports.c); blank ones and control characters are
+ * refused. Dates must lie in the window of their kind (domain/plausible.h)
+ * around today. */
 int import_check_caf_signal(const struct import_caf_signal *s, struct err *err);
-int import_check_adil_contact(const struct import_adil_contact *c, struct err *err);
-int import_check_act(const struct import_act *a, struct err *err);
+int import_check_adil_contact(const struct import_adil_contact *c, const struct date *today, struct err *err);
+int import_check_act(const struct import_act *a, const struct date *today, struct err *err);
 
 /* For each of the n ids, first[i] is the index of an earlier item with the
  * same id, or -1: an external_id comes at most once per batch. ids[i] may

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/api/fixtures.h"
 #include "tests/api/harness.h"
@@ -222,6 +223,15 @@ START_TEST(referrals_are_checked)
 		    "household_id");
 	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"debt_cents\":-1}", hidden);
 	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, "debt_cents");
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"summons_date\":\"9999-12-31\"}",
+		 hidden);
+	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, "summons_date");
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"reason\":\"a\\u0000b\"}",
+		 hidden);
+	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, NULL);
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"reason\":\"a\\u0085b\"}",
+		 hidden);
+	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, "reason");
 
 	/* The other landlord does not see the referral; the secretariat handles it. */
 	j = get_referral(&other, r1, 404);
@@ -231,7 +241,8 @@ START_TEST(referrals_are_checked)
 	send_expect(&admin, "PATCH", path, "{\"status\":\"admissible\"}", NULL, 428, "If-Match");
 	patch(&admin, path, "{\"status\":\"inadmissible\"}", 422, "inadmissible_reason");
 	patch(&admin, path, "{\"status\":\"scheduled\"}", 422, "status");
-	patch(&admin, path, "{\"status\":\"inadmissible\",\"inadmissible_reason\":\"dette soldée\"}", 200, NULL);
+	patch(&admin, path, "{\"status\":\"inadmissible\",\"inadmissible_reason\":\"  \"}", 400, "inadmissible_reason");
+	patch(&admin, path, "{\"status\":\"inadmissible\",\"inadmissible_reason\":\" dette soldée \"}", 200, NULL);
 	patch(&admin, path, "{\"status\":\"admissible\"}", 409, "status");
 	j = get_referral(&sl, r1, 200);
 	ck_assert_str_eq(str(j, "inadmissible_reason"), "dette soldée");
@@ -269,12 +280,19 @@ START_TEST(late_landlord_referral_is_flagged)
 	ck_assert(json_is_true(json_object_get(notice, "late")));
 	json_decref(j);
 
-	/* A legal-entity private landlord before a distant summons: on time. */
+	/* A legal-entity private landlord before a distant summons (next year,
+	 * within the window of hearing dates): on time. */
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char summons[80], latest[24];
+	snprintf(summons, sizeof(summons), ",\"legal_entity\":true,\"summons_date\":\"%d-06-01\"", tm.tm_year + 1901);
+	snprintf(latest, sizeof(latest), "%d-04-01", tm.tm_year + 1901);
 	household(&pl, "91477", "private", pl.org_id, "1 rue de Paris", hh2);
-	referral(&pl, "private_landlord", hh2, ",\"legal_entity\":true,\"summons_date\":\"2099-06-01\"", r2);
+	referral(&pl, "private_landlord", hh2, summons, r2);
 	j = get_referral(&pl, r2, 200);
 	notice = json_object_get(j, "landlord_notice");
-	ck_assert_str_eq(str(notice, "latest_referral_date"), "2099-04-01");
+	ck_assert_str_eq(str(notice, "latest_referral_date"), latest);
 	ck_assert(json_is_false(json_object_get(notice, "late")));
 	json_decref(j);
 }
@@ -320,6 +338,14 @@ START_TEST(a_week_of_the_operational_ccapex)
 	send_expect(&admin, "POST", "/v1/commissions",
 		    "{\"level\":\"operational\",\"date\":\"2026-12-03\",\"chairs\":[\"00000000-0000-4000-8000-000000000001\"]}",
 		    NULL, 422, "chairs");
+	/* Issue 13: a session date out of its window, a blank place. */
+	send_expect(&admin, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"0001-01-01\"}", NULL, 400,
+		    "date");
+	send_expect(&admin, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"9999-12-31\"}", NULL, 400,
+		    "date");
+	send_expect(&admin, "POST", "/v1/commissions",
+		    "{\"level\":\"operational\",\"date\":\"2026-12-03\",\"place\":\" \\u00a0 \"}", NULL, 400, "place");
+	send_expect(&admin, "GET", "/v1/commissions?from=0001-01-01", NULL, NULL, 400, "from");
 	agenda_add(k, r1, 201, NULL);
 	agenda_add(k, r2, 201, NULL);
 	agenda_add(k, r3, 201, NULL);
@@ -359,6 +385,13 @@ START_TEST(a_week_of_the_operational_ccapex)
 	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
 		       "\"not-an-id\",\"text\":\"t\",\"due_date\":\"2026-12-31\"}]}",
 		400, "recommendations[0].addressee_id");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
+		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"t\",\"due_date\":\"9999-12-31\"}]}",
+		400, "recommendations[0].due_date");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
+		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"  \",\"due_date\":\"2026-12-31\"}]}",
+		400, "recommendations[0].text");
+	opinion(k, r2, "{\"summary\":\"\\u0007\",\"decisions\":[\"masp\"]}", 400, "summary");
 	opinion(k2, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 409, NULL);
 	/* r2 was not examined: the session closes, it goes back to admissible. */
 	session_status(k, "closed");

@@ -417,6 +417,22 @@ START_TEST(outreach_case_work)
 	expect_status(&team, "POST", path, "{\"kind\":\"visit\",\"date\":\"2025-12-05\",\"agent\":\"K\",\"outcome\":\"x\"}",
 		      400, "kind");
 	expect_status(&team, "POST", path, "{\"kind\":\"letter\",\"date\":\"2025-12-05\",\"outcome\":\"x\"}", 400, "agent");
+	/* Issue 13: blank or control text, a date out of its window. */
+	expect_status(&team, "POST", path, "{\"kind\":\"letter\",\"date\":\"2025-12-05\",\"agent\":\" \",\"outcome\":\"x\"}",
+		      400, "agent");
+	expect_status(&team, "POST", path,
+		      "{\"kind\":\"letter\",\"date\":\"2025-12-05\",\"agent\":\"K\\u0001\",\"outcome\":\"x\"}", 400, "agent");
+	expect_status(&team, "POST", path,
+		      "{\"kind\":\"letter\",\"date\":\"2025-12-05\",\"agent\":\"K\",\"outcome\":\"x\",\"note\":\"\\u009b\"}",
+		      400, "note");
+	expect_status(&team, "POST", path, "{\"kind\":\"letter\",\"date\":\"9999-12-31\",\"agent\":\"K\",\"outcome\":\"x\"}",
+		      400, "date");
+	j = call(&team, "POST", path, "{\"kind\":\"letter\",\"date\":\"2025-12-05\",\"agent\":\"  K. Diallo \","
+		 "\"outcome\":\"x\",\"note\":\" ligne 1\\nligne 2\\n\"}", &status);
+	expect(j, status, 201, NULL);
+	ck_assert_str_eq(str(j, "agent"), "K. Diallo");
+	ck_assert_str_eq(str(j, "note"), "ligne 1\nligne 2");
+	json_decref(j);
 	expect_status(&team, "POST", path, "{\"kind\":\"letter\",\"date\":\"2025-11-05\",\"agent\":\"K\",\"outcome\":\"x\"}",
 		      422, "date");
 	expect_status(&team, "POST", path,
@@ -431,7 +447,7 @@ START_TEST(outreach_case_work)
 	expect(j, status, 200, NULL);
 	ck_assert_str_eq(str(j, "outcome"), "contact_established");
 	ck_assert(json_is_true(json_object_get(json_object_get(j, "follow_up"), "debt_settled")));
-	ck_assert_int_eq(json_array_size(json_object_get(j, "interventions")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "interventions")), 2);
 	ck_assert_int_eq(version_of(j), 2);
 	json_decref(j);
 	expect_status(&team, "PATCH", path, "{\"outcome\":\"gone\"}", 428, "If-Match");
@@ -520,6 +536,10 @@ START_TEST(prevention_letters)
 	expect_status(&adil, "POST", "/v1/prevention-letters", body, 400, "channel");
 	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"channel\":\"post\"}", hh);
 	expect_status(&adil, "POST", "/v1/prevention-letters", body, 400, "sent_on");
+	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"sent_on\":\"0001-01-01\",\"channel\":\"post\"}", hh);
+	expect_status(&adil, "POST", "/v1/prevention-letters", body, 400, "sent_on");
+	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"sent_on\":\"9999-12-31\",\"channel\":\"post\"}", hh);
+	expect_status(&adil, "POST", "/v1/prevention-letters", body, 400, "sent_on");
 	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"sent_on\":\"2025-03-03\",\"channel\":\"post\"}", hh);
 	expect_status(&landlord, "POST", "/v1/prevention-letters", body, 403, NULL);
 	/* The préfecture sends for the ADIL. */
@@ -600,6 +620,12 @@ START_TEST(masp_measures)
 	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"type\":3,\"operator_org_id\":\"%s\","
 		 "\"start_on\":\"2025-02-01\",\"planned_end_on\":\"2026-02-01\"}", hh, operator.org_id);
 	expect_status(&departement, "POST", "/v1/masp", body, 400, "type");
+	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"type\":1,\"operator_org_id\":\"%s\","
+		 "\"start_on\":\"2025-02-01\",\"planned_end_on\":\"9999-12-31\"}", hh, operator.org_id);
+	expect_status(&departement, "POST", "/v1/masp", body, 400, "planned_end_on");
+	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"type\":1,\"operator_org_id\":\"%s\","
+		 "\"start_on\":\"0001-01-01\",\"planned_end_on\":\"2026-02-01\"}", hh, operator.org_id);
+	expect_status(&departement, "POST", "/v1/masp", body, 400, "start_on");
 	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"type\":1,\"operator_org_id\":\"%s\","
 		 "\"start_on\":\"2025-02-01\",\"planned_end_on\":\"2025-03-01\"}", hh, operator.org_id);
 	expect_status(&departement, "POST", "/v1/masp", body, 422, "planned_end_on");

@@ -163,6 +163,72 @@ START_TEST(bad_inputs_name_the_field)
 }
 END_TEST
 
+/* Issue 13: what statistics would later refuse is refused at the door,
+ * naming the field; names are stored trimmed. */
+START_TEST(implausible_text_is_refused)
+{
+	static const char *addr = "{\"address\":{\"line\":\"x\",\"postcode\":\"91000\",\"insee\":\"91174\"},";
+	static const struct {
+		const char *members;
+		const char *field;
+	} cases[] = {
+		{ "\"sector\":\"social\",\"occupants\":{\"adults\":1},\"caf_number\":\"\"}", "caf_number" },
+		{ "\"sector\":\"social\",\"occupants\":{\"adults\":1},\"caf_number\":\" 123\"}", "caf_number" },
+		{ "\"sector\":\"private\",\"landlord\":{\"name\":\"   \"}}", "landlord.name" },
+		{ "\"sector\":\"private\",\"landlord\":{\"name\":\"\\t\\n\"}}", "landlord.name" },
+		{ "\"sector\":\"private\",\"landlord\":{\"name\":\"Du\\u0001pont\"}}", "landlord.name" },
+		{ "\"sector\":\"private\",\"landlord\":{\"name\":\"Du\\u007fpont\"}}", "landlord.name" },
+		{ "\"sector\":\"private\",\"landlord\":{\"name\":\"Du\\u0085pont\"}}", "landlord.name" },
+		{ "\"sector\":\"private\",\"landlord\":{\"name\":\"Du\\npont\"}}", "landlord.name" },
+		{ "\"sector\":\"social\",\"contact\":{\"phone\":\"\"}}", "contact.phone" },
+		{ "\"sector\":\"social\",\"contact\":{\"email\":\" \"}}", "contact.email" },
+		{ "\"sector\":\"social\",\"vulnerability_notes\":\"\\u001b[2J\"}", "vulnerability_notes" },
+		{ "\"sector\":\"social\",\"vulnerability_notes\":\"  \\n \"}", "vulnerability_notes" },
+	};
+	char body[1024];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status = 0;
+		snprintf(body, sizeof(body), "%s%s", addr, cases[i].members);
+		json_t *j = call(&admin, "POST", "/v1/households", body, NULL, &status);
+		ck_assert_msg(status == 400, "case %zu answered %d, wanted 400", i, status);
+		ck_assert_msg(strcmp(json_string_value(json_object_get(j, "field")), cases[i].field) == 0,
+			      "case %zu names %s, wanted %s", i, json_string_value(json_object_get(j, "field")),
+			      cases[i].field);
+		json_decref(j);
+	}
+	int status = 0;
+	json_t *j = call(&admin, "POST", "/v1/households",
+			 "{\"address\":{\"line\":\"   \",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\"}",
+			 NULL, &status);
+	assert_problem(j, status, 400, "address.line");
+	json_decref(j);
+	/* Invalid UTF-8 never reaches a reader. */
+	j = call(&admin, "POST", "/v1/households",
+		 "{\"address\":{\"line\":\"\xff\xfe\",\"postcode\":\"91000\",\"insee\":\"91174\"},\"sector\":\"social\"}",
+		 NULL, &status);
+	assert_problem(j, status, 400, NULL);
+	json_decref(j);
+
+	char id[40], path[96];
+	snprintf(body, sizeof(body),
+		 "%s\"sector\":\"private\",\"landlord\":{\"name\":\"  Dupont  \",\"contact\":\" 1 rue X\\n91000 \"},"
+		 "\"vulnerability_notes\":\"\\tligne 1\\r\\nligne 2 \"}", addr);
+	create(&admin, body, id);
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	j = call(&admin, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "landlord"), "name")), "Dupont");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "landlord"), "contact")), "1 rue X\n91000");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "vulnerability_notes")), "ligne 1\r\nligne 2");
+	json_decref(j);
+	/* null still clears an optional member. */
+	j = call(&admin, "PATCH", path, "{\"vulnerability_notes\":null}", "If-Match: \"1\"\r\n", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_null(json_string_value(json_object_get(j, "vulnerability_notes")));
+	json_decref(j);
+}
+END_TEST
+
 START_TEST(patch_needs_the_current_etag)
 {
 	char body[2048], id[40], path[96];
@@ -485,6 +551,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, creates_and_reads_with_etag);
 	tcase_add_test(tc, bad_inputs_name_the_field);
+	tcase_add_test(tc, implausible_text_is_refused);
 	tcase_add_test(tc, patch_needs_the_current_etag);
 	tcase_add_test(tc, landlords_see_only_their_households);
 	tcase_add_test(tc, bailiff_sees_no_income);

@@ -422,6 +422,65 @@ START_TEST(acts_go_through_the_state_machine_with_their_side_effects)
 }
 END_TEST
 
+static const char *result_field(const json_t *answer, int i)
+{
+	const json_t *r = json_array_get(json_object_get(answer, "results"), (size_t)i);
+	return json_string_value(json_object_get(json_object_get(r, "problem"), "field"));
+}
+
+/* Issue 13: an implausible item is rejected alone, naming its field; names
+ * are kept trimmed. */
+START_TEST(implausible_acts_are_rejected_alone)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char f[32], body[6144];
+	fixtures_suffix(f, sizeof(f));
+	const char *hh = "\"household\":{\"address\":{\"line\":\"1 rue Basse\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+			 "\"sector\":\"private\"}";
+	snprintf(body, sizeof(body),
+		 "[{\"external_id\":\"%s-0\",\"file_reference\":\"%s-0\",\"kind\":\"payment_order\",\"date\":\"1989-12-31\","
+		 "\"debt_cents\":1,\"rent_cents\":1,%s},"
+		 "{\"external_id\":\"%s-1\",\"file_reference\":\"%s-1\",\"kind\":\"payment_order\",\"date\":\"0001-01-01\","
+		 "\"debt_cents\":1,\"rent_cents\":1,%s},"
+		 "{\"external_id\":\"%s-2\",\"file_reference\":\"%s-2\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
+		 "\"hearing_date\":\"9999-12-31\",\"court\":\"TJ\",%s},"
+		 "{\"external_id\":\"%s-3\",\"file_reference\":\"%s-3\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
+		 "\"debt_cents\":1,\"rent_cents\":1,\"holder_name\":\"   \",%s},"
+		 "{\"external_id\":\"%s-4\",\"file_reference\":\"%s-4\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
+		 "\"debt_cents\":1,\"rent_cents\":1,\"caf_number\":\"\",%s},"
+		 "{\"external_id\":\"%s-5\",\"file_reference\":\"%s-5\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
+		 "\"debt_cents\":1,\"rent_cents\":1,\"household\":{\"address\":{\"line\":\" \\t \",\"postcode\":\"91000\","
+		 "\"insee\":\"91228\"},\"sector\":\"private\"}},"
+		 "{\"external_id\":\"%s-6\",\"file_reference\":\"%s-6\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
+		 "\"debt_cents\":1,\"rent_cents\":1,\"holder_name\":\"Du\\u0001pont\",%s},"
+		 "{\"external_id\":\"%s-7\",\"file_reference\":\"  %s-7 \",\"kind\":\"payment_order\",\"date\":\"1990-01-01\","
+		 "\"debt_cents\":1,\"rent_cents\":1,\"holder_name\":\" Martin \",\"household\":{\"address\":{\"line\":"
+		 "\"  7 rue %s  \",\"postcode\":\"91000\",\"insee\":\"91228\"},\"sector\":\"private\","
+		 "\"landlord\":{\"name\":\"  M. Dupont \"}}}]",
+		 f, f, hh, f, f, hh, f, f, hh, f, f, hh, f, f, hh, f, f, f, f, hh, f, f, f);
+	int status = 0;
+	json_t *j = act_results(&bailiff, body, &status);
+	ck_assert_msg(status == 200, "answered %d", status);
+	static const char *const fields[] = { "date", "date", "hearing_date", "holder_name", "caf_number",
+					      "household.address.line", "holder_name" };
+	for (int i = 0; i < 7; i++) {
+		ck_assert_msg(strcmp(result_status(j, i), "rejected") == 0, "item %d: %s", i, result_status(j, i));
+		ck_assert_msg(result_field(j, i) != NULL && strcmp(result_field(j, i), fields[i]) == 0,
+			      "item %d names %s, wanted %s", i, result_field(j, i), fields[i]);
+	}
+	ck_assert_str_eq(result_status(j, 7), "created");
+	json_decref(j);
+	char line[160], stored[200];
+	snprintf(line, sizeof(line), "7 rue %s", f);
+	const char *params[] = { line };
+	fixtures_sql_value("SELECT address_line || '|' || coalesce(landlord_name, '-') FROM households"
+			   " WHERE address_line = $1", 1, params, stored, sizeof(stored));
+	snprintf(line, sizeof(line), "7 rue %s|M. Dupont", f);
+	ck_assert_str_eq(stored, line);
+}
+END_TEST
+
 /* The stage changes published on procedure proc to the six parties of ids
  * (admin, bailiff, landlord, service, far_service, other_bailiff), one
  * "party relations previous>stage" each, by party then in feed order. */
@@ -765,6 +824,7 @@ int main(void)
 	tcase_add_test(tc, a_large_batch_becomes_a_job);
 	tcase_add_test(tc, a_kill_mid_request_then_a_resend_completes_the_batch);
 	tcase_add_test(tc, acts_go_through_the_state_machine_with_their_side_effects);
+	tcase_add_test(tc, implausible_acts_are_rejected_alone);
 	tcase_add_test(tc, imported_stage_changes_reach_the_feed_as_single_events_do);
 	tcase_add_test(tc, over_the_item_limit_is_413);
 	tcase_add_test(tc, a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read);

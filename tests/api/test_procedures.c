@@ -392,6 +392,18 @@ START_TEST(bad_events_are_400)
 		{ "{\"kind\":\"withdrawn\",\"date\":\"2025-10-01\",\"id\":\"x\"}", "id" },
 		{ "{\"kind\":\"withdrawn\",\"date\":\"2025-10-01\",\"corrects\":\"7\"}", "corrects" },
 		{ "{\"kind\":\"eviction\",\"date\":\"2025-10-01\"}", "with_cfp" },
+		/* Issue 13: dates outside 1990-01-01 .. today + 2 years, blank or control text. */
+		{ "{\"kind\":\"payment_order\",\"date\":\"1989-12-31\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"0001-01-01\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"9999-12-31\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"9999-12-31\",\"court\":\"x\"}",
+		  "hearing_date" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"x\","
+		  "\"prefet_notified_on\":\"0001-01-01\"}", "prefet_notified_on" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"  \"}",
+		  "court" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"TJ\\u0001\"}",
+		  "court" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int status = 0;
@@ -401,6 +413,32 @@ START_TEST(bad_events_are_400)
 			      "case %zu names %s", i, json_string_value(json_object_get(j, "field")));
 		json_decref(j);
 	}
+}
+END_TEST
+
+/* The first day of the window of acts is accepted, the day before is not
+ * (bad_events_are_400). */
+START_TEST(acts_from_1990_on_are_accepted)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], proc[40];
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, proc);
+	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"1990-01-01\",\"debt_cents\":50000,"
+				 "\"rent_cents\":60000}", NULL);
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"1990-03-01\",\"hearing_date\":\"1990-06-01\","
+				 "\"court\":\"  TJ Évry \"}", NULL);
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
+	int status = 0;
+	json_t *j = call(&bailiff, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	json_t *events = json_object_get(j, "events");
+	ck_assert_int_eq(json_array_size(events), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, 0), "date")), "1990-01-01");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, 1), "court")), "TJ Évry");
+	json_decref(j);
 }
 END_TEST
 
@@ -518,6 +556,7 @@ int main(void)
 	tcase_add_test(tc, small_payment_order_opens_no_referral);
 	tcase_add_test(tc, impossible_sequences_and_dates_are_422);
 	tcase_add_test(tc, bad_events_are_400);
+	tcase_add_test(tc, acts_from_1990_on_are_accepted);
 	tcase_add_test(tc, corrections_append_and_point_back);
 	tcase_add_test(tc, late_acts_are_recorded_and_flagged);
 	tcase_add_test(tc, who_may_act);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/api/fixtures.h"
 #include "tests/api/harness.h"
@@ -274,9 +275,14 @@ START_TEST(batch_items_fail_alone)
 	char case_id[40], other_case[40];
 	open_case(&team, case_id);
 	open_case(&other, other_case);
-	char ids[9][37], batch[6144];
+	char ids[9][37], batch[6144], soon[16];
 	for (int i = 0; i < 9; i++)
 		uuid_new(ids[i]);
+	/* In the future, yet within the window of field-work dates. */
+	time_t t = time(NULL) + 30 * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(soon, sizeof(soon), "%Y-%m-%d", &tm);
 	snprintf(batch, sizeof(batch), "["
 		 /* 0: good intervention */
 		 "{\"change_id\":\"%s\",\"entity\":\"outreach_intervention\",\"op\":\"create\",\"id\":\"%s\","
@@ -290,7 +296,7 @@ START_TEST(batch_items_fail_alone)
 		 "\"data\":{\"outcome\":\"moved\"}},"
 		 /* 4: an intervention in the future */
 		 "{\"change_id\":\"%s\",\"entity\":\"outreach_intervention\",\"op\":\"create\",\"id\":\"%s\","
-		 "\"case_id\":\"%s\",\"data\":{\"kind\":\"letter\",\"date\":\"2999-01-01\",\"agent\":\"A\",\"outcome\":\"x\"}},"
+		 "\"case_id\":\"%s\",\"data\":{\"kind\":\"letter\",\"date\":\"%s\",\"agent\":\"A\",\"outcome\":\"x\"}},"
 		 /* 5: another team's case */
 		 "{\"change_id\":\"%s\",\"entity\":\"outreach_case\",\"op\":\"update\",\"id\":\"%s\",\"base_version\":1,"
 		 "\"data\":{\"outcome\":\"npai\"}},"
@@ -304,7 +310,7 @@ START_TEST(batch_items_fail_alone)
 		 "{\"change_id\":\"%s\",\"entity\":\"outreach_case\",\"op\":\"update\",\"id\":\"%s\",\"data\":{}},"
 		 /* 9: not an object */
 		 "42]",
-		 ids[0], ids[1], case_id, case_id, ids[2], case_id, ids[3], case_id, ids[4], ids[5], case_id, ids[6],
+		 ids[0], ids[1], case_id, case_id, ids[2], case_id, ids[3], case_id, ids[4], ids[5], case_id, soon, ids[6],
 		 other_case, ids[7], case_id, other.org_id, ids[8], case_id, ids[1], case_id);
 	json_t *r = push(&team, batch);
 	ck_assert_int_eq(json_array_size(r), 10);

@@ -5,6 +5,8 @@
 
 #include "domain/imports.h"
 
+static const struct date today = { 2026, 12, 2 };
+
 static struct import_caf_signal good_signal(void)
 {
 	return (struct import_caf_signal){ .caf_number = "1234567", .address_line = "2 rue Haute", .postcode = "91000",
@@ -44,14 +46,25 @@ START_TEST(adil_contacts_and_external_ids)
 	struct err e;
 	struct import_adil_contact c = { .date = { 2021, 3, 4 }, .party = ADIL_PARTY_LANDLORD, .subject = "bail",
 					 .outcome = ADIL_OUTCOME_INFORMATION_GIVEN };
-	ck_assert_int_eq(import_check_adil_contact(&c, &e), ERR_OK);
+	ck_assert_int_eq(import_check_adil_contact(&c, &today, &e), ERR_OK);
 	c.household_id = "not-a-uuid";
-	ck_assert_int_eq(import_check_adil_contact(&c, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_adil_contact(&c, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "household_id");
 	c.household_id = NULL;
 	c.subject = "";
-	ck_assert_int_eq(import_check_adil_contact(&c, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_adil_contact(&c, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "subject");
+	c.subject = "\t";
+	ck_assert_int_eq(import_check_adil_contact(&c, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "subject");
+	c.subject = "bail";
+	c.date = (struct date){ 1999, 12, 31 };
+	ck_assert_int_eq(import_check_adil_contact(&c, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "date");
+	c.date = (struct date){ 9999, 12, 31 };
+	ck_assert_int_eq(import_check_adil_contact(&c, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "date");
+	c.date = (struct date){ 2021, 3, 4 };
 	ck_assert_int_eq(import_check_external_id("CJ-2026/001", &e), ERR_OK);
 	ck_assert_int_eq(import_check_external_id("", &e), ERR_INVALID);
 	char longer[128];
@@ -66,24 +79,46 @@ START_TEST(acts)
 {
 	struct err e;
 	struct import_act a = { .file_reference = "CJ-1", .ev = { .kind = EVENT_SUMMONS, .date = { 2025, 11, 3 } } };
-	ck_assert_int_eq(import_check_act(&a, &e), ERR_OK);
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_OK);
 	a.ev.correction = true;
-	ck_assert_int_eq(import_check_act(&a, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "corrects");
 	a.ev.correction = false;
 	a.has_household = true;
 	a.household = (struct import_household){ .address_line = "1 rue", .postcode = "91000", .insee = "91228",
 						  .sector = SECTOR_SOCIAL, .landlord_name = "M. Dupont" };
-	ck_assert_int_eq(import_check_act(&a, &e), ERR_UNPROCESSABLE);
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_UNPROCESSABLE);
 	ck_assert_str_eq(e.field, "household.landlord");
 	a.household.sector = SECTOR_PRIVATE;
-	ck_assert_int_eq(import_check_act(&a, &e), ERR_OK);
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_OK);
 	a.household.insee = "9";
-	ck_assert_int_eq(import_check_act(&a, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "household.address.insee");
 	a.file_reference = NULL;
-	ck_assert_int_eq(import_check_act(&a, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "file_reference");
+	/* Issue 13: dates in the window of acts, no blank or control text. */
+	a.file_reference = "CJ-1";
+	a.household.insee = "91228";
+	a.ev.date = (struct date){ 1990, 1, 1 };
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_OK);
+	a.ev.date = (struct date){ 1989, 12, 31 };
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "date");
+	a.ev.date = (struct date){ 2028, 12, 3 };
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "date");
+	a.ev.date = (struct date){ 2025, 11, 3 };
+	a.holder_name = "   ";
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "holder_name");
+	a.holder_name = "Du\xC2\x85pont";
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "holder_name");
+	a.holder_name = NULL;
+	a.caf_number = "";
+	ck_assert_int_eq(import_check_act(&a, &today, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "caf_number");
 }
 END_TEST
 
