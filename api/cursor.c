@@ -28,10 +28,9 @@ static bool time_chars_ok(const char *s)
 	return true;
 }
 
-int cursor_from_query(const struct req *req, struct page_cursor *out, struct err *err)
+int cursor_parse(const char *c, struct page_cursor *out, struct err *err)
 {
 	memset(out, 0, sizeof(*out));
-	const char *c = req_query(req, "cursor");
 	if (c == NULL || *c == '\0')
 		return ERR_OK;
 	size_t n = strlen(c);
@@ -74,6 +73,11 @@ int cursor_from_query(const struct req *req, struct page_cursor *out, struct err
 	snprintf(out->after_id, sizeof(out->after_id), "%s", id);
 	out->set = true;
 	return ERR_OK;
+}
+
+int cursor_from_query(const struct req *req, struct page_cursor *out, struct err *err)
+{
+	return cursor_parse(req_query(req, "cursor"), out, err);
 }
 
 int cursor_limit(const struct req *req, int def, int max, int *out, struct err *err)

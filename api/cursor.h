@@ -8,6 +8,10 @@
 /* Writes the cursor for next into out (at least 160 bytes). */
 void cursor_encode(const struct page_cursor *next, char *out, size_t len);
 
+/* Reads a cursor's text (NULL or "" leave out->set false); ERR_INVALID
+ * naming "cursor" when it is not one of ours. */
+int cursor_parse(const char *text, struct page_cursor *out, struct err *err);
+
 /* Reads the `cursor` query parameter into *out (out->set false when absent);
  * ERR_INVALID naming "cursor" when it is not one of ours. */
 int cursor_from_query(const struct req *req, struct page_cursor *out, struct err *err);
