@@ -111,10 +111,17 @@ static PGconn *pool_open(struct pool *pool, struct err *err)
 	PGconn *conn = PQconnectdbParams((const char *const *)pool->conninfo_keys,
 					 (const char *const *)pool->conninfo_values, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-		err_set(err, ERR_UNAVAILABLE, "", "database unreachable: %s",
-			conn ? PQerrorMessage(conn) : "out of memory");
-		/* libpq messages end with a newline; keep the log line on one line. */
-		err->message[strcspn(err->message, "\n")] = '\0';
+		/* The cause (a socket path, a host name) is for the operator's
+		 * log, not for clients: they get a generic 503. */
+		char cause[256];
+		snprintf(cause, sizeof(cause), "%s", conn ? PQerrorMessage(conn) : "out of memory");
+		cause[strcspn(cause, "\n")] = '\0';
+		pthread_mutex_lock(&pool->lock);
+		bool first = pool->failures == 0;
+		pthread_mutex_unlock(&pool->lock);
+		if (first)
+			fprintf(stderr, "prevex: database unreachable: %s\n", cause);
+		err_set(err, ERR_UNAVAILABLE, "", "the database is unreachable; try again shortly");
 		PQfinish(conn);
 		return NULL;
 	}

@@ -13,7 +13,7 @@ cd "$ROOT"
 
 FUZZ_TIME="${FUZZ_TIME:-10}"
 FUZZ_BUILD="${FUZZ_BUILD:-build-fuzz}"
-ALL_TARGETS=(fuzz_json fuzz_cursor fuzz_jwt fuzz_date fuzz_csv fuzz_webhook_url)
+ALL_TARGETS=(fuzz_json fuzz_cursor fuzz_jwt fuzz_date fuzz_csv fuzz_webhook_url fuzz_http_head)
 read -r -a targets <<<"${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 [[ "$FUZZ_TIME" =~ ^[0-9]+$ ]] || { echo "fuzz: FUZZ_TIME must be a number of seconds" >&2; exit 2; }
 
