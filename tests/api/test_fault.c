@@ -22,7 +22,8 @@
 #include "tests/api/harness.h"
 
 enum {
-	CLIENTS = 32,
+	CLIENTS = 32,      /* PREVEX_FAULT_CLIENTS overrides it, up to CLIENTS_MAX */
+	CLIENTS_MAX = 256,
 	FAULTS = 20,       /* restarts and stop-starts, alternately */
 	RUN_MS = 500,      /* of traffic before each fault */
 	DOWN_MS = 200,     /* between stop and start */
@@ -211,9 +212,15 @@ START_TEST(survives_restarts_under_load)
 	fixtures_suffix(suffix, sizeof(suffix));
 	snprintf(marker, sizeof(marker), "fault-%s", suffix);
 
+	int nclients = CLIENTS;
+	const char *wanted = getenv("PREVEX_FAULT_CLIENTS");
+	char *end = NULL;
+	long n = wanted ? strtol(wanted, &end, 10) : 0;
+	if (wanted != NULL && *end == '\0' && n > 0 && n <= CLIENTS_MAX)
+		nclients = (int)n;
 	long long started = now_ms();
-	pthread_t clients[CLIENTS];
-	for (int i = 0; i < CLIENTS; i++)
+	pthread_t clients[CLIENTS_MAX];
+	for (int i = 0; i < nclients; i++)
 		ck_assert_int_eq(pthread_create(&clients[i], NULL, client_run, NULL), 0);
 	int restarts = 0, stops = 0;
 	long long healing_total = 0, healing_max = 0;
@@ -242,7 +249,7 @@ START_TEST(survives_restarts_under_load)
 	}
 	sleep_ms(SETTLE_MS);
 	atomic_store(&tally.stop, true);
-	for (int i = 0; i < CLIENTS; i++)
+	for (int i = 0; i < nclients; i++)
 		pthread_join(clients[i], NULL);
 	long long elapsed = now_ms() - started;
 
@@ -250,7 +257,7 @@ START_TEST(survives_restarts_under_load)
 		"fault: %d restarts and %d stop-starts in %.1f s with %d clients: %ld requests, "
 		"%ld 2xx (%ld writes, %ld reads), %ld 503, %ld other; slowest answer %ld ms; "
 		"first 201 after PostgreSQL is back: %lld ms on average, at most %lld ms\n",
-		restarts, stops, (double)elapsed / 1000.0, CLIENTS, atomic_load(&tally.requests),
+		restarts, stops, (double)elapsed / 1000.0, nclients, atomic_load(&tally.requests),
 		atomic_load(&tally.writes_ok) + atomic_load(&tally.reads_ok), atomic_load(&tally.writes_ok),
 		atomic_load(&tally.reads_ok), atomic_load(&tally.unavailable), atomic_load(&tally.bad),
 		atomic_load(&tally.slowest_ms), healing_total / FAULTS, healing_max);
