@@ -56,9 +56,9 @@ static void read_object(const json_t *body)
 		struct date d;
 		bool present, b;
 		int64_t n;
-		(void)field_in_date(body, key, false, &d, &present, &err);
+		(void)field_in_date(body, key, false, DATE_KIND_ACT, &d, &present, &err);
 		(void)field_in_uuid(body, key, false, uuid, &present, &err);
-		(void)field_in_text(body, key, false, 100, text, sizeof(text), &present, &err);
+		(void)field_in_text(body, key, false, TEXT_MULTILINE, 100, text, sizeof(text), &present, &err);
 		(void)field_json_date(body, key, &d);
 		(void)json_in_string(body, key, true, text, sizeof(text), &present, &err);
 		(void)json_in_int(body, key, true, INT64_MIN, INT64_MAX, &n, &present, &err);
