@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "domain/parse.h"
+
 #define METHOD_MAX 16
 /* "HTTP/1.1\r": what follows the target's space on a request line. */
 #define VERSION_LEN 9
@@ -243,17 +245,6 @@ void http_head_check(struct http_head_verdict *v, const char *buf, size_t len,
 	v->content_length = f.content_length;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Walks a chunked body from buf. Returns 0 when it is sound as far as it
  * has arrived (*used 0: not whole yet), or 400; *used is the length of the
  * whole body once its last chunk and trailer have arrived. */
@@ -264,10 +255,10 @@ static int chunks_check(const char *buf, size_t len, size_t *used)
 	for (;;) {
 		unsigned long long size = 0;
 		size_t digits = 0;
-		while (pos < len && hex_digit(buf[pos]) >= 0) {
+		while (pos < len && parse_hex_digit(buf[pos]) >= 0) {
 			if (++digits > 15)
 				return 400;
-			size = size * 16 + (unsigned long long)hex_digit(buf[pos]);
+			size = size * 16 + (unsigned long long)parse_hex_digit(buf[pos]);
 			pos++;
 		}
 		if (pos == len)

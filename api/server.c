@@ -19,6 +19,7 @@
 #include "api/http_gate.h"
 #include "api/log.h"
 #include "api/router.h"
+#include "domain/parse.h"
 
 /* A body's pace is judged over windows of this length: one that brings less
  * than PREVEX_BODY_MIN_RATE bytes a second over a whole window is cut. */
@@ -458,17 +459,6 @@ static enum MHD_Result exchange_take(struct server *srv, struct MHD_Connection *
 	return MHD_YES;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes one application/x-www-form-urlencoded component in place;
  * false when it holds a NUL byte. */
 static bool form_decode(char *s)
@@ -477,8 +467,8 @@ static bool form_decode(char *s)
 	for (char *p = s; *p != '\0'; p++) {
 		if (*p == '+') {
 			*out++ = ' ';
-		} else if (*p == '%' && hex_value(p[1]) >= 0 && hex_value(p[2]) >= 0) {
-			char c = (char)(hex_value(p[1]) * 16 + hex_value(p[2]));
+		} else if (*p == '%' && parse_hex_digit(p[1]) >= 0 && parse_hex_digit(p[2]) >= 0) {
+			char c = (char)(parse_hex_digit(p[1]) * 16 + parse_hex_digit(p[2]));
 			if (c == '\0')
 				return false;
 			*out++ = c;

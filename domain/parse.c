@@ -49,6 +49,17 @@ int parse_size(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
+int parse_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool parse_is_uuid(const char *s)
 {
 	if (s == NULL || strlen(s) != 36)

@@ -13,6 +13,9 @@ int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Byte sizes with an optional k, M or G suffix (powers of 1024). */
 int parse_size(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* The value of a hexadecimal digit, or -1 when c is none. */
+int parse_hex_digit(char c);
+
 /* A canonical lower- or upper-case UUID (8-4-4-4-12 hex digits). */
 bool parse_is_uuid(const char *s);
 
