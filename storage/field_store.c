@@ -24,7 +24,7 @@
 	"  request_id, outcome)" \
 	"  SELECT $10::uuid, $1::uuid, 'read', '" type "', s.id::text, $11, 'ok'" \
 	"  FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $9::int) s)" \
-	" SELECT j, created_at::text, id FROM page ORDER BY created_at, id"
+	" SELECT j, created_at::text, id FROM page ORDER BY page.created_at, page.id"
 
 /* The household a new record hangs on, if the caller may act on it. */
 #define ON_HOUSEHOLD \

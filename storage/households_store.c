@@ -40,7 +40,7 @@ const struct db_stmt households_store_statements[] = {
 	  "  request_id, outcome)"
 	  "  SELECT $11::uuid, $1::uuid, 'read', 'household', s.id::text, $12, 'ok'"
 	  "  FROM (SELECT id FROM page ORDER BY created_at, id LIMIT $10::int) s)"
-	  " SELECT j, rel, created_at::text, id FROM page ORDER BY created_at, id" },
+	  " SELECT j, rel, created_at::text, id FROM page ORDER BY page.created_at, page.id" },
 	{ "households_update",
 	  "UPDATE households SET"
 	  " address_line = CASE WHEN $3::boolean THEN $4 ELSE address_line END,"

@@ -24,7 +24,9 @@ const struct db_stmt sync_store_statements[] = {
 	  "  SELECT $6::uuid, $1::uuid, 'sync_read', 'outreach_case', s.case_id::text, $7, 'ok'"
 	  "  FROM (SELECT DISTINCT p.case_id FROM (SELECT case_id, record FROM page ORDER BY xid, seq"
 	  "   LIMIT $5::int) p WHERE p.record IS NOT NULL) s)"
-	  " SELECT xid::text, seq::text, entity, entity_id, case_id, record FROM page ORDER BY xid, seq" },
+	  /* page.xid, not xid: a bare name in ORDER BY means the output
+	   * column, here the text, and '100' sorts before '99'. */
+	  " SELECT xid::text, seq::text, entity, entity_id, case_id, record FROM page ORDER BY page.xid, page.seq" },
 	{ "sync_claim",
 	  "INSERT INTO sync_changes (change_id, org_id, client_id, fingerprint)"
 	  " VALUES ($1, $2, $3, sync_fingerprint($4)) ON CONFLICT (change_id) DO NOTHING RETURNING change_id" },
