@@ -805,14 +805,32 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 		  " d AS (SELECT m.*, CASE WHEN m.found IS NOT NULL THEN m.found"
 		  "  WHEN NOT m.has_household THEN 'no_household' WHEN NOT m.commune_ok THEN 'bad_insee'"
 		  "  WHEN NOT m.landlord_ok THEN 'bad_landlord' ELSE 'new' END AS outcome FROM m),"
+		  /* Files of this batch that no known household matches are
+		   * matched with each other, by the CAF number, then by the
+		   * address and the holder's name: each group opens one
+		   * household, that of its first new file (lead), and the
+		   * others join it. A file without a household joins one by
+		   * its number. Window functions and joins on ord: no
+		   * correlated scan of the stage. */
+		  " g AS (SELECT d.*, CASE WHEN d.outcome IN ('new', 'no_household') AND d.caf IS NOT NULL"
+		  "  THEN min(d.ord) FILTER (WHERE d.outcome = 'new') OVER (PARTITION BY d.caf) END AS by_caf FROM d),"
+		  " a AS (SELECT g.*, CASE WHEN g.outcome = 'new' AND g.holder_name IS NOT NULL THEN"
+		  "  min(coalesce(g.by_caf, CASE WHEN g.outcome = 'new' THEN g.ord END))"
+		  "   OVER (PARTITION BY g.insee, import_norm(g.line), import_norm(g.holder_name)) END AS by_addr FROM g),"
+		  " l AS (SELECT a.*, coalesce(a.by_addr, a.by_caf, CASE WHEN a.outcome = 'new' THEN a.ord END) AS leader"
+		  "  FROM a),"
+		  " f AS (SELECT l.*, coalesce(l2.leader, l.leader) AS lead FROM l LEFT JOIN l l2 ON l2.ord = l.leader),"
 		  " nh AS (INSERT INTO households (id, address_line, postcode, insee, sector, landlord_org_id, landlord_name,"
 		  "  rent_cents, holder_name, created_by_org, created_by_client)"
-		  "  SELECT d.household_id, d.line, d.postcode, d.insee, d.sector, d.landlord_org, d.landlord_name, d.rent,"
-		  "   d.holder_name, $1, $2 FROM d WHERE d.outcome = 'new' RETURNING id),"
+		  "  SELECT l.household_id, l.line, l.postcode, l.insee, l.sector, l.landlord_org, l.landlord_name, l.rent,"
+		  "   l.holder_name, $1, $2 FROM l WHERE l.ord IN (SELECT f.lead FROM f) RETURNING id),"
+		  " r AS (SELECT f.ord, f.ref, f.proc_id, f.n, f.matched,"
+		  "  CASE WHEN f.lead IS NULL THEN f.outcome WHEN f.lead = f.ord THEN 'new' ELSE 'joined' END AS outcome,"
+		  "  lh.household_id AS lead_household FROM f LEFT JOIN l lh ON lh.ord = f.lead),"
 		  " nr AS (INSERT INTO import_refs (organisation_id, kind, external_id, resource_id, content_hash)"
-		  "  SELECT $1, 'procedure', d.ref, d.proc_id, '' FROM d WHERE d.outcome IN ('matched', 'new'))"
-		  " SELECT d.ord, d.outcome, d.n, CASE WHEN d.outcome = 'matched' THEN d.matched ELSE d.household_id END"
-		  " FROM d",
+		  "  SELECT $1, 'procedure', r.ref, r.proc_id, '' FROM r WHERE r.outcome IN ('matched', 'new', 'joined'))"
+		  " SELECT r.ord, r.outcome, r.n, CASE WHEN r.outcome = 'matched' THEN r.matched ELSE r.lead_household END"
+		  " FROM r",
 		  3, params, err);
 	for (int r = 0; rc == ERR_OK && r < PQntuples(res); r++) {
 		int64_t f = int_at(res, r, 0, -1);
@@ -821,11 +839,13 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 		struct import_file *file = &files[f];
 		const char *outcome = PQgetvalue(res, r, 1);
 		file->candidates = (int)int_at(res, r, 2, 0);
-		if (strcmp(outcome, "matched") == 0 || strcmp(outcome, "new") == 0) {
+		if (strcmp(outcome, "matched") == 0 || strcmp(outcome, "new") == 0 || strcmp(outcome, "joined") == 0) {
 			file->found = true;
 			file->opened = true;
 			file->relations = 1u << POLICY_REL_FILER;
-			file->match = outcome[0] == 'm' ? IMPORT_MATCH_MATCHED : IMPORT_MATCH_UNMATCHED;
+			/* A file that joins another of the batch is matched to
+			 * the household that one opens. */
+			file->match = strcmp(outcome, "new") == 0 ? IMPORT_MATCH_UNMATCHED : IMPORT_MATCH_MATCHED;
 			snprintf(file->household_id, sizeof(file->household_id), "%s", PQgetvalue(res, r, 3));
 		} else if (strcmp(outcome, "unconfirmed") == 0) {
 			file->match = IMPORT_MATCH_UNCONFIRMED;

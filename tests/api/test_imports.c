@@ -648,6 +648,14 @@ static void count_sql(const char *sql, const char *param, char *out)
 	fixtures_sql_value(sql, 1, params, out, 40);
 }
 
+/* A fresh suffix in upper case, fit for a CAF number. */
+static void upper_suffix(char *out, size_t len)
+{
+	fixtures_suffix(out, len);
+	for (char *c = out; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+}
+
 /* Issue 13: a CAF number alone never attaches an act to a household the
  * importer cannot read. Unconfirmed by the address or the holder's name on
  * file, the item is rejected as unconfirmed, nothing is opened or created,
@@ -659,9 +667,7 @@ START_TEST(a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read)
 	struct party bailiff;
 	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
 	char sfx[16], one[24], two[24], named[24], fresh[24], tag[32];
-	fixtures_suffix(sfx, sizeof(sfx));
-	for (char *c = sfx; *c; c++)
-		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	upper_suffix(sfx, sizeof(sfx));
 	snprintf(one, sizeof(one), "A%s", sfx);
 	snprintf(two, sizeof(two), "B%s", sfx);
 	snprintf(named, sizeof(named), "C%s", sfx);
@@ -793,6 +799,71 @@ START_TEST(a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read)
 }
 END_TEST
 
+/* Issue 15: files opened by one batch are matched with each other as with
+ * the households already known. One tenant in several new files, named by
+ * the CAF number or by the address and the holder's name, gets one
+ * household, and the next batch matches it without ambiguity. */
+START_TEST(one_tenant_in_new_files_of_one_batch_gets_one_household)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char sfx[16], caf[24], other[24], tag[32], line[96], line2[96];
+	upper_suffix(sfx, sizeof(sfx));
+	snprintf(caf, sizeof(caf), "E%s", sfx);
+	snprintf(other, sizeof(other), "F%s", sfx);
+	snprintf(tag, sizeof(tag), "batch-%s", sfx);
+	snprintf(line, sizeof(line), "5 rue des Tanneurs %s", sfx);
+	snprintf(line2, sizeof(line2), "6 rue des Tanneurs %s", sfx);
+	char body[8192];
+	int len = snprintf(body, sizeof(body), "[");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 0, caf, "Marie Lenoir", line);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 1, caf, NULL, line);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 2, NULL, "Marie Lenoir", line);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 3, other, "Paul Lenoir", line2);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	/* No household given: the number alone joins the file opened above. */
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 5, caf, NULL, NULL);
+	snprintf(body + len, sizeof(body) - (size_t)len, "]");
+	int status = 0;
+	json_t *j = act_results(&bailiff, body, &status);
+	ck_assert_msg(status == 200, "answered %d", status);
+	for (int i = 0; i < 5; i++)
+		ck_assert_msg(strcmp(result_status(j, i), "created") == 0, "item %d: %s (%s)", i, result_status(j, i),
+			      result_field(j, i));
+	ck_assert_str_eq(json_string_value(json_object_get(result_at(j, 0), "match")), "unmatched");
+	json_decref(j);
+	char n[40];
+	/* A bailiff's act keeps no CAF number on the household it opens: the
+	 * number only matches within the batch. */
+	count_sql("SELECT count(*) FROM households WHERE address_line LIKE '5 rue des Tanneurs ' || $1", sfx, n);
+	ck_assert_str_eq(n, "1");
+	count_sql("SELECT count(*) FROM households WHERE address_line LIKE '% rue des Tanneurs ' || $1", sfx, n);
+	ck_assert_str_eq(n, "2");
+	count_sql("SELECT count(DISTINCT p.household_id) FROM procedures p JOIN import_refs r ON r.resource_id = p.id"
+		  " AND r.kind = 'procedure' WHERE r.external_id LIKE $1 || '-_' AND r.external_id <> $1 || '-3'", tag, n);
+	ck_assert_str_eq(n, "1");
+	count_sql("SELECT count(*) FROM procedures p JOIN households h ON h.id = p.household_id"
+		  " WHERE h.address_line = '5 rue des Tanneurs ' || $1", sfx, n);
+	ck_assert_str_eq(n, "4");
+
+	/* A later file for the same tenant: one household, matched. */
+	len = snprintf(body, sizeof(body), "[");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 4, NULL, "Marie Lenoir", line);
+	snprintf(body + len, sizeof(body) - (size_t)len, "]");
+	j = act_results(&bailiff, body, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(result_status(j, 0), "created");
+	ck_assert_str_eq(json_string_value(json_object_get(result_at(j, 0), "match")), "matched");
+	json_decref(j);
+	count_sql("SELECT count(*) FROM procedures p JOIN households h ON h.id = p.household_id"
+		  " WHERE h.address_line = '5 rue des Tanneurs ' || $1", sfx, n);
+	ck_assert_str_eq(n, "5");
+}
+END_TEST
+
 START_TEST(over_the_item_limit_is_413)
 {
 	struct party caf;
@@ -828,6 +899,7 @@ int main(void)
 	tcase_add_test(tc, imported_stage_changes_reach_the_feed_as_single_events_do);
 	tcase_add_test(tc, over_the_item_limit_is_413);
 	tcase_add_test(tc, a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read);
+	tcase_add_test(tc, one_tenant_in_new_files_of_one_batch_gets_one_household);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
