@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -691,6 +692,46 @@ int http_send(struct http_response *out, const char *host, int port, const char 
 	return http_send_from(out, NULL, host, port, method, path, headers, body, body_len);
 }
 
+/* With PREVEX_EXCHANGE_LOG naming a file, each exchange of http_send_from()
+ * is appended to it for tests/check_responses.py, which checks every
+ * response against openapi/openapi.yaml:
+ *   EXCHANGE <method> <status> <header count> <body bytes>\n<path>\n
+ *   <name>: <value>\n (each header) <body>\n
+ * One write() per record on a file opened O_APPEND, under a lock: records of
+ * threads and of successive test programs never interleave. */
+static void record_exchange(const char *method, const char *path, const struct http_response *r)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	const char *file = getenv("PREVEX_EXCHANGE_LOG");
+	if (file == NULL || *file == '\0' || strchr(path, '\n') != NULL)
+		return;
+	struct buf rec = { 0 };
+	char line[160];
+	snprintf(line, sizeof(line), "EXCHANGE %s %d %zu %zu\n", method, r->status, r->header_count, r->body_len);
+	int rc = buf_append_str(&rec, line);
+	rc = rc ? rc : buf_append_str(&rec, path);
+	rc = rc ? rc : buf_append_str(&rec, "\n");
+	for (size_t i = 0; rc == 0 && i < r->header_count; i++) {
+		rc = buf_append_str(&rec, r->headers[i].name);
+		rc = rc ? rc : buf_append_str(&rec, ": ");
+		rc = rc ? rc : buf_append_str(&rec, r->headers[i].value);
+		rc = rc ? rc : buf_append_str(&rec, "\n");
+	}
+	rc = rc ? rc : buf_append(&rec, r->body, r->body_len);
+	rc = rc ? rc : buf_append_str(&rec, "\n");
+	if (rc == 0) {
+		pthread_mutex_lock(&lock);
+		int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			if (write(fd, rec.data, rec.len) != (ssize_t)rec.len)
+				fprintf(stderr, "http_client: %s: short write\n", file);
+			close(fd);
+		}
+		pthread_mutex_unlock(&lock);
+	}
+	free(rec.data);
+}
+
 int http_send_from(struct http_response *out, const char *source, const char *host, int port,
 		   const char *method, const char *path, const char *headers, const char *body,
 		   size_t body_len)
@@ -722,6 +763,8 @@ int http_send_from(struct http_response *out, const char *source, const char *ho
 	if (rc != 0)
 		goto done;
 	rc = http_request_from(out, source, host, port, req.data, req.len, HTTP_CLIENT_DEFAULT_TIMEOUT_MS);
+	if (rc == 0)
+		record_exchange(method, path, out);
 done:
 	free(req.data);
 	return rc;
