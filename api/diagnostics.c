@@ -116,16 +116,13 @@ static json_t *deadline_json(const struct deadline *d)
 			 "done_on", d->done ? done : NULL);
 }
 
-/* The representation with its computed deadlines and flags. */
-static json_t *with_deadlines(const struct field_row *row)
+/* Adds to the representation o its deadlines and flags as of today. */
+static void add_deadlines(json_t *o, const struct date *today)
 {
-	json_t *o = json_loads(row->json, 0, NULL);
-	if (o == NULL)
-		return NULL;
 	struct diagnostic_state s;
 	struct deadline_list list;
 	state_of(o, &s);
-	diagnostic_deadlines(&list, &s, &row->today);
+	diagnostic_deadlines(&list, &s, today);
 	json_t *items = json_array(), *flags = json_array();
 	for (int i = 0; i < list.count; i++)
 		json_array_append_new(items, deadline_json(&list.items[i]));
@@ -133,6 +130,15 @@ static json_t *with_deadlines(const struct field_row *row)
 		json_array_append_new(flags, json_string(list.flags[i]));
 	json_object_set_new(o, "deadlines", items);
 	json_object_set_new(o, "flags", flags);
+}
+
+/* The representation with its computed deadlines and flags: a new
+ * reference, or NULL. */
+static json_t *with_deadlines(const struct field_row *row)
+{
+	json_t *o = json_loads(row->json, 0, NULL);
+	if (o != NULL)
+		add_deadlines(o, &row->today);
 	return o;
 }
 
@@ -194,8 +200,17 @@ int diagnostics_list(struct req *req, struct reply *rep, struct err *err)
 		rc = cursor_limit(req, 50, 500, &op.limit, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, list_tx, &op, err);
-	if (rc == ERR_OK)
-		rc = reply_json(rep, 200, cursor_page_json(&op.page));
+	if (rc == ERR_OK) {
+		/* Each item as GET /v1/diagnostics/{id} gives it. */
+		json_t *page = cursor_page_json(&op.page);
+		struct date today;
+		json_in_today(&today);
+		size_t i;
+		json_t *item;
+		json_array_foreach(json_object_get(page, "items"), i, item)
+			add_deadlines(item, &today);
+		rc = reply_json(rep, 200, page);
+	}
 	diag_op_clear(&op);
 	return rc;
 }

@@ -125,6 +125,15 @@ static void summons_case(const struct party *bailiff, const struct party *servic
 	snprintf(diag_id, 40, "%s", str(d, "id"));
 	ck_assert_str_eq(str(d, "status"), "requested");
 	ck_assert_ptr_nonnull(str(d, "assigned_org_id"));
+	/* The list gives each diagnostic as GET /v1/diagnostics/{id} does. */
+	char one[128];
+	snprintf(one, sizeof(one), "/v1/diagnostics/%s", diag_id);
+	json_t *single = call(&departement, "GET", one, NULL, &status);
+	expect(single, status, 200, NULL);
+	ck_assert_int_gt(json_array_size(json_object_get(d, "deadlines")), 0);
+	ck_assert(json_equal(json_object_get(d, "deadlines"), json_object_get(single, "deadlines")));
+	ck_assert(json_equal(json_object_get(d, "flags"), json_object_get(single, "flags")));
+	json_decref(single);
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v1/diagnostics/%s", diag_id);
 	snprintf(body, sizeof(body), "{\"assigned_org_id\":\"%s\"}", service->org_id);
