@@ -333,7 +333,7 @@ static void device_settle(struct device *d, const struct world *w, size_t len)
 		device_holding(d, held, len);
 		same = strcmp(truth, held) == 0;
 		if (!same)
-			usleep(100 * 1000);
+			nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
 	}
 	ck_assert_msg(same, "the device holds\n%s\nbut is entitled to\n%s", held, truth);
 	free(truth);
@@ -430,8 +430,9 @@ static void *file_procedures(void *arg)
 {
 	struct filer *f = arg;
 	static const char *const acts[] = {
-		"{\"kind\":\"payment_order\",\"date\":\"2026-01-05\",\"debt_cents\":120000,\"rent_cents\":60000,"
-		"\"months_unpaid\":2}",
+		/* In parentheses: one string on two lines, not a missing comma. */
+		("{\"kind\":\"payment_order\",\"date\":\"2026-01-05\",\"debt_cents\":120000,\"rent_cents\":60000,"
+		 "\"months_unpaid\":2}"),
 		"{\"kind\":\"summons\",\"date\":\"2026-04-01\",\"hearing_date\":\"2026-06-15\",\"court\":\"TJ Évry\"}",
 		"{\"kind\":\"judgment\",\"date\":\"2026-06-15\",\"outcome\":\"termination_and_eviction\"}",
 		"{\"kind\":\"order_to_leave\",\"date\":\"2026-07-01\"}",
@@ -561,7 +562,7 @@ START_TEST(a_walk_of_the_feed_delivers_each_event_once_and_everything)
 				snprintf(got, sizeof(got), "%lld:%lld", n, sum);
 				if (strcmp(got, truth) == 0)
 					break;
-				usleep(100 * 1000);
+				nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
 			}
 			check_no_fault();
 			ck_assert_msg(strcmp(got, truth) == 0, "reader %d saw %s events (count:sum of seq), the feed holds %s",
