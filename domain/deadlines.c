@@ -151,8 +151,8 @@ static int order_to_leave_deadlines(struct context *cx,
 	if (rc != ERR_OK)
 		return rc;
 	const struct event *left = procedure_find_act(p, EVENT_HOUSEHOLD_LEFT);
-	add_deadline(cx, "order_to_leave_delay", DEADLINE_FOR_PARTY, &rule, &due,
-		     left != NULL, left ? &left->date : NULL);
+	add_deadline(cx, "order_to_leave_delay", DEADLINE_FOR_PARTY, &rule,
+		     &due, left != NULL, left ? &left->date : NULL);
 
 	struct deadline_list *out = cx->out;
 	date_add_days(&out->earliest_eviction, &due, 1);

@@ -205,7 +205,8 @@ const char *rules_id_name(enum rule_id id)
 {
 	static const char *const names[RULE__COUNT] = {
 		[RULE_PAYMENT_ORDER_TIME_TO_PAY] = "payment_order_time_to_pay",
-		[RULE_DIAGNOSTIC_INTERVIEW_OFFER] = "diagnostic_interview_offer",
+		[RULE_DIAGNOSTIC_INTERVIEW_OFFER] =
+			"diagnostic_interview_offer",
 		[RULE_CFP_ANSWER] = "cfp_answer",
 		[RULE_ORDER_TO_LEAVE_DELAY] = "order_to_leave_delay",
 		[RULE_CFP_REQUEST_WAIT] = "cfp_request_wait",

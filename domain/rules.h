@@ -2,7 +2,8 @@
  * effect, so that an act is judged under the rule in force on the act's own
  * date (a summons served on 28 July 2023 keeps its 2 months' notice), except
  * the payment order's time to pay, which keeps to the rule in force on the
- * lease's date (Cass. avis 13 June 2024, n° 24-70.002): rules_time_to_pay(). */
+ * lease's date (Cass. avis 13 June 2024, n° 24-70.002): see
+ * rules_time_to_pay(). */
 #ifndef DOMAIN_RULES_H
 #define DOMAIN_RULES_H
 

@@ -90,7 +90,8 @@ static struct deadline_list compute(const struct procedure *p,
 	struct deadline_list out;
 	struct err e;
 	err_clear(&e);
-	ck_assert_msg(deadlines_compute(&out, p, &today, NULL, diag, &e) == ERR_OK,
+	ck_assert_msg(deadlines_compute(&out, p, &today, NULL, diag, &e) ==
+			      ERR_OK,
 		      "%s", e.message);
 	return out;
 }
