@@ -67,11 +67,18 @@ json_t *procedures_deadline_json(const struct deadline *d)
 	char due[DATE_STR_LEN], done[DATE_STR_LEN], version[DATE_STR_LEN];
 	date_format(due, &d->due);
 	date_format(version, &d->rule.version);
-	if (d->done)
+	json_t *o = json_pack("{ss ss ss s{ss ss ss}}", "name", d->name, "due", due, "status",
+			      deadlines_status_name(d->status), "rule", "id", rules_id_name(d->rule.id), "version",
+			      version, "basis", d->rule.basis);
+	/* done_on is absent, not null, when the act has not happened. */
+	if (o != NULL && d->done) {
 		date_format(done, &d->done_on);
-	return json_pack("{ss ss ss ss? s{ss ss ss}}", "name", d->name, "due", due, "status",
-			 deadlines_status_name(d->status), "done_on", d->done ? done : NULL, "rule", "id",
-			 rules_id_name(d->rule.id), "version", version, "basis", d->rule.basis);
+		if (json_object_set_new(o, "done_on", json_string(done)) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	return o;
 }
 
 /* The procedure's representation: its record, events, deadlines and flags.
