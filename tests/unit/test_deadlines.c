@@ -1031,6 +1031,52 @@ START_TEST(test_eviction_on_sunday_or_holiday)
 }
 END_TEST
 
+/* Every rule keyed on the act, on both sides of 29 July 2023: the
+ * summons notice (hearing Wednesday 15 November 2023: 2 months before is
+ * Friday 15 September, 6 weeks Wednesday 4 October) and the bailiff's
+ * report threshold (none before the law); the time to pay of a lease of the
+ * act's day (28 Jul + 2 months = Thu 28 Sep; 29 Jul + 6 weeks = Sat 9 Sep,
+ * so Mon 11 Sep). */
+START_TEST(test_act_rules_around_29_july_2023)
+{
+	static const struct {
+		struct date on, notice, time_to_pay;
+		struct date version;
+		bool report;
+	} cases[] = {
+		{{2023, 7, 28}, {2023, 9, 15}, {2023, 9, 28}, {1989, 7, 8},
+		 false},
+		{{2023, 7, 29}, {2023, 10, 4}, {2023, 9, 11}, {2023, 7, 29},
+		 true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct procedure p;
+		procedure_init(&p);
+		struct event po = ev_make(EVENT_PAYMENT_ORDER, cases[i].on);
+		po.payment_order.debt_cents = 160000; /* 2 x 800.00 EUR */
+		add(&p, &po);
+		struct event s = summons(cases[i].on, mk(2023, 11, 15));
+		add(&p, &s);
+		struct deadline_list l = compute(&p, cases[i].on, NULL);
+		const struct deadline *n =
+			must_find(&l, "summons_notice_to_prefet");
+		ck_assert_date(n->due, cases[i].notice.y, cases[i].notice.m,
+			       cases[i].notice.d);
+		ck_assert_date(n->rule.version, cases[i].version.y,
+			       cases[i].version.m, cases[i].version.d);
+		const struct deadline *t =
+			must_find(&l, "payment_order_time_to_pay");
+		ck_assert_date(t->due, cases[i].time_to_pay.y,
+			       cases[i].time_to_pay.m, cases[i].time_to_pay.d);
+		ck_assert_date(t->rule.version, cases[i].version.y,
+			       cases[i].version.m, cases[i].version.d);
+		ck_assert_int_eq(
+			deadlines_has_flag(&l, "ccapex_report_required"),
+			cases[i].report);
+	}
+}
+END_TEST
+
 static Suite *deadlines_suite(void)
 {
 	Suite *s = suite_create("deadlines");
@@ -1051,6 +1097,7 @@ static Suite *deadlines_suite(void)
 	tcase_add_test(tc, test_time_to_pay_household_lease);
 	tcase_add_test(tc, test_lease_after_act_refused);
 	tcase_add_test(tc, test_rule_members);
+	tcase_add_test(tc, test_act_rules_around_29_july_2023);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("summons");
