@@ -8,6 +8,7 @@
 #include "api/cursor.h"
 #include "api/field_common.h"
 #include "api/json_in.h"
+#include "api/procedures.h"
 #include "api/tx.h"
 #include "domain/diagnostic.h"
 #include "domain/outreach.h"
@@ -106,16 +107,6 @@ static void state_of(const json_t *d, struct diagnostic_state *s)
 	s->has_carence = field_json_date(d, "carence_on", &s->carence_on);
 }
 
-static json_t *deadline_json(const struct deadline *d)
-{
-	char due[DATE_STR_LEN], done[DATE_STR_LEN];
-	date_format(due, &d->due);
-	if (d->done)
-		date_format(done, &d->done_on);
-	return json_pack("{ss ss ss ss?}", "name", d->name, "due", due, "status", deadlines_status_name(d->status),
-			 "done_on", d->done ? done : NULL);
-}
-
 /* Adds to the representation o its deadlines and flags as of today. */
 static void add_deadlines(json_t *o, const struct date *today)
 {
@@ -125,7 +116,7 @@ static void add_deadlines(json_t *o, const struct date *today)
 	diagnostic_deadlines(&list, &s, today);
 	json_t *items = json_array(), *flags = json_array();
 	for (int i = 0; i < list.count; i++)
-		json_array_append_new(items, deadline_json(&list.items[i]));
+		json_array_append_new(items, procedures_deadline_json(&list.items[i]));
 	for (int i = 0; i < list.flag_count; i++)
 		json_array_append_new(flags, json_string(list.flags[i]));
 	json_object_set_new(o, "deadlines", items);

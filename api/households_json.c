@@ -9,7 +9,7 @@
 #include "domain/reference.h"
 
 static const char *const household_allowed[] = {
-	"address", "sector", "landlord", "occupants", "rent_cents", "charges_cents", "income_cents",
+	"address", "sector", "landlord", "occupants", "rent_cents", "charges_cents", "lease_signed_on", "income_cents",
 	"housing_benefit", "caf_number", "contact", "vulnerability_notes", NULL,
 };
 static const char *const household_refused[] = {
@@ -215,7 +215,9 @@ int households_json_read(const json_t *body, bool creating, struct household_inp
 	if (rc == ERR_OK)
 		rc = read_cents(body, "charges_cents", &out->charges_given, &out->charges_known, &out->charges_cents,
 				err);
-	if (out->rent_given || out->charges_given)
+	if (rc == ERR_OK)
+		rc = households_json_read_lease(body, &out->lease_given, &out->lease_known, &out->lease_signed_on, err);
+	if (out->rent_given || out->charges_given || out->lease_given)
 		out->set |= POLICY_FIELD_RENT;
 	bool income_given = false;
 	if (rc == ERR_OK)
@@ -246,6 +248,16 @@ int households_json_read(const json_t *body, bool creating, struct household_inp
 	if (rc == ERR_OK && !creating && out->set == 0)
 		rc = err_set(err, ERR_INVALID, "", "the body changes nothing");
 	return rc;
+}
+
+int households_json_read_lease(const json_t *body, bool *given, bool *known, struct date *out, struct err *err)
+{
+	const json_t *v = json_object_get(body, "lease_signed_on");
+	*given = v != NULL;
+	*known = false;
+	if (v == NULL || json_is_null(v))
+		return ERR_OK;
+	return json_in_date(body, "lease_signed_on", true, DATE_KIND_LEASE, NULL, out, known, err);
 }
 
 unsigned households_json_fields(enum org_kind kind, unsigned relations)
@@ -288,7 +300,7 @@ static int event_keys(const json_t *body, enum event_kind kind, struct err *err)
 	static const char *const refused[] = { "id", "seq", "procedure_id", "organisation_id", "created_at", NULL };
 	static const char *const plain[] = { "kind", "date", "corrects", NULL };
 	static const char *const payment_order[] = { "kind", "date", "corrects", "debt_cents", "rent_cents",
-						     "months_unpaid", NULL };
+						     "months_unpaid", "lease_signed_on", NULL };
 	static const char *const summons[] = { "kind", "date", "corrects", "hearing_date", "court",
 					       "prefet_notified_on", NULL };
 	static const char *const judgment[] = { "kind", "date", "corrects", "outcome", "delay_months", NULL };
@@ -324,6 +336,9 @@ static int read_event_data(const json_t *body, struct event *ev, struct err *err
 			rc = json_in_int(body, "months_unpaid", false, 0, 1200, &n, &present, err);
 		if (rc == ERR_OK && present)
 			ev->payment_order.months_unpaid = (int)n;
+		if (rc == ERR_OK)
+			rc = households_json_read_lease(body, &present, &ev->payment_order.lease_known,
+							&ev->payment_order.lease_signed_on, err);
 		break;
 	case EVENT_SUMMONS:
 		rc = read_date(body, "hearing_date", true, &ev->summons.hearing_date, &present, err);

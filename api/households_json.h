@@ -27,6 +27,11 @@ void households_json_mask(json_t *household, unsigned fields);
  * ("rent_cents"), or NULL when every group is inside. */
 const char *households_json_outside(unsigned set, unsigned fields);
 
+/* The optional member lease_signed_on of body (a household or a payment
+ * order), a date in the lease window (domain/plausible.h): *given when the
+ * member is there, *known when it is a date rather than null. */
+int households_json_read_lease(const json_t *body, bool *given, bool *known, struct date *out, struct err *err);
+
 /* Reads an event body. *corrects is the id of the corrected event, borrowed
  * from body, or NULL. */
 int households_json_read_event(const json_t *body, struct event *out, const char **corrects, struct err *err);

@@ -212,6 +212,8 @@ static int read_act_household(json_t *hh, enum org_kind kind, struct import_hous
 		out->landlord_name = json_string_value(json_object_get(landlord, "name"));
 		out->rent_known = (in->set & POLICY_FIELD_RENT) && in->rent_given && in->rent_known;
 		out->rent_cents = in->rent_cents;
+		out->lease_known = (in->set & POLICY_FIELD_RENT) && in->lease_given && in->lease_known;
+		out->lease_signed_on = in->lease_signed_on;
 	}
 	if (rc != ERR_OK) {
 		char field[sizeof(err->field) + 16];
@@ -443,7 +445,8 @@ static int act_effects(struct import_act_row *row, const struct procedure *p, co
 	} else if (ev->kind == EVENT_ORDER_TO_LEAVE) {
 		struct deadline_list dl;
 		row->queue_kind = "order_to_leave";
-		int rc = deadlines_compute(&dl, p, today, NULL, err);
+		/* Only earliest_cfp_request is read: no lease date needed. */
+		int rc = deadlines_compute(&dl, p, today, NULL, NULL, err);
 		if (rc != ERR_OK)
 			return rc;
 		row->queue_has_due = dl.has_earliest_cfp_request;

@@ -14,6 +14,7 @@
 #include "api/tx.h"
 #include "domain/deadlines.h"
 #include "domain/procedure.h"
+#include "domain/rules.h"
 #include "storage/households_store.h"
 #include "storage/procedures_store.h"
 
@@ -61,9 +62,23 @@ static int replay(struct procedure_work *w, struct err *err)
 	return ERR_OK;
 }
 
-static const char *status_of(const struct deadline *d)
+json_t *procedures_deadline_json(const struct deadline *d)
 {
-	return deadlines_status_name(d->status);
+	char due[DATE_STR_LEN], done[DATE_STR_LEN], version[DATE_STR_LEN];
+	date_format(due, &d->due);
+	date_format(version, &d->rule.version);
+	json_t *o = json_pack("{ss ss ss s{ss ss ss}}", "name", d->name, "due", due, "status",
+			      deadlines_status_name(d->status), "rule", "id", rules_id_name(d->rule.id), "version",
+			      version, "basis", d->rule.basis);
+	/* done_on is absent, not null, when the act has not happened. */
+	if (o != NULL && d->done) {
+		date_format(done, &d->done_on);
+		if (json_object_set_new(o, "done_on", json_string(done)) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	return o;
 }
 
 /* The procedure's representation: its record, events, deadlines and flags.
@@ -71,23 +86,16 @@ static const char *status_of(const struct deadline *d)
 static json_t *procedure_view(const struct procedure_work *w, struct err *err)
 {
 	struct deadline_list dl;
-	if (deadlines_compute(&dl, &w->p, &w->rec.today, NULL, err) != ERR_OK)
+	const struct date *lease = w->rec.household_lease_known ? &w->rec.household_lease : NULL;
+	if (deadlines_compute(&dl, &w->p, &w->rec.today, lease, NULL, err) != ERR_OK)
 		return NULL;
 	json_t *o = json_loads(w->rec.json, 0, NULL), *events = json_array(), *deadlines = json_array();
 	json_t *flags = json_array();
 	bool ok = o != NULL && events != NULL && deadlines != NULL && flags != NULL;
 	for (int i = 0; ok && i < w->rec.count; i++)
 		ok = json_array_append_new(events, json_loads(w->rec.event_json[i], 0, NULL)) == 0;
-	for (int i = 0; ok && i < dl.count; i++) {
-		char due[DATE_STR_LEN], done[DATE_STR_LEN];
-		date_format(due, &dl.items[i].due);
-		json_t *d = json_pack("{ss ss ss}", "name", dl.items[i].name, "due", due, "status", status_of(&dl.items[i]));
-		if (d != NULL && dl.items[i].done) {
-			date_format(done, &dl.items[i].done_on);
-			json_object_set_new(d, "done_on", json_string(done));
-		}
-		ok = d != NULL && json_array_append_new(deadlines, d) == 0;
-	}
+	for (int i = 0; ok && i < dl.count; i++)
+		ok = json_array_append_new(deadlines, procedures_deadline_json(&dl.items[i])) == 0;
 	for (int i = 0; ok && i < dl.flag_count; i++)
 		ok = json_array_append_new(flags, json_string(dl.flags[i])) == 0;
 	if (ok) {
@@ -265,7 +273,8 @@ static int side_effects(PGconn *conn, const struct store_caller *caller, const c
 		due = &p->state.cfp_answer_due;
 	} else if (ev->kind == EVENT_ORDER_TO_LEAVE) {
 		queue_kind = "order_to_leave";
-		rc = deadlines_compute(&dl, p, today, NULL, err);
+		/* Only earliest_cfp_request is read: no lease date needed. */
+		rc = deadlines_compute(&dl, p, today, NULL, NULL, err);
 		if (rc == ERR_OK && dl.has_earliest_cfp_request)
 			due = &dl.earliest_cfp_request;
 	}

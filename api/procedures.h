@@ -7,7 +7,10 @@
 #include <libpq-fe.h>
 
 #include "api/http.h"
+#include <jansson.h>
+
 #include "domain/date.h"
+#include "domain/deadlines.h"
 #include "domain/policy.h"
 #include "domain/procedure.h"
 
@@ -16,6 +19,10 @@ int procedures_get(struct req *req, struct reply *rep, struct err *err);
 int procedures_add_event(struct req *req, struct reply *rep, struct err *err);
 int procedures_list_events(struct req *req, struct reply *rep, struct err *err);
 int procedures_queue(struct req *req, struct reply *rep, struct err *err);
+
+/* A deadline as the API answers it: {name, due, status, done_on?, rule:
+ * {id, version, basis}}. Returns a new reference, or NULL. */
+json_t *procedures_deadline_json(const struct deadline *d);
 
 /* Who may record an event of that kind: domain/policy.h's case actions
  * (also the rule for imported acts). */

@@ -83,6 +83,11 @@ bool calendar_is_working_day(const struct date *d)
 	return date_weekday(d) < WEEKDAY_SATURDAY && !calendar_is_holiday(d);
 }
 
+bool calendar_is_enforcement_day(const struct date *d)
+{
+	return date_weekday(d) != WEEKDAY_SUNDAY && !calendar_is_holiday(d);
+}
+
 static void step_working_days(struct date *out, const struct date *from,
 			      int n, int step)
 {
@@ -129,4 +134,18 @@ void calendar_skip_winter_truce(struct date *out, const struct date *d)
 	out->y = d->m >= 11 ? d->y + 1 : d->y;
 	out->m = 4;
 	out->d = 1;
+}
+
+/* A Sunday or holiday skipped on 31 October lands on 1 or 2 November, in
+ * the truce again: hence the loop. */
+void calendar_next_eviction_day(struct date *out, const struct date *d)
+{
+	struct date day = *d;
+	for (;;) {
+		calendar_skip_winter_truce(&day, &day);
+		if (calendar_is_enforcement_day(&day))
+			break;
+		date_add_days(&day, &day, 1);
+	}
+	*out = day;
 }

@@ -28,6 +28,10 @@ bool calendar_is_holiday(const struct date *d);
 /* Monday to Friday, less the public holidays. */
 bool calendar_is_working_day(const struct date *d);
 
+/* CPCE L.141-1: an eviction may be carried out on any day but a Sunday or a
+ * public holiday (Saturdays included). */
+bool calendar_is_enforcement_day(const struct date *d);
+
 /* In the functions below out may alias the input, which must be valid. */
 
 /* The n-th working day strictly after from (n >= 0; 0 gives from itself). */
@@ -46,5 +50,9 @@ void calendar_extend_to_working_day(struct date *out, const struct date *due);
 bool calendar_in_winter_truce(const struct date *d);
 /* d itself outside the truce, else the 1 April that ends it. */
 void calendar_skip_winter_truce(struct date *out, const struct date *d);
+
+/* The first day on or after d on which an eviction may be carried out:
+ * outside the winter truce, neither a Sunday nor a public holiday. */
+void calendar_next_eviction_day(struct date *out, const struct date *d);
 
 #endif

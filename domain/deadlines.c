@@ -7,33 +7,44 @@
 
 struct context {
 	struct deadline_list *out;
-	struct date ref; /* the day against which "late" is judged */
-	bool closed;
+	struct date ref; /* the day against which deadlines are judged */
+	const struct date *household_lease; /* NULL: unknown */
 };
 
-static void add_deadline(struct context *cx, const char *name,
-			 const struct date *due, bool done,
-			 const struct date *done_on)
+static enum deadline_status status_of(const struct context *cx,
+				      enum deadline_kind kind,
+				      const struct date *due, bool done,
+				      const struct date *done_on)
 {
-	enum deadline_status status;
+	if (kind == DEADLINE_FOR_PARTY)
+		return date_cmp(&cx->ref, due) > 0 ? DEADLINE_EXPIRED
+						   : DEADLINE_RUNNING;
 	if (done)
-		status = date_cmp(done_on, due) <= 0 ? DEADLINE_MET
-						     : DEADLINE_LATE;
-	else
-		status = date_cmp(&cx->ref, due) > 0 ? DEADLINE_LATE
-						     : DEADLINE_PENDING;
-	if (status == DEADLINE_PENDING && cx->closed)
-		return;
-	/* At most 6 deadlines exist, so the array cannot overflow. */
+		return date_cmp(done_on, due) <= 0 ? DEADLINE_MET
+						   : DEADLINE_LATE;
+	return date_cmp(&cx->ref, due) > 0 ? DEADLINE_LATE : DEADLINE_PENDING;
+}
+
+/* Returns the deadline added, or NULL when the list is full (at most 6
+ * deadlines exist, so it cannot be). */
+static struct deadline *add_deadline(struct context *cx, const char *name,
+				     enum deadline_kind kind,
+				     const struct rule_applied *rule,
+				     const struct date *due, bool done,
+				     const struct date *done_on)
+{
 	if (cx->out->count >= DEADLINES_MAX)
-		return;
+		return NULL;
 	struct deadline *d = &cx->out->items[cx->out->count++];
 	d->name = name;
+	d->kind = kind;
 	d->due = *due;
-	d->status = status;
+	d->status = status_of(cx, kind, due, done, done_on);
 	d->done = done;
 	if (done)
 		d->done_on = *done_on;
+	d->rule = *rule;
+	return d;
 }
 
 static void add_flag(struct context *cx, const char *flag)
@@ -51,14 +62,22 @@ static int payment_order_deadlines(struct context *cx,
 	const struct event *po = procedure_find_act(p, EVENT_PAYMENT_ORDER);
 	if (po == NULL)
 		return ERR_OK;
+	const struct date *lease = NULL;
+	if (po->payment_order.lease_known)
+		lease = &po->payment_order.lease_signed_on;
+	else if (cx->household_lease != NULL &&
+		 date_cmp(cx->household_lease, &po->date) <= 0)
+		lease = cx->household_lease;
 	struct date due;
-	int rc = rules_due_date(&due, RULE_PAYMENT_ORDER_TIME_TO_PAY, &po->date,
-				&po->date, NULL, err);
+	struct rule_applied rule;
+	int rc = rules_time_to_pay(&due, &rule, &po->date, lease, err);
 	if (rc != ERR_OK)
 		return rc;
 	const struct event *settled = procedure_find_act(p, EVENT_DEBT_SETTLED);
-	add_deadline(cx, "payment_order_time_to_pay", &due, settled != NULL,
-		     settled ? &settled->date : NULL);
+	add_deadline(cx, "payment_order_time_to_pay", DEADLINE_FOR_PARTY, &rule,
+		     &due, settled != NULL, settled ? &settled->date : NULL);
+	if (lease == NULL)
+		add_flag(cx, "lease_date_unknown");
 	if (procedure_ccapex_report_required(po))
 		add_flag(cx, "ccapex_report_required");
 	const struct event *summons = procedure_find_act(p, EVENT_SUMMONS);
@@ -76,28 +95,39 @@ static int summons_deadlines(struct context *cx, const struct procedure *p,
 		return ERR_OK;
 	const struct summons_data *s = &ev->summons;
 	struct date notice, interview, report;
+	struct rule_applied notice_rule, interview_rule, report_rule;
 	int rc = rules_due_date(&notice, RULE_SUMMONS_NOTICE_TO_PREFET,
 				&ev->date, &s->hearing_date, NULL, err);
+	if (rc == ERR_OK)
+		rc = rules_applied(&notice_rule, RULE_SUMMONS_NOTICE_TO_PREFET,
+				   &ev->date, err);
 	if (rc == ERR_OK)
 		rc = rules_due_date(&interview, RULE_DIAGNOSTIC_INTERVIEW_OFFER,
 				    &ev->date, &ev->date, NULL, err);
 	if (rc == ERR_OK)
+		rc = rules_applied(&interview_rule,
+				   RULE_DIAGNOSTIC_INTERVIEW_OFFER, &ev->date,
+				   err);
+	if (rc == ERR_OK)
 		rc = rules_due_date(&report, RULE_DIAGNOSTIC_REPORT_NOTICE,
 				    &ev->date, &s->hearing_date, NULL, err);
+	if (rc == ERR_OK)
+		rc = rules_applied(&report_rule, RULE_DIAGNOSTIC_REPORT_NOTICE,
+				   &ev->date, err);
 	if (rc != ERR_OK)
 		return rc;
 
-	int before = cx->out->count;
-	add_deadline(cx, "summons_notice_to_prefet", &notice,
-		     s->prefet_notified, &s->prefet_notified_on);
-	if (cx->out->count > before &&
-	    cx->out->items[before].status == DEADLINE_LATE)
+	const struct deadline *d = add_deadline(
+		cx, "summons_notice_to_prefet", DEADLINE_ON_ACTOR, &notice_rule,
+		&notice, s->prefet_notified, &s->prefet_notified_on);
+	if (d != NULL && d->status == DEADLINE_LATE)
 		add_flag(cx, "summons_notice_to_prefet_late");
-	add_deadline(cx, "diagnostic_interview_offer", &interview,
+	add_deadline(cx, "diagnostic_interview_offer", DEADLINE_ON_ACTOR,
+		     &interview_rule, &interview,
 		     diag != NULL && diag->interview_offered,
 		     diag ? &diag->interview_offered_on : NULL);
-	add_deadline(cx, "diagnostic_report", &report,
-		     diag != NULL && diag->report_sent,
+	add_deadline(cx, "diagnostic_report", DEADLINE_ON_ACTOR, &report_rule,
+		     &report, diag != NULL && diag->report_sent,
 		     diag ? &diag->report_sent_on : NULL);
 	return ERR_OK;
 }
@@ -111,18 +141,22 @@ static int order_to_leave_deadlines(struct context *cx,
 	const struct order_to_leave_data *o = &ev->order_to_leave;
 	struct duration judge = {o->delay_months, DURATION_MONTHS};
 	struct date due;
+	struct rule_applied rule;
 	int rc = rules_due_date(&due, RULE_ORDER_TO_LEAVE_DELAY, &ev->date,
 				&ev->date, o->delay_months > 0 ? &judge : NULL,
 				err);
+	if (rc == ERR_OK)
+		rc = rules_applied(&rule, RULE_ORDER_TO_LEAVE_DELAY, &ev->date,
+				   err);
 	if (rc != ERR_OK)
 		return rc;
 	const struct event *left = procedure_find_act(p, EVENT_HOUSEHOLD_LEFT);
-	add_deadline(cx, "order_to_leave_delay", &due, left != NULL,
-		     left ? &left->date : NULL);
+	add_deadline(cx, "order_to_leave_delay", DEADLINE_FOR_PARTY, &rule,
+		     &due, left != NULL, left ? &left->date : NULL);
 
 	struct deadline_list *out = cx->out;
 	date_add_days(&out->earliest_eviction, &due, 1);
-	calendar_skip_winter_truce(&out->earliest_eviction,
+	calendar_next_eviction_day(&out->earliest_eviction,
 				   &out->earliest_eviction);
 	out->has_earliest_eviction = true;
 	const struct event *eviction = procedure_find_act(p, EVENT_EVICTION);
@@ -170,8 +204,12 @@ static int cfp_deadlines(struct context *cx, const struct procedure *p,
 				answer = a;
 		}
 		struct date due;
+		struct rule_applied rule;
 		int rc = rules_due_date(&due, RULE_CFP_ANSWER, &req->date,
 					&req->date, NULL, err);
+		if (rc == ERR_OK)
+			rc = rules_applied(&rule, RULE_CFP_ANSWER, &req->date,
+					   err);
 		if (rc != ERR_OK)
 			return rc;
 		bool silent = answer != NULL
@@ -180,7 +218,8 @@ static int cfp_deadlines(struct context *cx, const struct procedure *p,
 		if (silent)
 			add_flag(cx, "cfp_implicit_refusal");
 		if (latest)
-			add_deadline(cx, "cfp_answer", &due, answer != NULL,
+			add_deadline(cx, "cfp_answer", DEADLINE_ON_ACTOR, &rule,
+				     &due, answer != NULL,
 				     answer ? &answer->date : NULL);
 	}
 	return ERR_OK;
@@ -203,21 +242,24 @@ static int check_diagnostic(const struct diagnostic_dates *diag,
 
 int deadlines_compute(struct deadline_list *out, const struct procedure *p,
 		      const struct date *today,
+		      const struct date *household_lease,
 		      const struct diagnostic_dates *diag, struct err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!date_is_valid(today))
 		return err_set(err, ERR_INVALID, "today", "not a valid date");
+	if (household_lease != NULL && !date_is_valid(household_lease))
+		return err_set(err, ERR_INVALID, "lease_signed_on",
+			       "not a valid date");
 	int rc = check_diagnostic(diag, err);
 	if (rc != ERR_OK)
 		return rc;
 
-	struct context cx = {.out = out, .ref = *today};
-	if (p->state.status == PROCEDURE_CLOSED) {
-		cx.closed = true;
-		if (date_cmp(&p->state.last_date, today) < 0)
-			cx.ref = p->state.last_date;
-	}
+	struct context cx = {.out = out, .ref = *today,
+			     .household_lease = household_lease};
+	if (p->state.status == PROCEDURE_CLOSED &&
+	    date_cmp(&p->state.last_date, today) < 0)
+		cx.ref = p->state.last_date;
 	rc = payment_order_deadlines(&cx, p, err);
 	if (rc == ERR_OK)
 		rc = summons_deadlines(&cx, p, diag, err);
@@ -236,6 +278,8 @@ int deadlines_compute(struct deadline_list *out, const struct procedure *p,
 	const struct event *eviction = procedure_find_act(p, EVENT_EVICTION);
 	if (eviction != NULL && calendar_in_winter_truce(&eviction->date))
 		add_flag(&cx, "eviction_during_winter_truce");
+	if (eviction != NULL && !calendar_is_enforcement_day(&eviction->date))
+		add_flag(&cx, "eviction_on_sunday_or_holiday");
 	return ERR_OK;
 }
 
@@ -262,6 +306,8 @@ const char *deadlines_status_name(enum deadline_status status)
 		[DEADLINE_PENDING] = "pending",
 		[DEADLINE_MET] = "met",
 		[DEADLINE_LATE] = "late",
+		[DEADLINE_RUNNING] = "running",
+		[DEADLINE_EXPIRED] = "expired",
 	};
 	if ((int)status < 0 || status >= DEADLINE__STATUS_COUNT)
 		return NULL;

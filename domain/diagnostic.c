@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "domain/calendar.h"
+#include "domain/rules.h"
 
 static const char *const status_names[DIAGNOSTIC__STATUS_COUNT] = {
 	[DIAGNOSTIC_REQUESTED] = "requested",
@@ -117,8 +118,10 @@ int diagnostic_check(const struct diagnostic_state *before, const struct diagnos
 	return rc;
 }
 
-static void add(struct deadline_list *out, const char *name, const struct date *due, bool done,
-		const struct date *done_on, const struct date *ref, bool closed, const char *late_flag)
+/* rule: the version in force on the request's date (on). */
+static void add(struct deadline_list *out, const char *name, enum rule_id rule, const struct date *on,
+		const struct date *due, bool done, const struct date *done_on, const struct date *ref, bool closed,
+		const char *late_flag)
 {
 	enum deadline_status status;
 	if (done)
@@ -134,6 +137,8 @@ static void add(struct deadline_list *out, const char *name, const struct date *
 	d->done = done;
 	if (done)
 		d->done_on = *done_on;
+	d->rule = (struct rule_applied){ rule, { 0, 0, 0 }, "" };
+	rules_applied(&d->rule, rule, on, NULL);
 	if (status == DEADLINE_LATE && out->flag_count < DEADLINES_MAX_FLAGS)
 		out->flags[out->flag_count++] = late_flag;
 }
@@ -152,11 +157,11 @@ void diagnostic_deadlines(struct deadline_list *out, const struct diagnostic_sta
 	}
 	struct date due;
 	calendar_add_working_days(&due, &s->requested_on, DIAGNOSTIC_INTERVIEW_WORKING_DAYS);
-	add(out, "diagnostic_interview_offer", &due, s->has_interview, &s->interview_offered_on, &ref, closed,
-	    "diagnostic_interview_offer_late");
+	add(out, "diagnostic_interview_offer", RULE_DIAGNOSTIC_INTERVIEW_OFFER, &s->requested_on, &due,
+	    s->has_interview, &s->interview_offered_on, &ref, closed, "diagnostic_interview_offer_late");
 	if (s->has_hearing) {
 		calendar_subtract_working_days(&due, &s->hearing_date, DIAGNOSTIC_REPORT_WORKING_DAYS);
-		add(out, "diagnostic_report", &due, s->has_report_sent, &s->report_sent_on, &ref, closed,
-		    "diagnostic_report_late");
+		add(out, "diagnostic_report", RULE_DIAGNOSTIC_REPORT_NOTICE, &s->requested_on, &due,
+		    s->has_report_sent, &s->report_sent_on, &ref, closed, "diagnostic_report_late");
 	}
 }

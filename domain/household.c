@@ -196,7 +196,7 @@ int household_check(const struct household_input *in, bool creating, struct err 
 
 static const char *const address_members[] = { "address", NULL };
 static const char *const occupants_members[] = { "occupants", NULL };
-static const char *const rent_members[] = { "rent_cents", "charges_cents", NULL };
+static const char *const rent_members[] = { "rent_cents", "charges_cents", "lease_signed_on", NULL };
 static const char *const income_members[] = { "income_cents", NULL };
 static const char *const benefit_members[] = { "housing_benefit", NULL };
 static const char *const caf_members[] = { "caf_number", NULL };

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/date.h"
 #include "domain/err.h"
 #include "domain/policy.h"
 
@@ -46,10 +47,13 @@ struct household_input {
 	char landlord_contact[HOUSEHOLD_CONTACT_BYTES];
 	/* POLICY_FIELD_OCCUPANTS */
 	int adults, children;
-	/* POLICY_FIELD_RENT: monthly; each member may come alone, and one
-	 * given but not known (JSON null) is cleared */
+	/* POLICY_FIELD_RENT: the lease's terms, monthly amounts and the
+	 * lease's date (conclusion or last renewal); each member may come
+	 * alone, and one given but not known (JSON null) is cleared */
 	bool rent_given, rent_known, charges_given, charges_known;
 	int64_t rent_cents, charges_cents;
+	bool lease_given, lease_known;
+	struct date lease_signed_on;
 	/* POLICY_FIELD_INCOME: monthly */
 	bool income_known;
 	int64_t income_cents;

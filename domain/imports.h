@@ -85,6 +85,8 @@ struct import_household {
 	const char *landlord_name;     /* NULL, or a private landlord's name */
 	bool rent_known;
 	int64_t rent_cents;
+	bool lease_known;
+	struct date lease_signed_on;
 };
 
 struct import_act {

@@ -96,7 +96,7 @@ enum policy_relation {
 enum policy_field {
 	POLICY_FIELD_ADDRESS         = 1u << 0,
 	POLICY_FIELD_OCCUPANTS       = 1u << 1,
-	POLICY_FIELD_RENT            = 1u << 2, /* rent, charges, arrears */
+	POLICY_FIELD_RENT            = 1u << 2, /* rent, charges, arrears, lease date */
 	POLICY_FIELD_INCOME          = 1u << 3,
 	POLICY_FIELD_HOUSING_BENEFIT = 1u << 4,
 	POLICY_FIELD_CAF_NUMBER      = 1u << 5,

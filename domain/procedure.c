@@ -167,6 +167,15 @@ static int check_event(const struct event *ev, struct err *err)
 			return err_set(err, ERR_UNPROCESSABLE, "months_unpaid",
 				       "must be between 0 and 1200, or "
 				       "unknown");
+		if (po->lease_known && !date_is_valid(&po->lease_signed_on))
+			return err_set(err, ERR_INVALID, "lease_signed_on",
+				       "not a valid date");
+		if (po->lease_known &&
+		    date_cmp(&po->lease_signed_on, &ev->date) > 0)
+			return err_set(err, ERR_UNPROCESSABLE,
+				       "lease_signed_on",
+				       "the lease the order is served under "
+				       "was signed on or before it");
 		return ERR_OK;
 	}
 	case EVENT_SUMMONS: {

@@ -32,8 +32,8 @@
  * happened.
  *
  * Error fields are the JSON members of an event: kind, date, corrects,
- * debt_cents, rent_cents, months_unpaid, hearing_date, court,
- * prefet_notified_on, outcome, delay_months, with_cfp.
+ * debt_cents, rent_cents, months_unpaid, lease_signed_on, hearing_date,
+ * court, prefet_notified_on, outcome, delay_months, with_cfp.
  */
 #ifndef DOMAIN_PROCEDURE_H
 #define DOMAIN_PROCEDURE_H
@@ -77,6 +77,10 @@ struct payment_order_data {
 	int64_t debt_cents;     /* > 0 */
 	int64_t rent_cents;     /* > 0, monthly, without charges */
 	int months_unpaid;      /* consecutive; -1 when unknown */
+	/* The lease's conclusion or last renewal, on or before the order:
+	 * it decides the time to pay (domain/rules.h). */
+	bool lease_known;
+	struct date lease_signed_on;
 };
 
 struct summons_data {

@@ -5,53 +5,74 @@
 #include "domain/calendar.h"
 
 #define ORIGIN {1, 1, 1}
+/* Entries into force of the texts a first version rests on. Loi 89-462 of
+ * 6 July 1989 (JO of the 8th) stands for its article 24 as it read before
+ * loi 2023-668, whatever its earlier history: the engine does not tell those
+ * versions apart. */
+#define LOI_89_462 {1989, 7, 8}
+/* The CPCE, ordonnance 2011-1895 and decret 2012-783: 1 June 2012. */
+#define CPCE {2012, 6, 1}
+/* Loi 2014-366 (ALUR) of 24 March 2014, JO of the 26th, in force the 27th. */
+#define LOI_ALUR {2014, 3, 27}
+/* Decret 2021-8 of 5 January 2021, JO of the 7th, in force the 8th. */
+#define DECRET_2021_8 {2021, 1, 8}
+/* Decret 2016-748 of 6 June 2016. */
+#define DECRET_2016_748 {2016, 6, 6}
 /* Loi 2023-668 of 27 July 2023, published on the 28th, in force the 29th. */
 #define LOI_2023_668 {2023, 7, 29}
+#define DECRET_2026_84 {2027, 1, 1}
+
+/* A time to pay kept at 2 months for a lease running before loi 2023-668,
+ * when the act comes under it or the lease's date is unknown. */
+#define BASIS_LEASE_BEFORE_2023 "loi 89-462 art. 24; Cass. avis 24-70.002"
+#define BASIS_LEASE_UNKNOWN \
+	"loi 89-462 art. 24; lease date unknown: the longer delay " \
+	"(Cass. avis 24-70.002)"
 
 /* Versions of one rule are listed oldest first. */
 static const struct rule rules[] = {
 	{RULE_PAYMENT_ORDER_TIME_TO_PAY, RULE_DELAY_TO_ACT,
-	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 ORIGIN, LOI_89_462, {2, DURATION_MONTHS}, {0},
 	 "loi 89-462 art. 24"},
 	{RULE_PAYMENT_ORDER_TIME_TO_PAY, RULE_DELAY_TO_ACT,
-	 LOI_2023_668, {6, DURATION_WEEKS}, {0},
-	 "loi 89-462 art. 24, loi 2023-668"},
+	 LOI_2023_668, LOI_2023_668, {6, DURATION_WEEKS}, {0},
+	 "loi 89-462 art. 24, loi 2023-668 art. 10"},
 	{RULE_DIAGNOSTIC_INTERVIEW_OFFER, RULE_DELAY_TO_ACT,
-	 ORIGIN, {15, DURATION_WORKING_DAYS},
+	 ORIGIN, DECRET_2021_8, {15, DURATION_WORKING_DAYS},
 	 {0}, "decret 2021-8"},
 	{RULE_CFP_ANSWER, RULE_DELAY_TO_ACT,
-	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 ORIGIN, CPCE, {2, DURATION_MONTHS}, {0},
 	 "CPCE R.153-1"},
 	{RULE_ORDER_TO_LEAVE_DELAY, RULE_WAITING_PERIOD,
-	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 ORIGIN, CPCE, {2, DURATION_MONTHS}, {0},
 	 "CPCE L.412-1"},
 	{RULE_CFP_REQUEST_WAIT, RULE_WAITING_PERIOD,
-	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 ORIGIN, CPCE, {2, DURATION_MONTHS}, {0},
 	 "CPCE R.153-1"},
 	{RULE_SUMMONS_NOTICE_TO_PREFET, RULE_NOTICE_BEFORE,
-	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 ORIGIN, LOI_89_462, {2, DURATION_MONTHS}, {0},
 	 "loi 89-462 art. 24 III"},
 	{RULE_SUMMONS_NOTICE_TO_PREFET, RULE_NOTICE_BEFORE,
-	 LOI_2023_668, {6, DURATION_WEEKS}, {0},
-	 "loi 89-462 art. 24 III, loi 2023-668"},
+	 LOI_2023_668, LOI_2023_668, {6, DURATION_WEEKS}, {0},
+	 "loi 89-462 art. 24 III, loi 2023-668 art. 10"},
 	{RULE_DIAGNOSTIC_REPORT_NOTICE, RULE_NOTICE_BEFORE,
-	 ORIGIN, {5, DURATION_WORKING_DAYS},
+	 ORIGIN, DECRET_2021_8, {5, DURATION_WORKING_DAYS},
 	 {0}, "decret 2021-8"},
 	{RULE_LANDLORD_REFERRAL_NOTICE, RULE_NOTICE_BEFORE,
-	 ORIGIN, {2, DURATION_MONTHS}, {0},
+	 ORIGIN, LOI_ALUR, {2, DURATION_MONTHS}, {0},
 	 "loi 2014-366 (ALUR)"},
 	/* Before 2023 the thresholds were set by each departement's prefectoral
 	 * order, which the engine does not know. */
 	{RULE_CCAPEX_REPORT, RULE_THRESHOLD,
-	 LOI_2023_668, {0, DURATION_NONE},
+	 LOI_2023_668, LOI_2023_668, {0, DURATION_NONE},
 	 {.months_unpaid = 2, .rent_multiple = 2},
 	 "loi 89-462 art. 24 II, loi 2023-668, decret 2026-83"},
 	{RULE_CAF_ARREARS, RULE_THRESHOLD,
-	 ORIGIN, {0, DURATION_NONE},
+	 ORIGIN, DECRET_2016_748, {0, DURATION_NONE},
 	 {.rent_multiple = 2, .rent_with_charges = true},
 	 "decret 2016-748"},
 	{RULE_CAF_ARREARS, RULE_THRESHOLD,
-	 {2027, 1, 1}, {0, DURATION_NONE},
+	 DECRET_2026_84, DECRET_2026_84, {0, DURATION_NONE},
 	 {.months_after_first_missed = 3, .debt_over_cents = 45000},
 	 "decret 2026-84"},
 };
@@ -90,14 +111,24 @@ int rules_duration_for(struct duration *out, enum rule_id id,
 	return ERR_OK;
 }
 
-int rules_due_date(struct date *out, enum rule_id id, const struct date *on,
-		   const struct date *from, const struct duration *dur,
-		   struct err *err)
+int rules_applied(struct rule_applied *out, enum rule_id id,
+		  const struct date *on, struct err *err)
 {
 	const struct rule *r = NULL;
 	int rc = rules_find(&r, id, on, err);
 	if (rc != ERR_OK)
 		return rc;
+	out->id = id;
+	out->version = r->version;
+	out->basis = r->source;
+	return ERR_OK;
+}
+
+static int due_under(struct date *out, const struct rule *r,
+		     const struct date *from, const struct duration *dur,
+		     struct err *err)
+{
+	enum rule_id id = r->id;
 	if (!date_is_valid(from))
 		return err_set(err, ERR_INVALID, "date", "not a valid date");
 	if (dur == NULL)
@@ -118,6 +149,76 @@ int rules_due_date(struct date *out, enum rule_id id, const struct date *on,
 		return err_set(err, ERR_INVALID, "", "rule %d is a threshold",
 			       (int)id);
 	}
+}
+
+int rules_due_date(struct date *out, enum rule_id id, const struct date *on,
+		   const struct date *from, const struct duration *dur,
+		   struct err *err)
+{
+	const struct rule *r = NULL;
+	int rc = rules_find(&r, id, on, err);
+	if (rc != ERR_OK)
+		return rc;
+	return due_under(out, r, from, dur, err);
+}
+
+int rules_time_to_pay(struct date *due, struct rule_applied *applied,
+		      const struct date *act, const struct date *lease,
+		      struct err *err)
+{
+	const struct rule *of_act = NULL, *kept = NULL;
+	int rc = rules_find(&of_act, RULE_PAYMENT_ORDER_TIME_TO_PAY, act, err);
+	if (rc != ERR_OK)
+		return rc;
+	if (lease != NULL && !date_is_valid(lease))
+		return err_set(err, ERR_INVALID, "lease_signed_on",
+			       "not a valid date");
+	if (lease != NULL && date_cmp(lease, act) > 0)
+		return err_set(err, ERR_INVALID, "lease_signed_on",
+			       "the lease is dated after the payment order");
+	if (lease != NULL) {
+		rc = rules_find(&kept, RULE_PAYMENT_ORDER_TIME_TO_PAY, lease,
+				err);
+		if (rc != ERR_OK)
+			return rc;
+	} else {
+		const struct date origin = ORIGIN;
+		rc = rules_find(&kept, RULE_PAYMENT_ORDER_TIME_TO_PAY, &origin,
+				err);
+		if (rc != ERR_OK)
+			return rc;
+	}
+	rc = due_under(due, kept, act, NULL, err);
+	if (rc != ERR_OK)
+		return rc;
+	applied->id = RULE_PAYMENT_ORDER_TIME_TO_PAY;
+	applied->version = kept->version;
+	applied->basis = kept->source;
+	/* The act's own version would differ: say why it does not apply. */
+	if (kept != of_act)
+		applied->basis = lease != NULL ? BASIS_LEASE_BEFORE_2023
+					       : BASIS_LEASE_UNKNOWN;
+	return ERR_OK;
+}
+
+const char *rules_id_name(enum rule_id id)
+{
+	static const char *const names[RULE__COUNT] = {
+		[RULE_PAYMENT_ORDER_TIME_TO_PAY] = "payment_order_time_to_pay",
+		[RULE_DIAGNOSTIC_INTERVIEW_OFFER] =
+			"diagnostic_interview_offer",
+		[RULE_CFP_ANSWER] = "cfp_answer",
+		[RULE_ORDER_TO_LEAVE_DELAY] = "order_to_leave_delay",
+		[RULE_CFP_REQUEST_WAIT] = "cfp_request_wait",
+		[RULE_SUMMONS_NOTICE_TO_PREFET] = "summons_notice_to_prefet",
+		[RULE_DIAGNOSTIC_REPORT_NOTICE] = "diagnostic_report_notice",
+		[RULE_LANDLORD_REFERRAL_NOTICE] = "landlord_referral_notice",
+		[RULE_CCAPEX_REPORT] = "ccapex_report",
+		[RULE_CAF_ARREARS] = "caf_arrears",
+	};
+	if ((int)id < 0 || id >= RULE__COUNT)
+		return NULL;
+	return names[id];
 }
 
 static void shift_duration(struct date *out, const struct date *from,

@@ -1,6 +1,9 @@
 /* The legal rules as data. Each version of a rule carries the date it took
  * effect, so that an act is judged under the rule in force on the act's own
- * date: a payment order served on 28 July 2023 keeps its 2 months. */
+ * date (a summons served on 28 July 2023 keeps its 2 months' notice), except
+ * the payment order's time to pay, which keeps to the rule in force on the
+ * lease's date (Cass. avis 13 June 2024, n° 24-70.002): see
+ * rules_time_to_pay(). */
 #ifndef DOMAIN_RULES_H
 #define DOMAIN_RULES_H
 
@@ -63,9 +66,22 @@ struct rule {
 	enum rule_id id;
 	enum rule_kind kind;
 	struct date since;        /* {1, 1, 1}: before any change we track */
+	/* The day this version took effect, as clients are told it: since,
+	 * or for a first version (since {1, 1, 1}, which also covers earlier
+	 * acts) the entry into force of the text it rests on. */
+	struct date version;
 	struct duration duration;
 	struct threshold threshold;
-	const char *source;       /* the legal text, for people reading logs */
+	const char *source;       /* the legal text: the basis clients read */
+};
+
+/* A rule as one deadline applied it: which rule, which version, on what
+ * basis. basis is static; it is the version's source, or for a time to pay
+ * kept under an older version than the act's, a text saying why. */
+struct rule_applied {
+	enum rule_id id;
+	struct date version;
+	const char *basis;
 };
 
 struct arrears {
@@ -81,6 +97,25 @@ struct arrears {
  * table. ERR_NOT_FOUND when the rule did not exist yet on that date. */
 int rules_find(const struct rule **out, enum rule_id id,
 	       const struct date *on, struct err *err);
+
+/* The version rules_find() gives for `on`, as a deadline reports it. */
+int rules_applied(struct rule_applied *out, enum rule_id id,
+		  const struct date *on, struct err *err);
+
+/* The time to pay of a payment order dated act: the act + the duration of
+ * the version in force on the lease's date (lease: the day the lease was
+ * concluded or last renewed; NULL when unknown), extended to a working day.
+ * An unknown lease gets the oldest version (2 months, the tenant's longer
+ * delay): the lease may date from before any change. A lease dated after
+ * the act is not the lease the act was served under: ERR_INVALID on
+ * "lease_signed_on". applied says the version and why it applies. */
+int rules_time_to_pay(struct date *due, struct rule_applied *applied,
+		      const struct date *act, const struct date *lease,
+		      struct err *err);
+
+/* Stable snake_case name of a rule ("payment_order_time_to_pay"); NULL out
+ * of range. */
+const char *rules_id_name(enum rule_id id);
 
 /* ERR_NOT_FOUND as rules_find, ERR_INVALID for a threshold rule. */
 int rules_duration_for(struct duration *out, enum rule_id id,

@@ -8,6 +8,8 @@
 
 /* The caller's relations come from a lateral join so that the function runs
  * once per row, for the filter and for the answer. */
+#define HOUSEHOLD_INSERT_PARAMS 21
+
 #define VISIBLE_FROM \
 	" FROM households h CROSS JOIN LATERAL (SELECT household_relations(h, $1::uuid, $2::text) AS rel) r"
 
@@ -17,9 +19,10 @@ const struct db_stmt households_store_statements[] = {
 	{ "households_insert",
 	  "INSERT INTO households (address_line, postcode, insee, sector, landlord_org_id, landlord_name,"
 	  " landlord_contact, adults, children, rent_cents, charges_cents, income_cents, housing_benefit,"
-	  " benefit_paid_to, caf_number, phone, email, vulnerability_notes, created_by_org, created_by_client)"
+	  " benefit_paid_to, caf_number, phone, email, vulnerability_notes, created_by_org, created_by_client,"
+	  " lease_signed_on)"
 	  " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, 'none'), $14, $15, $16, $17,"
-	  " $18, $19, $20"
+	  " $18, $19, $20, $21::date"
 	  /* No row when the landlord named is no landlord organisation. */
 	  " WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = $5"
 	  "  AND o.kind IN ('social_landlord', 'private_landlord'))"
@@ -61,6 +64,7 @@ const struct db_stmt households_store_statements[] = {
 	  " phone = CASE WHEN $27::boolean THEN $28 ELSE phone END,"
 	  " email = CASE WHEN $27::boolean THEN $29 ELSE email END,"
 	  " vulnerability_notes = CASE WHEN $30::boolean THEN $31 ELSE vulnerability_notes END,"
+	  " lease_signed_on = CASE WHEN $32::boolean THEN $33::date ELSE lease_signed_on END,"
 	  " version = version + 1, updated_at = now()"
 	  " WHERE id = $1 AND version = $2 RETURNING id" },
 	{ NULL, NULL },
@@ -99,7 +103,7 @@ static const char *flag(bool b)
 
 /* Text forms of the numbers of an input, kept alive with the parameters. */
 struct numbers {
-	char adults[16], children[16], rent[24], charges[24], income[24];
+	char adults[16], children[16], rent[24], charges[24], income[24], lease[DATE_STR_LEN];
 };
 
 static void numbers_fill(struct numbers *n, const struct household_input *in)
@@ -109,6 +113,9 @@ static void numbers_fill(struct numbers *n, const struct household_input *in)
 	snprintf(n->rent, sizeof(n->rent), "%lld", (long long)in->rent_cents);
 	snprintf(n->charges, sizeof(n->charges), "%lld", (long long)in->charges_cents);
 	snprintf(n->income, sizeof(n->income), "%lld", (long long)in->income_cents);
+	n->lease[0] = '\0';
+	if (in->lease_known)
+		date_format(n->lease, &in->lease_signed_on);
 }
 
 static int landlord_refused(struct err *err)
@@ -172,14 +179,14 @@ int households_store_get(PGconn *conn, const struct store_caller *caller, const 
 
 /* The parameters of households_insert for in, borrowed from in, caller
  * and n (which numbers_fill() fills). */
-static void insert_params(const char *params[20], struct numbers *n, const struct store_caller *caller,
+static void insert_params(const char *params[HOUSEHOLD_INSERT_PARAMS], struct numbers *n, const struct store_caller *caller,
 			  const struct household_input *in)
 {
 	numbers_fill(n, in);
 	bool landlord = (in->set & POLICY_FIELD_LANDLORD) != 0;
 	bool person = landlord && !in->landlord_is_org && in->landlord_name[0] != '\0';
 	bool benefit = (in->set & POLICY_FIELD_HOUSING_BENEFIT) != 0;
-	const char *values[20] = {
+	const char *values[HOUSEHOLD_INSERT_PARAMS] = {
 		in->address_line, in->postcode, in->insee, household_sector_name(in->sector),
 		landlord && in->landlord_is_org ? in->landlord_org_id : NULL,
 		person ? in->landlord_name : NULL, person ? opt(in->landlord_contact) : NULL,
@@ -195,6 +202,7 @@ static void insert_params(const char *params[20], struct numbers *n, const struc
 		(in->set & POLICY_FIELD_CONTACT) ? opt(in->email) : NULL,
 		(in->set & POLICY_FIELD_VULNERABILITY) ? opt(in->vulnerability_notes) : NULL,
 		caller->org_id, caller->client_id,
+		(in->set & POLICY_FIELD_RENT) && in->lease_given && in->lease_known ? n->lease : NULL,
 	};
 	memcpy(params, values, sizeof(values));
 }
@@ -213,10 +221,10 @@ int households_store_insert(PGconn *conn, const struct store_caller *caller, con
 			    char id[40], struct err *err)
 {
 	struct numbers n;
-	const char *params[20];
+	const char *params[HOUSEHOLD_INSERT_PARAMS];
 	insert_params(params, &n, caller, in);
 	PGresult *res = NULL;
-	int rc = constraint_field(db_exec(&res, conn, "households_insert", 20, params, err), err);
+	int rc = constraint_field(db_exec(&res, conn, "households_insert", HOUSEHOLD_INSERT_PARAMS, params, err), err);
 	if (rc == ERR_OK)
 		rc = insert_id(res, id, err);
 	PQclear(res);
@@ -228,13 +236,14 @@ int households_store_insert_many(PGconn *conn, const struct store_caller *caller
 {
 	size_t cap = (size_t)(count > 0 ? count : 1);
 	struct numbers *n = calloc(cap, sizeof(*n));               /* owned */
-	const char *(*params)[20] = calloc(cap, sizeof(*params));  /* owned; borrowed values */
+	const char *(*params)[HOUSEHOLD_INSERT_PARAMS] = calloc(cap, sizeof(*params)); /* owned; borrowed values */
 	PGresult **res = calloc(cap, sizeof(*res));                /* owned, with its results */
 	int rc = n && params && res ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
 	for (int i = 0; rc == ERR_OK && i < count; i++)
 		insert_params(params[i], &n[i], caller, &in[i]);
 	if (rc == ERR_OK)
-		rc = constraint_field(db_exec_pipelined(res, conn, "households_insert", count, 20, &params[0][0], err),
+		rc = constraint_field(db_exec_pipelined(res, conn, "households_insert", count, HOUSEHOLD_INSERT_PARAMS,
+							&params[0][0], err),
 				      err);
 	for (int i = 0; rc == ERR_OK && i < count; i++)
 		rc = insert_id(res[i], ids[i], err);
@@ -325,11 +334,12 @@ int households_store_update(PGconn *conn, const struct store_caller *caller, con
 		flag(s & POLICY_FIELD_CAF_NUMBER), opt(p->caf_number),
 		flag(s & POLICY_FIELD_CONTACT), opt(p->phone), opt(p->email),
 		flag(s & POLICY_FIELD_VULNERABILITY), opt(p->vulnerability_notes),
+		flag((s & POLICY_FIELD_RENT) && p->lease_given), p->lease_known ? n.lease : NULL,
 	};
 	PGresult *res = NULL;
 	int rc = landlord_check(conn, p, err);
 	if (rc == ERR_OK)
-		rc = constraint_field(db_exec(&res, conn, "households_update", 31, params, err), err);
+		rc = constraint_field(db_exec(&res, conn, "households_update", 33, params, err), err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the household has changed since version %d; fetch it again", version);

@@ -730,7 +730,8 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 {
 	int rc = stage_create(conn, "import_file_stage (ord integer, ref text, proc_id uuid, household_id uuid,"
 				    " caf text, line text, postcode text, insee text, holder_name text, sector text,"
-				    " landlord_org uuid, landlord_name text, rent bigint, has_household boolean)", err);
+				    " landlord_org uuid, landlord_name text, rent bigint, has_household boolean,"
+				    " lease date)", err);
 	struct buf b = { 0 };
 	int staged = 0;
 	for (int f = 0; rc == ERR_OK && f < n; f++) {
@@ -758,6 +759,10 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 		else
 			copy_field(&b, NULL);
 		copy_field(&b, h ? "t" : "f");
+		if (h != NULL && h->lease_known)
+			copy_date(&b, &h->lease_signed_on);
+		else
+			copy_field(&b, NULL);
 		copy_end(&b);
 		staged++;
 	}
@@ -821,9 +826,9 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 		  "  FROM a),"
 		  " f AS (SELECT l.*, coalesce(l2.leader, l.leader) AS lead FROM l LEFT JOIN l l2 ON l2.ord = l.leader),"
 		  " nh AS (INSERT INTO households (id, address_line, postcode, insee, sector, landlord_org_id, landlord_name,"
-		  "  rent_cents, holder_name, created_by_org, created_by_client)"
+		  "  rent_cents, holder_name, created_by_org, created_by_client, lease_signed_on)"
 		  "  SELECT l.household_id, l.line, l.postcode, l.insee, l.sector, l.landlord_org, l.landlord_name, l.rent,"
-		  "   l.holder_name, $1, $2 FROM l WHERE l.ord IN (SELECT f.lead FROM f) RETURNING id),"
+		  "   l.holder_name, $1, $2, l.lease FROM l WHERE l.ord IN (SELECT f.lead FROM f) RETURNING id),"
 		  " r AS (SELECT f.ord, f.ref, f.proc_id, f.n, f.matched,"
 		  "  CASE WHEN f.lead IS NULL THEN f.outcome WHEN f.lead = f.ord THEN 'new' ELSE 'joined' END AS outcome,"
 		  "  lh.household_id AS lead_household FROM f LEFT JOIN l lh ON lh.ord = f.lead),"
@@ -920,6 +925,10 @@ static int history_add(struct import_history *h, const PGresult *res, int r, int
 		ev->payment_order.debt_cents = int_at(res, r, c0 + 4, 0);
 		ev->payment_order.rent_cents = int_at(res, r, c0 + 5, 0);
 		ev->payment_order.months_unpaid = (int)int_at(res, r, c0 + 6, -1);
+		ev->payment_order.lease_known = !PQgetisnull(res, r, c0 + 13);
+		if (ev->payment_order.lease_known)
+			rc = date_parse(&ev->payment_order.lease_signed_on, PQgetvalue(res, r, c0 + 13),
+					"lease_signed_on", err);
 		break;
 	case EVENT_SUMMONS:
 		rc = date_parse(&ev->summons.hearing_date, PQgetvalue(res, r, c0 + 7), "hearing_date", err);
@@ -976,7 +985,7 @@ int imports_store_load_histories(PGconn *conn, int n, const struct import_file *
 			     : exec(&res, conn,
 				    "SELECT u.ord, e.id, e.kind, e.event_date::text, e.corrects, e.debt_cents, e.rent_cents,"
 				    " e.months_unpaid, e.hearing_date::text, e.court, e.prefet_notified_on::text, e.outcome,"
-				    " e.delay_months, e.with_cfp"
+				    " e.delay_months, e.with_cfp, e.lease_signed_on::text"
 				    " FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, ord)"
 				    " JOIN procedure_events e ON e.procedure_id = u.id ORDER BY u.ord, e.seq",
 				    1, params, err);
@@ -1156,7 +1165,7 @@ int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, in
 				" prefet_notified_on date, outcome text, delay_months integer, with_cfp boolean,"
 				" corrects uuid, external_id text, content_hash text, proc_new boolean, stage_before text,"
 				" stage_after text, status_after text, diagnostic boolean, referral boolean, queue_kind text,"
-				" queue_due date, queue_open boolean)",
+				" queue_due date, queue_open boolean, lease_signed_on date)",
 			  err);
 	struct buf b = { 0 };
 	for (int i = 0; rc == ERR_OK && i < n; i++) {
@@ -1184,6 +1193,10 @@ int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, in
 		else
 			copy_field(&b, NULL);
 		copy_field(&b, r->queue_open ? "t" : "f");
+		if (r->ev->kind == EVENT_PAYMENT_ORDER && r->ev->payment_order.lease_known)
+			copy_date(&b, &r->ev->payment_order.lease_signed_on);
+		else
+			copy_field(&b, NULL);
 		copy_end(&b);
 	}
 	if (rc == ERR_OK)
@@ -1196,9 +1209,9 @@ int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, in
 		rc = exec(NULL, conn,
 			  "INSERT INTO procedure_events (id, procedure_id, seq, kind, event_date, corrects, debt_cents,"
 			  " rent_cents, months_unpaid, hearing_date, court, prefet_notified_on, outcome, delay_months, with_cfp,"
-			  " organisation_id, client_id)"
+			  " organisation_id, client_id, lease_signed_on)"
 			  " SELECT event_id, procedure_id, seq, kind, event_date, corrects, debt_cents, rent_cents, months_unpaid,"
-			  "  hearing_date, court, prefet_notified_on, outcome, delay_months, with_cfp, $1, $2"
+			  "  hearing_date, court, prefet_notified_on, outcome, delay_months, with_cfp, $1, $2, lease_signed_on"
 			  " FROM import_act_stage WHERE event_id IS NOT NULL ORDER BY procedure_id, seq", 2, p2, err);
 	/* The procedures found; their stage changes are published below, and
 	 * the trigger stands aside meanwhile (migration 0011). */

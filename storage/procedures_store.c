@@ -8,7 +8,7 @@
 
 #define LOAD_SQL \
 	"SELECT procedure_json(p), p.version, procedure_relations(p, h, $2::uuid, $3::text), p.household_id," \
-	" (now() AT TIME ZONE 'Europe/Paris')::date::text" \
+	" (now() AT TIME ZONE 'Europe/Paris')::date::text, h.lease_signed_on::text" \
 	" FROM procedures p JOIN households h ON h.id = p.household_id WHERE p.id = $1"
 
 const struct db_stmt procedures_store_statements[] = {
@@ -20,13 +20,13 @@ const struct db_stmt procedures_store_statements[] = {
 	{ "procedures_events",
 	  "SELECT e.id, e.kind, e.event_date::text, e.corrects, e.debt_cents, e.rent_cents, e.months_unpaid,"
 	  " e.hearing_date::text, e.court, e.prefet_notified_on::text, e.outcome, e.delay_months, e.with_cfp,"
-	  " procedure_event_json(e)"
+	  " procedure_event_json(e), e.lease_signed_on::text"
 	  " FROM procedure_events e WHERE e.procedure_id = $1 ORDER BY e.seq" },
 	{ "procedures_append",
 	  "WITH e AS (INSERT INTO procedure_events (procedure_id, seq, kind, event_date, corrects, debt_cents,"
 	  "  rent_cents, months_unpaid, hearing_date, court, prefet_notified_on, outcome, delay_months, with_cfp,"
-	  "  organisation_id, client_id)"
-	  "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+	  "  organisation_id, client_id, lease_signed_on)"
+	  "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19::date)"
 	  "  RETURNING procedure_event_json(procedure_events) AS j, id),"
 	  " p AS (UPDATE procedures SET stage = $17, status = $18, event_count = event_count + 1,"
 	  "  version = version + 1, updated_at = now() WHERE id = $1),"
@@ -196,6 +196,9 @@ static int event_from_row(struct procedure_record *out, const PGresult *res, int
 		ev->payment_order.debt_cents = int_at(res, i, 4, 0);
 		ev->payment_order.rent_cents = int_at(res, i, 5, 0);
 		ev->payment_order.months_unpaid = (int)int_at(res, i, 6, -1);
+		ev->payment_order.lease_known = !is_null(res, i, 14);
+		if (ev->payment_order.lease_known)
+			rc = date_at(&ev->payment_order.lease_signed_on, res, i, 14, err);
 		break;
 	case EVENT_SUMMONS:
 		rc = date_at(&ev->summons.hearing_date, res, i, 7, err);
@@ -245,6 +248,9 @@ int procedures_store_load(PGconn *conn, const struct store_caller *caller, const
 		snprintf(out->household_id, sizeof(out->household_id), "%s", PQgetvalue(res, 0, 3));
 		rc = out->json == NULL ? err_set(err, ERR_INTERNAL, "", "out of memory")
 				       : date_parse(&out->today, PQgetvalue(res, 0, 4), "today", err);
+		out->household_lease_known = !is_null(res, 0, 5);
+		if (rc == ERR_OK && out->household_lease_known)
+			rc = date_parse(&out->household_lease, PQgetvalue(res, 0, 5), "lease_signed_on", err);
 	}
 	PQclear(res);
 	res = NULL;
@@ -274,9 +280,9 @@ int procedures_store_append(PGconn *conn, const struct store_caller *caller, con
 {
 	*json = NULL;
 	char seq_s[16], day[DATE_STR_LEN], debt[24], rent[24], months[16], hearing[DATE_STR_LEN];
-	char notified[DATE_STR_LEN], delay[16];
+	char notified[DATE_STR_LEN], delay[16], lease[DATE_STR_LEN];
 	const char *p_debt = NULL, *p_rent = NULL, *p_months = NULL, *p_hearing = NULL, *p_court = NULL;
-	const char *p_notified = NULL, *p_outcome = NULL, *p_delay = NULL, *p_cfp = NULL;
+	const char *p_notified = NULL, *p_outcome = NULL, *p_delay = NULL, *p_cfp = NULL, *p_lease = NULL;
 	snprintf(seq_s, sizeof(seq_s), "%d", seq);
 	date_text(day, &ev->date);
 	switch (ev->kind) {
@@ -287,6 +293,10 @@ int procedures_store_append(PGconn *conn, const struct store_caller *caller, con
 		p_debt = debt;
 		p_rent = rent;
 		p_months = ev->payment_order.months_unpaid >= 0 ? months : NULL;
+		if (ev->payment_order.lease_known) {
+			date_text(lease, &ev->payment_order.lease_signed_on);
+			p_lease = lease;
+		}
 		break;
 	case EVENT_SUMMONS:
 		date_text(hearing, &ev->summons.hearing_date);
@@ -319,10 +329,10 @@ int procedures_store_append(PGconn *conn, const struct store_caller *caller, con
 	const char *params[] = {
 		procedure_id, seq_s, procedure_kind_name(ev->kind), day, corrects_id, p_debt, p_rent, p_months,
 		p_hearing, p_court, p_notified, p_outcome, p_delay, p_cfp, caller->org_id, caller->client_id,
-		stage, status,
+		stage, status, p_lease,
 	};
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "procedures_append", 18, params, err);
+	int rc = db_exec(&res, conn, "procedures_append", 19, params, err);
 	if (rc == ERR_CONFLICT)
 		rc = err_set(err, ERR_CONFLICT, "", "another event was recorded on this procedure at the same time; retry");
 	if (rc == ERR_OK) {

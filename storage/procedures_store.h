@@ -25,6 +25,8 @@ struct procedure_record {
 	int version;
 	unsigned relations;
 	struct date today;                  /* in Europe/Paris, from the database */
+	bool household_lease_known;         /* the household's lease_signed_on */
+	struct date household_lease;
 	int count;
 	struct event events[PROCEDURE_MAX_EVENTS];
 	char event_ids[PROCEDURE_MAX_EVENTS][40];

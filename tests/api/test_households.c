@@ -542,6 +542,74 @@ START_TEST(concurrent_patches_lose_nothing)
 }
 END_TEST
 
+/* Issue 14: the lease's date, in the rent group: who reads the rent reads
+ * and sets it; null clears it; a bad date is 400 naming it; a household the
+ * caller cannot read is 404, whatever it sends. */
+START_TEST(lease_date_rides_with_the_rent)
+{
+	struct party bailiff, other_bailiff, landlord;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &other_bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	char body[1024], id[40], path[96];
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"8 rue Gambetta\",\"postcode\":\"91300\",\"insee\":\"91377\"},"
+		 "\"sector\":\"social\",\"rent_cents\":90000,\"lease_signed_on\":\"2023-07-28\","
+		 "\"landlord\":{\"organisation_id\":\"%s\"}}", landlord.org_id);
+	create(&bailiff, body, id);
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	int status = 0;
+	json_t *j = call(&bailiff, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "lease_signed_on")), "2023-07-28");
+	json_decref(j);
+	j = call(&landlord, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "lease_signed_on")), "2023-07-28");
+	json_decref(j);
+
+	/* The landlord renews the lease; the rent stays. */
+	j = call(&landlord, "PATCH", path, "{\"lease_signed_on\":\"2026-07-01\"}", "If-Match: \"1\"\r\n", &status);
+	assert_problem(j, status, 200, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "lease_signed_on")), "2026-07-01");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "rent_cents")), 90000);
+	json_decref(j);
+
+	static const char *const bad[] = {
+		"{\"lease_signed_on\":\"2023-02-29\"}", "{\"lease_signed_on\":\"1949-12-31\"}",
+		"{\"lease_signed_on\":\"9999-01-01\"}", "{\"lease_signed_on\":20230729}",
+		"{\"lease_signed_on\":\"28/07/2023\"}", "{\"lease_signed_on\":true}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = call(&bailiff, "PATCH", path, bad[i], "If-Match: \"2\"\r\n", &status);
+		assert_problem(j, status, 400, "lease_signed_on");
+		json_decref(j);
+	}
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"8 rue Gambetta\",\"postcode\":\"91300\",\"insee\":\"91377\"},"
+		 "\"sector\":\"private\",\"lease_signed_on\":\"1949-12-31\"}");
+	j = call(&bailiff, "POST", "/v1/households", body, NULL, &status);
+	assert_problem(j, status, 400, "lease_signed_on");
+	json_decref(j);
+
+	/* Another bailiff neither reads nor sets it. */
+	j = call(&other_bailiff, "PATCH", path, "{\"lease_signed_on\":\"2024-01-01\"}", "If-Match: \"2\"\r\n",
+		 &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+	j = call(&other_bailiff, "GET", path, NULL, NULL, &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+
+	/* null clears it, and nothing was changed by the refusals. */
+	j = call(&bailiff, "PATCH", path, "{\"lease_signed_on\":null}", "If-Match: \"2\"\r\n", &status);
+	assert_problem(j, status, 200, NULL);
+	ck_assert(json_is_null(json_object_get(j, "lease_signed_on")));
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 3);
+	json_decref(j);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("households");
@@ -559,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, lists_page_and_filter);
 	tcase_add_test(tc, reads_are_audited);
 	tcase_add_test(tc, concurrent_patches_lose_nothing);
+	tcase_add_test(tc, lease_date_rides_with_the_rent);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -504,6 +504,104 @@ static void imported_procedure(const struct party *bailiff, const char *file, ch
 	fixtures_sql_value("SELECT id FROM procedures WHERE filed_by_org = $1 AND reference = $2", 2, params, proc, 40);
 }
 
+/* The deadline name of procedure proc read by p: "due status version|basis". */
+static void imported_deadline(const struct party *p, const char *proc, const char *name, char *out, size_t len)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, p, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	size_t i;
+	json_t *d;
+	snprintf(out, len, "none");
+	json_array_foreach(json_object_get(j, "deadlines"), i, d) {
+		if (strcmp(json_string_value(json_object_get(d, "name")), name) != 0)
+			continue;
+		const json_t *rule = json_object_get(d, "rule");
+		snprintf(out, len, "%s %s %s|%s", json_string_value(json_object_get(d, "due")),
+			 json_string_value(json_object_get(d, "status")),
+			 json_string_value(json_object_get(rule, "version")),
+			 json_string_value(json_object_get(rule, "basis")));
+	}
+	bool unknown = false;
+	json_array_foreach(json_object_get(j, "flags"), i, d)
+		unknown = unknown || strcmp(json_string_value(d), "lease_date_unknown") == 0;
+	if (unknown)
+		snprintf(out + strlen(out), len - strlen(out), " (unknown)");
+	json_decref(j);
+}
+
+#define LEASE_PO "{\"external_id\":\"%s-%s\",\"file_reference\":\"%s-%s\",\"kind\":\"payment_order\"," \
+		 "\"date\":\"2025-03-10\",\"debt_cents\":90000,\"rent_cents\":60000%s,\"holder_name\":\"Bail %s\"," \
+		 "\"household\":{\"address\":{\"line\":\"%s rue %s\",\"postcode\":\"91000\",\"insee\":\"91228\"}," \
+		 "\"sector\":\"private\"%s}}"
+
+/* Issue 14: an act carries the lease's date, or takes its household's;
+ * payment orders of 10 March 2025: 6 weeks end on Easter Monday, 21 April,
+ * so 22 April; 2 months on Saturday 10 May, so 12 May. */
+START_TEST(imported_acts_carry_the_lease_date)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char f[32], body[8192], a[1024], b[1024], c[1024], d[1024], e[1024];
+	fixtures_suffix(f, sizeof(f));
+	snprintf(a, sizeof(a), LEASE_PO, f, "a", f, "a", ",\"lease_signed_on\":\"2023-07-29\"", f, "1", f, "");
+	snprintf(b, sizeof(b), LEASE_PO, f, "b", f, "b", "", f, "2", f, ",\"lease_signed_on\":\"2023-07-28\"");
+	snprintf(c, sizeof(c), LEASE_PO, f, "c", f, "c", "", f, "3", f, "");
+	snprintf(d, sizeof(d), LEASE_PO, f, "d", f, "d", ",\"lease_signed_on\":\"2023-02-29\"", f, "4", f, "");
+	snprintf(e, sizeof(e), LEASE_PO, f, "e", f, "e", "", f, "5", f, ",\"lease_signed_on\":\"1949-12-31\"");
+	snprintf(body, sizeof(body), "[%s,%s,%s,%s,%s]", a, b, c, d, e);
+	int status = 0;
+	json_t *j = act_results(&bailiff, body, &status);
+	ck_assert_msg(status == 200, "answered %d", status);
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(strcmp(result_status(j, i), "created") == 0, "item %d: %s", i, result_status(j, i));
+	ck_assert_str_eq(result_status(j, 3), "rejected");
+	ck_assert_str_eq(result_field(j, 3), "lease_signed_on");
+	ck_assert_str_eq(result_status(j, 4), "rejected");
+	ck_assert_str_eq(result_field(j, 4), "household.lease_signed_on");
+	json_decref(j);
+
+	char file[64], proc[40], got[256];
+	snprintf(file, sizeof(file), "%s-a", f);
+	imported_procedure(&bailiff, file, proc);
+	imported_deadline(&bailiff, proc, "payment_order_time_to_pay", got, sizeof(got));
+	ck_assert_str_eq(got, "2025-04-22 expired 2023-07-29|loi 89-462 art. 24, loi 2023-668 art. 10");
+	snprintf(file, sizeof(file), "%s-b", f);
+	imported_procedure(&bailiff, file, proc);
+	imported_deadline(&bailiff, proc, "payment_order_time_to_pay", got, sizeof(got));
+	ck_assert_str_eq(got, "2025-05-12 expired 1989-07-08|loi 89-462 art. 24; Cass. avis 24-70.002");
+	const char *params[] = { proc };
+	char stored[64];
+	fixtures_sql_value("SELECT h.lease_signed_on::text FROM households h JOIN procedures p ON p.household_id = h.id"
+			   " WHERE p.id = $1", 1, params, stored, sizeof(stored));
+	ck_assert_str_eq(stored, "2023-07-28");
+	snprintf(file, sizeof(file), "%s-c", f);
+	imported_procedure(&bailiff, file, proc);
+	imported_deadline(&bailiff, proc, "payment_order_time_to_pay", got, sizeof(got));
+	ck_assert_str_eq(got, "2025-05-12 expired 1989-07-08|loi 89-462 art. 24; lease date unknown: the longer delay "
+			      "(Cass. avis 24-70.002) (unknown)");
+
+	/* The act sent again with another lease date: a correction. */
+	snprintf(a, sizeof(a), LEASE_PO, f, "a", f, "a", ",\"lease_signed_on\":\"2023-07-28\"", f, "1", f, "");
+	snprintf(body, sizeof(body), "[%s]", a);
+	j = act_results(&bailiff, body, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(result_status(j, 0), "updated");
+	json_decref(j);
+	snprintf(file, sizeof(file), "%s-a", f);
+	imported_procedure(&bailiff, file, proc);
+	imported_deadline(&bailiff, proc, "payment_order_time_to_pay", got, sizeof(got));
+	ck_assert_str_eq(got, "2025-05-12 expired 1989-07-08|loi 89-462 art. 24; Cass. avis 24-70.002");
+	/* and the same again: unchanged */
+	j = act_results(&bailiff, body, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(result_status(j, 0), "unchanged");
+	json_decref(j);
+}
+END_TEST
+
 #define PO_FMT "{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\"," \
 	       "\"date\":\"2025-09-01\",\"debt_cents\":60000,\"rent_cents\":60000,\"months_unpaid\":1," \
 	       "\"holder_name\":\"Feed %s\",\"household\":{\"address\":{\"line\":\"5 place du Marché\"," \
@@ -896,6 +994,7 @@ int main(void)
 	tcase_add_test(tc, a_kill_mid_request_then_a_resend_completes_the_batch);
 	tcase_add_test(tc, acts_go_through_the_state_machine_with_their_side_effects);
 	tcase_add_test(tc, implausible_acts_are_rejected_alone);
+	tcase_add_test(tc, imported_acts_carry_the_lease_date);
 	tcase_add_test(tc, imported_stage_changes_reach_the_feed_as_single_events_do);
 	tcase_add_test(tc, over_the_item_limit_is_413);
 	tcase_add_test(tc, a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read);

@@ -404,6 +404,19 @@ START_TEST(bad_events_are_400)
 		  "court" },
 		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"TJ\\u0001\"}",
 		  "court" },
+		/* Issue 14: the lease's date, on payment orders only. */
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
+		  "\"lease_signed_on\":\"2023-02-29\"}", "lease_signed_on" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
+		  "\"lease_signed_on\":\"1949-12-31\"}", "lease_signed_on" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
+		  "\"lease_signed_on\":\"9999-12-31\"}", "lease_signed_on" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
+		  "\"lease_signed_on\":20230729}", "lease_signed_on" },
+		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
+		  "\"lease_signed_on\":\"29/07/2023\"}", "lease_signed_on" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"x\","
+		  "\"lease_signed_on\":\"2023-07-29\"}", "lease_signed_on" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int status = 0;
@@ -545,6 +558,222 @@ START_TEST(who_may_act)
 }
 END_TEST
 
+/* The deadline named of a procedure's representation, or NULL. */
+static const json_t *deadline_of(const json_t *procedure, const char *name)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(procedure, "deadlines"), i, d)
+		if (strcmp(json_string_value(json_object_get(d, "name")), name) == 0)
+			return d;
+	return NULL;
+}
+
+/* GET /v1/procedures/{id} as p: a new reference. */
+static json_t *procedure_get(const struct party *p, const char *id)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/procedures/%s", id);
+	int status = 0;
+	json_t *j = call(p, "GET", path, NULL, &status);
+	expect(j, status, 200, NULL);
+	return j;
+}
+
+/* The deadline name of procedure id: its due day, status and rule. */
+static void expect_deadline(const struct party *p, const char *id, const char *name, const char *due,
+			    const char *status, const char *version, const char *basis)
+{
+	json_t *j = procedure_get(p, id);
+	const json_t *d = deadline_of(j, name);
+	ck_assert_msg(d != NULL, "no deadline %s", name);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "due")), due);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "status")), status);
+	const json_t *rule = json_object_get(d, "rule");
+	ck_assert_str_eq(json_string_value(json_object_get(rule, "version")), version);
+	ck_assert_str_eq(json_string_value(json_object_get(rule, "basis")), basis);
+	json_decref(j);
+}
+
+static bool procedure_flagged(const struct party *p, const char *id, const char *flag)
+{
+	json_t *j = procedure_get(p, id);
+	bool found = has_string(json_object_get(j, "flags"), flag);
+	json_decref(j);
+	return found;
+}
+
+#define BASIS_6W "loi 89-462 art. 24, loi 2023-668 art. 10"
+#define BASIS_KEPT "loi 89-462 art. 24; Cass. avis 24-70.002"
+#define BASIS_UNKNOWN "loi 89-462 art. 24; lease date unknown: the longer delay (Cass. avis 24-70.002)"
+
+/* Payment orders of 10 March 2025: + 6 weeks = Monday 21 April, Easter
+ * Monday, so Tuesday 22 April; + 2 months = Saturday 10 May, so Monday
+ * 12 May. Today (2026 or later) both have expired. */
+START_TEST(time_to_pay_follows_the_lease)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], recent[40], old[40], unknown[40], po[40], body[512], path[128];
+	const char *n = "payment_order_time_to_pay";
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, recent);
+	procedure(&bailiff, hh, old);
+	procedure(&bailiff, hh, unknown);
+	event_ok(&bailiff, recent, "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				   "\"rent_cents\":60000,\"lease_signed_on\":\"2023-07-29\"}", NULL);
+	event_ok(&bailiff, old, "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				"\"rent_cents\":60000,\"lease_signed_on\":\"2023-07-28\"}", NULL);
+	event_ok(&bailiff, unknown, "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				    "\"rent_cents\":60000}", po);
+	expect_deadline(&bailiff, recent, n, "2025-04-22", "expired", "2023-07-29", BASIS_6W);
+	expect_deadline(&bailiff, old, n, "2025-05-12", "expired", "1989-07-08", BASIS_KEPT);
+	expect_deadline(&bailiff, unknown, n, "2025-05-12", "expired", "1989-07-08", BASIS_UNKNOWN);
+	ck_assert(!procedure_flagged(&bailiff, recent, "lease_date_unknown"));
+	ck_assert(!procedure_flagged(&bailiff, old, "lease_date_unknown"));
+	ck_assert(procedure_flagged(&bailiff, unknown, "lease_date_unknown"));
+	json_t *j = procedure_get(&bailiff, recent);
+	const json_t *ev = json_array_get(json_object_get(j, "events"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "lease_signed_on")), "2023-07-29");
+	const json_t *rule = json_object_get(deadline_of(j, n), "rule");
+	ck_assert_str_eq(json_string_value(json_object_get(rule, "id")), n);
+	json_decref(j);
+	j = procedure_get(&bailiff, unknown);
+	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(j, "events"), 0), "lease_signed_on"));
+	json_decref(j);
+
+	/* The household's lease date serves the act that has none. */
+	snprintf(path, sizeof(path), "/v1/households/%s", hh);
+	int status = 0;
+	j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{\"lease_signed_on\":\"2024-01-01\"}",
+			       "If-Match: \"1\"\r\n", &status);
+	expect(j, status, 200, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "lease_signed_on")), "2024-01-01");
+	json_decref(j);
+	expect_deadline(&bailiff, unknown, n, "2025-04-22", "expired", "2023-07-29", BASIS_6W);
+	ck_assert(!procedure_flagged(&bailiff, unknown, "lease_date_unknown"));
+	/* The act's own date wins over the household's. */
+	expect_deadline(&bailiff, old, n, "2025-05-12", "expired", "1989-07-08", BASIS_KEPT);
+
+	/* A correction carries the lease date, or drops it. */
+	snprintf(body, sizeof(body), "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				     "\"rent_cents\":60000,\"lease_signed_on\":\"2019-09-01\",\"corrects\":\"%s\"}", po);
+	char fix[40];
+	event_ok(&bailiff, unknown, body, fix);
+	expect_deadline(&bailiff, unknown, n, "2025-05-12", "expired", "1989-07-08", BASIS_KEPT);
+	j = procedure_get(&bailiff, unknown);
+	ev = json_array_get(json_object_get(j, "events"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "lease_signed_on")), "2019-09-01");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "corrects")), po);
+	json_decref(j);
+	snprintf(body, sizeof(body), "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				     "\"rent_cents\":60000,\"corrects\":\"%s\"}", fix);
+	event_ok(&bailiff, unknown, body, NULL);
+	expect_deadline(&bailiff, unknown, n, "2025-04-22", "expired", "2023-07-29", BASIS_6W);
+
+	/* A household lease signed after the order is a later renewal: the
+	 * lease the order was served under is unknown. */
+	j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{\"lease_signed_on\":\"2025-06-01\"}",
+			       "If-Match: \"2\"\r\n", &status);
+	expect(j, status, 200, NULL);
+	json_decref(j);
+	expect_deadline(&bailiff, unknown, n, "2025-05-12", "expired", "1989-07-08", BASIS_UNKNOWN);
+	ck_assert(procedure_flagged(&bailiff, unknown, "lease_date_unknown"));
+
+	/* A lease after the order is refused, naming the member. */
+	char other[40];
+	procedure(&bailiff, hh, other);
+	j = event(&bailiff, other, "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				   "\"rent_cents\":60000,\"lease_signed_on\":\"2025-03-11\"}", &status);
+	expect(j, status, 422, "lease_signed_on");
+	json_decref(j);
+	event_ok(&bailiff, other, "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				  "\"rent_cents\":60000,\"lease_signed_on\":\"2025-03-10\"}", NULL);
+	expect_deadline(&bailiff, other, n, "2025-04-22", "expired", "2023-07-29", BASIS_6W);
+}
+END_TEST
+
+/* Each deadline names its rule; the kinds keep their own statuses; a closed
+ * procedure keeps its deadlines, judged on its closing day (5 May 2025):
+ * summons Friday 2 May 2025, hearing Tuesday 2 September: notice due
+ * 22 July, interview offer 26 May (8 May is a holiday), report 26 August. */
+START_TEST(closed_procedure_keeps_its_deadlines)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char hh[40], proc[40];
+	household(&bailiff, "91174", NULL, hh);
+	procedure(&bailiff, hh, proc);
+	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
+				 "\"rent_cents\":60000,\"lease_signed_on\":\"2025-01-01\"}", NULL);
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-05-02\",\"hearing_date\":\"2025-09-02\","
+				 "\"court\":\"TJ Évry\"}", NULL);
+	event_ok(&bailiff, proc, "{\"kind\":\"withdrawn\",\"date\":\"2025-05-05\"}", NULL);
+	static const struct {
+		const char *name, *due, *status, *rule, *version, *basis;
+	} want[] = {
+		{ "payment_order_time_to_pay", "2025-04-22", "expired", "payment_order_time_to_pay", "2023-07-29",
+		  BASIS_6W },
+		{ "summons_notice_to_prefet", "2025-07-22", "pending", "summons_notice_to_prefet", "2023-07-29",
+		  "loi 89-462 art. 24 III, loi 2023-668 art. 10" },
+		{ "diagnostic_interview_offer", "2025-05-26", "pending", "diagnostic_interview_offer", "2021-01-08",
+		  "decret 2021-8" },
+		{ "diagnostic_report", "2025-08-26", "pending", "diagnostic_report_notice", "2021-01-08",
+		  "decret 2021-8" },
+	};
+	json_t *j = procedure_get(&bailiff, proc);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "closed");
+	ck_assert_int_eq(json_array_size(json_object_get(j, "deadlines")), 4);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const json_t *d = deadline_of(j, want[i].name);
+		ck_assert_msg(d != NULL, "no deadline %s", want[i].name);
+		ck_assert_str_eq(json_string_value(json_object_get(d, "due")), want[i].due);
+		ck_assert_str_eq(json_string_value(json_object_get(d, "status")), want[i].status);
+		const json_t *rule = json_object_get(d, "rule");
+		ck_assert_str_eq(json_string_value(json_object_get(rule, "id")), want[i].rule);
+		ck_assert_str_eq(json_string_value(json_object_get(rule, "version")), want[i].version);
+		ck_assert_str_eq(json_string_value(json_object_get(rule, "basis")), want[i].basis);
+	}
+	ck_assert(!has_string(json_object_get(j, "flags"), "lease_date_unknown"));
+	json_decref(j);
+}
+END_TEST
+
+/* Order to leave 31 January 2024: the delay ends 31 March, the truce too;
+ * 1 April 2024 is Easter Monday, so the earliest eviction is 2 April. An
+ * eviction on Ascension (9 May 2024) or a Sunday is recorded and flagged;
+ * on a Saturday it is not. */
+START_TEST(evictions_on_sundays_and_holidays_are_flagged)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	static const struct {
+		const char *date;
+		bool flagged;
+	} cases[] = { { "2024-05-09", true }, { "2024-05-12", true }, { "2024-05-11", false }, { "2024-04-02", false } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char hh[40], proc[40], body[160];
+		household(&bailiff, "91174", NULL, hh);
+		procedure(&bailiff, hh, proc);
+		event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2023-09-04\",\"hearing_date\":\"2023-12-05\","
+					 "\"court\":\"TJ Évry\"}", NULL);
+		event_ok(&bailiff, proc, "{\"kind\":\"judgment\",\"date\":\"2023-12-05\","
+					 "\"outcome\":\"termination_and_eviction\"}", NULL);
+		event_ok(&bailiff, proc, "{\"kind\":\"order_to_leave\",\"date\":\"2024-01-31\"}", NULL);
+		json_t *j = procedure_get(&bailiff, proc);
+		ck_assert_str_eq(json_string_value(json_object_get(j, "earliest_eviction")), "2024-04-02");
+		json_decref(j);
+		snprintf(body, sizeof(body), "{\"kind\":\"eviction\",\"date\":\"%s\",\"with_cfp\":false}", cases[i].date);
+		event_ok(&bailiff, proc, body, NULL);
+		ck_assert_msg(procedure_flagged(&bailiff, proc, "eviction_on_sunday_or_holiday") == cases[i].flagged,
+			      "eviction on %s", cases[i].date);
+		ck_assert(!procedure_flagged(&bailiff, proc, "eviction_premature"));
+		expect_deadline(&bailiff, proc, "order_to_leave_delay", "2024-03-31", "expired", "2012-06-01",
+				"CPCE L.412-1");
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("procedures");
@@ -560,6 +789,9 @@ int main(void)
 	tcase_add_test(tc, corrections_append_and_point_back);
 	tcase_add_test(tc, late_acts_are_recorded_and_flagged);
 	tcase_add_test(tc, who_may_act);
+	tcase_add_test(tc, time_to_pay_follows_the_lease);
+	tcase_add_test(tc, closed_procedure_keeps_its_deadlines);
+	tcase_add_test(tc, evictions_on_sundays_and_holidays_are_flagged);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

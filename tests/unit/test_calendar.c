@@ -1,6 +1,7 @@
 /* Dates and the French calendar. Every expected date below was worked out by
  * hand from a printed calendar, never by the code under test. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -489,6 +490,121 @@ START_TEST(test_skip_winter_truce)
 }
 END_TEST
 
+/* ---- days of enforcement (CPCE L.141-1) ---- */
+
+/* Easter Sundays 2024-2030 from the published tables, not the computus. */
+static const struct date easter_sundays[] = {
+	{2024, 3, 31}, {2025, 4, 20}, {2026, 4, 5}, {2027, 3, 28},
+	{2028, 4, 16}, {2029, 4, 1}, {2030, 4, 21},
+};
+
+/* Day of the week by Sakamoto's method, 0 = Sunday: independent of
+ * date_weekday(). */
+static int sakamoto_weekday(struct date d)
+{
+	static const int t[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+	int y = d.m < 3 ? d.y - 1 : d.y;
+	return (y + y / 4 - y / 100 + y / 400 + t[d.m - 1] + d.d) % 7;
+}
+
+/* The public holidays of year from the hand Easter table: fixed days, then
+ * Easter Monday, Ascension and Whit Monday as Easter + 1, 39 and 50 days. */
+static bool hand_holiday(struct date d)
+{
+	static const int fixed[][2] = {{1, 1}, {5, 1}, {5, 8}, {7, 14},
+				       {8, 15}, {11, 1}, {11, 11}, {12, 25}};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (d.m == fixed[i][0] && d.d == fixed[i][1])
+			return true;
+	struct date e = easter_sundays[d.y - 2024];
+	static const int offsets[] = {1, 39, 50};
+	for (size_t i = 0; i < 3; i++) {
+		struct date h;
+		date_add_days(&h, &e, offsets[i]);
+		if (date_cmp(&h, &d) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every day of 2024-2030: Sundays and holidays are no days of enforcement,
+ * every other day is, Saturdays included. */
+START_TEST(test_enforcement_days_2024_2030)
+{
+	struct date d = mk(2024, 1, 1);
+	int saturdays = 0, refused = 0;
+	while (d.y <= 2030) {
+		int wd = sakamoto_weekday(d);
+		bool expected = wd != 0 && !hand_holiday(d);
+		ck_assert_msg(calendar_is_enforcement_day(&d) == expected,
+			      "%04d-%02d-%02d", d.y, d.m, d.d);
+		saturdays += wd == 6 && calendar_is_enforcement_day(&d);
+		refused += !expected;
+		date_add_days(&d, &d, 1);
+	}
+	/* 365 Saturdays in those 7 years, a few of them holidays; 365 Sundays
+	 * and 77 holidays, some on Sundays, refused */
+	ck_assert_int_gt(saturdays, 350);
+	ck_assert_int_gt(refused, 365 + 50);
+}
+END_TEST
+
+/* The first eviction day on or after a day, worked out by hand:
+ * Easter Monday, Ascension, Whit Monday and 15 August of each year give the
+ * day after, unless it is a Sunday; the truce's end (1 April) moves past a
+ * Sunday or Easter Monday. */
+START_TEST(test_next_eviction_day)
+{
+	static const struct {
+		struct date from, expected;
+	} cases[] = {
+		/* Easter Mondays */
+		{{2024, 4, 1}, {2024, 4, 2}},   {{2025, 4, 21}, {2025, 4, 22}},
+		{{2026, 4, 6}, {2026, 4, 7}},   {{2027, 3, 29}, {2027, 4, 1}},
+		{{2028, 4, 17}, {2028, 4, 18}}, {{2029, 4, 2}, {2029, 4, 3}},
+		{{2030, 4, 22}, {2030, 4, 23}},
+		/* Ascension (Thursdays): the Friday after */
+		{{2024, 5, 9}, {2024, 5, 10}},  {{2025, 5, 29}, {2025, 5, 30}},
+		{{2026, 5, 14}, {2026, 5, 15}}, {{2027, 5, 6}, {2027, 5, 7}},
+		{{2028, 5, 25}, {2028, 5, 26}}, {{2029, 5, 10}, {2029, 5, 11}},
+		{{2030, 5, 30}, {2030, 5, 31}},
+		/* Whit Mondays: the Tuesday after */
+		{{2024, 5, 20}, {2024, 5, 21}}, {{2025, 6, 9}, {2025, 6, 10}},
+		{{2026, 5, 25}, {2026, 5, 26}}, {{2027, 5, 17}, {2027, 5, 18}},
+		{{2028, 6, 5}, {2028, 6, 6}},   {{2029, 5, 21}, {2029, 5, 22}},
+		{{2030, 6, 10}, {2030, 6, 11}},
+		/* 15 August; 2026 is a Saturday (a holiday: Sunday 16, so
+		 * Monday 17); 2027 a Sunday */
+		{{2024, 8, 15}, {2024, 8, 16}}, {{2025, 8, 15}, {2025, 8, 16}},
+		{{2026, 8, 15}, {2026, 8, 17}}, {{2027, 8, 15}, {2027, 8, 16}},
+		{{2028, 8, 15}, {2028, 8, 16}}, {{2029, 8, 15}, {2029, 8, 16}},
+		{{2030, 8, 15}, {2030, 8, 16}},
+		/* Sundays and Saturdays */
+		{{2024, 6, 2}, {2024, 6, 3}},   {{2024, 6, 1}, {2024, 6, 1}},
+		{{2026, 7, 11}, {2026, 7, 11}}, {{2026, 7, 12}, {2026, 7, 13}},
+		/* 14 July 2024 is a Sunday and a holiday */
+		{{2024, 7, 14}, {2024, 7, 15}},
+		/* 1 and 8 May 2027 are Saturdays */
+		{{2027, 5, 1}, {2027, 5, 3}},   {{2027, 5, 8}, {2027, 5, 10}},
+		/* the truce: 31 October stays, 1 November and 31 March move
+		 * to 1 April, which moves past a Sunday and Easter Monday */
+		{{2024, 10, 31}, {2024, 10, 31}}, {{2024, 11, 1}, {2025, 4, 1}},
+		{{2025, 3, 31}, {2025, 4, 1}},  {{2024, 3, 31}, {2024, 4, 2}},
+		{{2029, 3, 31}, {2029, 4, 3}},  {{2028, 4, 1}, {2028, 4, 1}},
+		/* 31 October 2027 is a Sunday: 1 November is in the truce */
+		{{2027, 10, 31}, {2028, 4, 1}}, {{2026, 11, 11}, {2027, 4, 1}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct date got;
+		calendar_next_eviction_day(&got, &cases[i].from);
+		ck_assert_date(got, cases[i].expected.y, cases[i].expected.m,
+			       cases[i].expected.d);
+		ck_assert(calendar_is_enforcement_day(&got));
+		ck_assert(!calendar_in_winter_truce(&got));
+	}
+}
+END_TEST
+
 static Suite *calendar_suite(void)
 {
 	Suite *s = suite_create("calendar");
@@ -521,6 +637,8 @@ static Suite *calendar_suite(void)
 	tc = tcase_create("winter_truce");
 	tcase_add_test(tc, test_winter_truce_boundaries);
 	tcase_add_test(tc, test_skip_winter_truce);
+	tcase_add_test(tc, test_enforcement_days_2024_2030);
+	tcase_add_test(tc, test_next_eviction_day);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -33,6 +33,9 @@ static struct event ev_make(enum event_kind kind, struct date on)
 		ev.payment_order.debt_cents = 100000;
 		ev.payment_order.rent_cents = 80000;
 		ev.payment_order.months_unpaid = -1;
+		/* a lease of the act's day: the act's rule */
+		ev.payment_order.lease_known = true;
+		ev.payment_order.lease_signed_on = on;
 	}
 	return ev;
 }
@@ -87,7 +90,8 @@ static struct deadline_list compute(const struct procedure *p,
 	struct deadline_list out;
 	struct err e;
 	err_clear(&e);
-	ck_assert_msg(deadlines_compute(&out, p, &today, diag, &e) == ERR_OK,
+	ck_assert_msg(deadlines_compute(&out, p, &today, NULL, diag, &e) ==
+			      ERR_OK,
 		      "%s", e.message);
 	return out;
 }
@@ -236,15 +240,15 @@ START_TEST(test_time_to_pay_old_rule)
 	add(&p, &po);
 	struct date due = mk(2023, 9, 28);
 	const char *n = "payment_order_time_to_pay";
-	expect(&p, mk(2023, 9, 27), NULL, n, due, DEADLINE_PENDING);
-	expect(&p, mk(2023, 9, 28), NULL, n, due, DEADLINE_PENDING);
-	expect(&p, mk(2023, 9, 29), NULL, n, due, DEADLINE_LATE);
+	expect(&p, mk(2023, 9, 27), NULL, n, due, DEADLINE_RUNNING);
+	expect(&p, mk(2023, 9, 28), NULL, n, due, DEADLINE_RUNNING);
+	expect(&p, mk(2023, 9, 29), NULL, n, due, DEADLINE_EXPIRED);
 
 	static const struct {
 		int day;
 		enum deadline_status status;
-	} paid[] = {{27, DEADLINE_MET}, {28, DEADLINE_MET},
-		    {29, DEADLINE_LATE}};
+	} paid[] = {{27, DEADLINE_RUNNING}, {28, DEADLINE_RUNNING},
+		    {29, DEADLINE_EXPIRED}};
 	for (size_t i = 0; i < 3; i++) {
 		struct procedure q = p;
 		struct event settled =
@@ -268,16 +272,16 @@ START_TEST(test_time_to_pay_new_rule_extended)
 	add(&p, &po);
 	struct date due = mk(2023, 9, 11);
 	const char *n = "payment_order_time_to_pay";
-	expect(&p, mk(2023, 9, 9), NULL, n, due, DEADLINE_PENDING);
-	expect(&p, mk(2023, 9, 10), NULL, n, due, DEADLINE_PENDING);
-	expect(&p, mk(2023, 9, 11), NULL, n, due, DEADLINE_PENDING);
-	expect(&p, mk(2023, 9, 12), NULL, n, due, DEADLINE_LATE);
+	expect(&p, mk(2023, 9, 9), NULL, n, due, DEADLINE_RUNNING);
+	expect(&p, mk(2023, 9, 10), NULL, n, due, DEADLINE_RUNNING);
+	expect(&p, mk(2023, 9, 11), NULL, n, due, DEADLINE_RUNNING);
+	expect(&p, mk(2023, 9, 12), NULL, n, due, DEADLINE_EXPIRED);
 
 	static const struct {
 		int day;
 		enum deadline_status status;
-	} paid[] = {{10, DEADLINE_MET}, {11, DEADLINE_MET},
-		    {12, DEADLINE_LATE}};
+	} paid[] = {{10, DEADLINE_RUNNING}, {11, DEADLINE_RUNNING},
+		    {12, DEADLINE_EXPIRED}};
 	for (size_t i = 0; i < 3; i++) {
 		struct procedure q = p;
 		struct event settled =
@@ -297,14 +301,14 @@ START_TEST(test_time_to_pay_holiday_and_working_day)
 	struct event po = ev_make(EVENT_PAYMENT_ORDER, mk(2024, 3, 20));
 	add(&p, &po);
 	const char *n = "payment_order_time_to_pay";
-	expect(&p, mk(2024, 5, 2), NULL, n, mk(2024, 5, 2), DEADLINE_PENDING);
-	expect(&p, mk(2024, 5, 3), NULL, n, mk(2024, 5, 2), DEADLINE_LATE);
+	expect(&p, mk(2024, 5, 2), NULL, n, mk(2024, 5, 2), DEADLINE_RUNNING);
+	expect(&p, mk(2024, 5, 3), NULL, n, mk(2024, 5, 2), DEADLINE_EXPIRED);
 
 	procedure_init(&p);
-	po.date = mk(2024, 1, 10);
+	po = ev_make(EVENT_PAYMENT_ORDER, mk(2024, 1, 10));
 	add(&p, &po);
-	expect(&p, mk(2024, 2, 21), NULL, n, mk(2024, 2, 21), DEADLINE_PENDING);
-	expect(&p, mk(2024, 2, 22), NULL, n, mk(2024, 2, 21), DEADLINE_LATE);
+	expect(&p, mk(2024, 2, 21), NULL, n, mk(2024, 2, 21), DEADLINE_RUNNING);
+	expect(&p, mk(2024, 2, 22), NULL, n, mk(2024, 2, 21), DEADLINE_EXPIRED);
 }
 END_TEST
 
@@ -324,24 +328,57 @@ START_TEST(test_summons_premature)
 }
 END_TEST
 
-START_TEST(test_closed_procedure_drops_pending)
+/* A closed procedure keeps its deadlines, judged on its closing day. */
+START_TEST(test_closed_procedure_keeps_deadlines)
 {
-	/* withdrawn on 1 February, before the 21 February due date */
+	/* withdrawn on 21 February, the last day of the time to pay */
 	struct procedure p;
 	procedure_init(&p);
 	struct event po = ev_make(EVENT_PAYMENT_ORDER, mk(2024, 1, 10));
 	add(&p, &po);
 	struct procedure q = p;
-	struct event w = ev_make(EVENT_WITHDRAWN, mk(2024, 2, 1));
+	struct event w = ev_make(EVENT_WITHDRAWN, mk(2024, 2, 21));
 	add(&q, &w);
-	struct deadline_list l = compute(&q, mk(2024, 6, 1), NULL);
-	ck_assert_ptr_null(deadlines_find(&l, "payment_order_time_to_pay"));
+	expect(&q, mk(2024, 6, 1), NULL, "payment_order_time_to_pay",
+	       mk(2024, 2, 21), DEADLINE_RUNNING);
 	/* withdrawn on 22 February: the time to pay had run out unpaid */
 	q = p;
 	w.date = mk(2024, 2, 22);
 	add(&q, &w);
 	expect(&q, mk(2024, 6, 1), NULL, "payment_order_time_to_pay",
-	       mk(2024, 2, 21), DEADLINE_LATE);
+	       mk(2024, 2, 21), DEADLINE_EXPIRED);
+
+	/* A summons whose hearing (12 June) comes after the closing day
+	 * (1 March): its notice (1 May) and diagnostic deadlines stay
+	 * pending, the interview offer's (15th working day after 15 February:
+	 * 7 March) too. */
+	procedure_init(&q);
+	add(&q, &po);
+	struct event s = summons(mk(2024, 2, 15), mk(2024, 6, 12));
+	add(&q, &s);
+	w.date = mk(2024, 3, 1);
+	add(&q, &w);
+	struct deadline_list l = compute(&q, mk(2024, 9, 1), NULL);
+	ck_assert_int_eq(l.count, 4);
+	ck_assert_int_eq(must_find(&l, "summons_notice_to_prefet")->status,
+			 DEADLINE_PENDING);
+	ck_assert_int_eq(must_find(&l, "diagnostic_interview_offer")->status,
+			 DEADLINE_PENDING);
+	ck_assert_date(must_find(&l, "diagnostic_interview_offer")->due, 2024,
+		       3, 7);
+	ck_assert_int_eq(must_find(&l, "diagnostic_report")->status,
+			 DEADLINE_PENDING);
+	ck_assert_int_eq(must_find(&l, "payment_order_time_to_pay")->status,
+			 DEADLINE_EXPIRED);
+	/* closed on 8 March instead: the interview offer is late */
+	procedure_init(&q);
+	add(&q, &po);
+	add(&q, &s);
+	w.date = mk(2024, 3, 8);
+	add(&q, &w);
+	l = compute(&q, mk(2024, 9, 1), NULL);
+	ck_assert_int_eq(must_find(&l, "diagnostic_interview_offer")->status,
+			 DEADLINE_LATE);
 }
 END_TEST
 
@@ -499,11 +536,11 @@ START_TEST(test_diagnostic_report)
 	struct err e;
 	err_clear(&e);
 	struct date today = mk(2024, 6, 1);
-	ck_assert_int_eq(deadlines_compute(&l, &p, &today, &bad, &e),
+	ck_assert_int_eq(deadlines_compute(&l, &p, &today, NULL, &bad, &e),
 			 ERR_INVALID);
 	ck_assert_str_eq(e.field, "report_sent_on");
 	today = mk(2024, 6, 31);
-	ck_assert_int_eq(deadlines_compute(&l, &p, &today, NULL, &e),
+	ck_assert_int_eq(deadlines_compute(&l, &p, &today, NULL, NULL, &e),
 			 ERR_INVALID);
 	ck_assert_str_eq(e.field, "today");
 }
@@ -519,9 +556,9 @@ START_TEST(test_order_to_leave_delay)
 	struct date due = mk(2024, 7, 15);
 	struct procedure p;
 	with_order_to_leave(&p, mk(2024, 5, 15), 0, NULL);
-	expect(&p, mk(2024, 7, 14), NULL, n, due, DEADLINE_PENDING);
-	expect(&p, mk(2024, 7, 15), NULL, n, due, DEADLINE_PENDING);
-	expect(&p, mk(2024, 7, 16), NULL, n, due, DEADLINE_LATE);
+	expect(&p, mk(2024, 7, 14), NULL, n, due, DEADLINE_RUNNING);
+	expect(&p, mk(2024, 7, 15), NULL, n, due, DEADLINE_RUNNING);
+	expect(&p, mk(2024, 7, 16), NULL, n, due, DEADLINE_EXPIRED);
 	struct deadline_list l = compute(&p, mk(2024, 6, 1), NULL);
 	ck_assert(l.has_earliest_eviction);
 	ck_assert_date(l.earliest_eviction, 2024, 7, 16);
@@ -533,7 +570,7 @@ START_TEST(test_order_to_leave_delay)
 					    mk(2024, 7, day));
 		add(&q, &left);
 		expect(&q, mk(2024, 9, 1), NULL, n, due,
-		       day <= 15 ? DEADLINE_MET : DEADLINE_LATE);
+		       day <= 15 ? DEADLINE_RUNNING : DEADLINE_EXPIRED);
 	}
 	for (int day = 14; day <= 16; day++) {
 		struct procedure q = p;
@@ -553,13 +590,13 @@ START_TEST(test_order_to_leave_not_extended_and_judge_delay)
 	const char *n = "order_to_leave_delay";
 	struct procedure p;
 	with_order_to_leave(&p, mk(2024, 5, 14), 0, NULL);
-	expect(&p, mk(2024, 7, 15), NULL, n, mk(2024, 7, 14), DEADLINE_LATE);
+	expect(&p, mk(2024, 7, 15), NULL, n, mk(2024, 7, 14), DEADLINE_EXPIRED);
 	struct deadline_list l = compute(&p, mk(2024, 6, 1), NULL);
 	ck_assert_date(l.earliest_eviction, 2024, 7, 15);
 
 	with_order_to_leave(&p, mk(2024, 5, 15), 3, NULL);
-	expect(&p, mk(2024, 8, 15), NULL, n, mk(2024, 8, 15), DEADLINE_PENDING);
-	expect(&p, mk(2024, 8, 16), NULL, n, mk(2024, 8, 15), DEADLINE_LATE);
+	expect(&p, mk(2024, 8, 15), NULL, n, mk(2024, 8, 15), DEADLINE_RUNNING);
+	expect(&p, mk(2024, 8, 16), NULL, n, mk(2024, 8, 15), DEADLINE_EXPIRED);
 	l = compute(&p, mk(2024, 6, 1), NULL);
 	ck_assert_date(l.earliest_eviction, 2024, 8, 16);
 
@@ -577,8 +614,21 @@ END_TEST
  *   10 Sep 2024 -> ends 10 Nov, from 11 Nov -> 1 Apr 2025
  *   30 Jan 2025 -> ends 30 Mar, from 31 Mar -> 1 Apr 2025
  *   31 Jan 2025 -> ends 31 Mar, from 1 Apr 2025
- *    1 Feb 2025 -> ends 1 Apr, from 2 Apr 2025 */
-START_TEST(test_earliest_eviction_truce)
+ *    1 Feb 2025 -> ends 1 Apr, from 2 Apr 2025
+ * and around days without eviction (CPCE L.141-1):
+ *   31 Jan 2024 + 2 months = 31 Mar, from 1 Apr 2024, Easter Monday: 2 Apr
+ *   31 Jan 2029 + 2 months = 31 Mar, from 1 Apr 2029, Sunday, then Easter
+ *     Monday: 3 Apr
+ *   8 Mar 2024 + 2 months = 8 May, from Thu 9 May 2024, Ascension: 10 May
+ *   19 Mar 2024 + 2 months = 19 May, from Mon 20 May, Whit Monday: 21 May
+ *   14 Jun 2024 + 2 months = 14 Aug, from Thu 15 Aug: Fri 16 Aug
+ *   14 Jun 2026 + 2 months = 14 Aug, from Sat 15 Aug (a holiday), Sun 16:
+ *     Mon 17 Aug
+ *   1 Apr 2024 + 2 months = 1 Jun, from Sun 2 Jun 2024: Mon 3 Jun
+ *   31 Mar 2024 + 2 months = 31 May, from Sat 1 Jun 2024: Saturday kept
+ *   30 Aug 2027 + 2 months = 30 Oct, from Sun 31 Oct 2027, then 1 Nov in
+ *     the truce: Sat 1 Apr 2028 */
+START_TEST(test_earliest_eviction)
 {
 	static const struct {
 		struct date otl, earliest;
@@ -589,6 +639,11 @@ START_TEST(test_earliest_eviction_truce)
 		{{2025, 1, 30}, {2025, 4, 1}},
 		{{2025, 1, 31}, {2025, 4, 1}},
 		{{2025, 2, 1}, {2025, 4, 2}},
+		{{2024, 1, 31}, {2024, 4, 2}},  {{2029, 1, 31}, {2029, 4, 3}},
+		{{2024, 3, 8}, {2024, 5, 10}},  {{2024, 3, 19}, {2024, 5, 21}},
+		{{2024, 6, 14}, {2024, 8, 16}}, {{2026, 6, 14}, {2026, 8, 17}},
+		{{2024, 4, 1}, {2024, 6, 3}},   {{2024, 3, 31}, {2024, 6, 1}},
+		{{2027, 8, 30}, {2028, 4, 1}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct procedure p;
@@ -717,12 +772,308 @@ START_TEST(test_names)
 	ck_assert_str_eq(deadlines_status_name(DEADLINE_MET), "met");
 	ck_assert_str_eq(deadlines_status_name(DEADLINE_LATE), "late");
 	ck_assert_str_eq(deadlines_status_name(DEADLINE_PENDING), "pending");
+	ck_assert_str_eq(deadlines_status_name(DEADLINE_RUNNING), "running");
+	ck_assert_str_eq(deadlines_status_name(DEADLINE_EXPIRED), "expired");
 	ck_assert_ptr_null(deadlines_status_name(DEADLINE__STATUS_COUNT));
 	struct procedure p;
 	procedure_init(&p);
 	struct deadline_list l = compute(&p, mk(2024, 1, 1), NULL);
 	ck_assert_int_eq(l.count, 0);
 	ck_assert_int_eq(l.flag_count, 0);
+}
+END_TEST
+
+/* ---- the lease decides the time to pay (Cass. avis 24-70.002) ---- */
+
+#define BASIS_2M "loi 89-462 art. 24"
+#define BASIS_6W "loi 89-462 art. 24, loi 2023-668 art. 10"
+#define BASIS_KEPT "loi 89-462 art. 24; Cass. avis 24-70.002"
+#define BASIS_UNKNOWN                                                       \
+	"loi 89-462 art. 24; lease date unknown: the longer delay "         \
+	"(Cass. avis 24-70.002)"
+
+/* lease {0}: unknown. Due dates worked out by hand:
+ *   28 Jul 2023 + 2 months = Thu 28 Sep 2023
+ *   29 Jul 2023 + 2 months = Fri 29 Sep 2023
+ *   29 Jul 2023 + 42 days = Sat 9 Sep 2023 -> Mon 11 Sep
+ *   10 Mar 2025 + 2 months = Sat 10 May 2025 -> Mon 12 May
+ *   10 Mar 2025 + 42 days = Mon 21 Apr 2025, Easter Monday -> Tue 22 Apr
+ *   16 Jun 2025 + 2 months = Sat 16 Aug 2025 -> Mon 18 Aug
+ *   16 Jun 2025 + 42 days = Mon 28 Jul 2025 */
+START_TEST(test_time_to_pay_follows_lease)
+{
+	static const struct {
+		struct date act, lease, due;
+		struct date version;
+		const char *basis;
+		bool unknown;
+	} cases[] = {
+		{{2023, 7, 28}, {2023, 7, 28}, {2023, 9, 28}, {1989, 7, 8},
+		 BASIS_2M, false},
+		{{2023, 7, 28}, {0, 0, 0}, {2023, 9, 28}, {1989, 7, 8},
+		 BASIS_2M, true},
+		{{2023, 7, 29}, {2023, 7, 29}, {2023, 9, 11}, {2023, 7, 29},
+		 BASIS_6W, false},
+		{{2023, 7, 29}, {2023, 7, 28}, {2023, 9, 29}, {1989, 7, 8},
+		 BASIS_KEPT, false},
+		{{2023, 7, 29}, {0, 0, 0}, {2023, 9, 29}, {1989, 7, 8},
+		 BASIS_UNKNOWN, true},
+		{{2025, 3, 10}, {2023, 7, 28}, {2025, 5, 12}, {1989, 7, 8},
+		 BASIS_KEPT, false},
+		{{2025, 3, 10}, {2023, 7, 29}, {2025, 4, 22}, {2023, 7, 29},
+		 BASIS_6W, false},
+		{{2025, 3, 10}, {1995, 1, 1}, {2025, 5, 12}, {1989, 7, 8},
+		 BASIS_KEPT, false},
+		{{2025, 3, 10}, {0, 0, 0}, {2025, 5, 12}, {1989, 7, 8},
+		 BASIS_UNKNOWN, true},
+		{{2025, 6, 16}, {2025, 6, 16}, {2025, 7, 28}, {2023, 7, 29},
+		 BASIS_6W, false},
+		{{2025, 6, 16}, {2023, 7, 28}, {2025, 8, 18}, {1989, 7, 8},
+		 BASIS_KEPT, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct procedure p;
+		procedure_init(&p);
+		struct event po = ev_make(EVENT_PAYMENT_ORDER, cases[i].act);
+		po.payment_order.lease_known = !cases[i].unknown;
+		po.payment_order.lease_signed_on = cases[i].lease;
+		add(&p, &po);
+		struct deadline_list l = compute(&p, cases[i].act, NULL);
+		const struct deadline *d =
+			must_find(&l, "payment_order_time_to_pay");
+		ck_assert_msg(d->due.y == cases[i].due.y &&
+				      d->due.m == cases[i].due.m &&
+				      d->due.d == cases[i].due.d,
+			      "case %zu: due %04d-%02d-%02d", i, d->due.y,
+			      d->due.m, d->due.d);
+		ck_assert_int_eq(d->kind, DEADLINE_FOR_PARTY);
+		ck_assert_int_eq(d->status, DEADLINE_RUNNING);
+		ck_assert_int_eq(d->rule.id, RULE_PAYMENT_ORDER_TIME_TO_PAY);
+		ck_assert_date(d->rule.version, cases[i].version.y,
+			       cases[i].version.m, cases[i].version.d);
+		ck_assert_str_eq(d->rule.basis, cases[i].basis);
+		ck_assert_int_eq(deadlines_has_flag(&l, "lease_date_unknown"),
+				 cases[i].unknown);
+		/* the day after the due day, the delay has expired */
+		struct date after;
+		date_add_days(&after, &cases[i].due, 1);
+		l = compute(&p, after, NULL);
+		ck_assert_int_eq(must_find(&l, "payment_order_time_to_pay")
+					 ->status,
+				 DEADLINE_EXPIRED);
+	}
+}
+END_TEST
+
+static const struct deadline *time_to_pay_with(struct deadline_list *l,
+					       struct date act,
+					       const struct date *own,
+					       const struct date *household)
+{
+	struct procedure p;
+	procedure_init(&p);
+	struct event po = ev_make(EVENT_PAYMENT_ORDER, act);
+	po.payment_order.lease_known = own != NULL;
+	if (own != NULL)
+		po.payment_order.lease_signed_on = *own;
+	add(&p, &po);
+	struct err e;
+	err_clear(&e);
+	ck_assert_int_eq(deadlines_compute(l, &p, &act, household, NULL, &e),
+			 ERR_OK);
+	return must_find(l, "payment_order_time_to_pay");
+}
+
+/* Act 10 March 2025 without its own lease date: the household's decides,
+ * unless it is after the act (a renewal since); the act's own wins. */
+START_TEST(test_time_to_pay_household_lease)
+{
+	struct deadline_list l;
+	struct date act = mk(2025, 3, 10);
+	struct date old = mk(2023, 7, 28), new = mk(2023, 7, 29);
+	struct date later = mk(2025, 3, 11), same = mk(2025, 3, 10);
+	const struct deadline *d = time_to_pay_with(&l, act, NULL, &new);
+	ck_assert_date(d->due, 2025, 4, 22);
+	ck_assert(!deadlines_has_flag(&l, "lease_date_unknown"));
+	d = time_to_pay_with(&l, act, NULL, &old);
+	ck_assert_date(d->due, 2025, 5, 12);
+	ck_assert_str_eq(d->rule.basis, BASIS_KEPT);
+	d = time_to_pay_with(&l, act, NULL, &same);
+	ck_assert_date(d->due, 2025, 4, 22);
+	d = time_to_pay_with(&l, act, NULL, &later);
+	ck_assert_date(d->due, 2025, 5, 12);
+	ck_assert_str_eq(d->rule.basis, BASIS_UNKNOWN);
+	ck_assert(deadlines_has_flag(&l, "lease_date_unknown"));
+	d = time_to_pay_with(&l, act, &old, &new);
+	ck_assert_date(d->due, 2025, 5, 12);
+	d = time_to_pay_with(&l, act, &new, &old);
+	ck_assert_date(d->due, 2025, 4, 22);
+
+	struct procedure p;
+	procedure_init(&p);
+	struct event po = ev_make(EVENT_PAYMENT_ORDER, act);
+	add(&p, &po);
+	struct date bad = mk(2025, 2, 30);
+	struct err e;
+	err_clear(&e);
+	ck_assert_int_eq(deadlines_compute(&l, &p, &act, &bad, NULL, &e),
+			 ERR_INVALID);
+	ck_assert_str_eq(e.field, "lease_signed_on");
+}
+END_TEST
+
+/* A payment order's lease is on or before it. */
+START_TEST(test_lease_after_act_refused)
+{
+	struct procedure p;
+	procedure_init(&p);
+	struct event po = ev_make(EVENT_PAYMENT_ORDER, mk(2025, 3, 10));
+	po.payment_order.lease_signed_on = mk(2025, 3, 11);
+	struct err e;
+	err_clear(&e);
+	ck_assert_int_eq(procedure_apply_event(&p, &po, &e), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(e.field, "lease_signed_on");
+	po.payment_order.lease_signed_on = mk(2025, 2, 30);
+	ck_assert_int_eq(procedure_apply_event(&p, &po, &e), ERR_INVALID);
+	ck_assert_str_eq(e.field, "lease_signed_on");
+	po.payment_order.lease_signed_on = mk(2025, 3, 10);
+	ck_assert_int_eq(procedure_apply_event(&p, &po, &e), ERR_OK);
+
+	struct date due, act = mk(2025, 3, 10), lease = mk(2025, 3, 11);
+	struct rule_applied r;
+	ck_assert_int_eq(rules_time_to_pay(&due, &r, &act, &lease, &e),
+			 ERR_INVALID);
+	ck_assert_str_eq(e.field, "lease_signed_on");
+}
+END_TEST
+
+/* Each deadline names its rule, version and basis; the procedural delays
+ * follow the act's date whatever the lease. */
+START_TEST(test_rule_members)
+{
+	static const struct {
+		const char *name, *rule;
+		struct date version;
+		const char *basis;
+		enum deadline_kind kind;
+	} before[] = {
+		{"summons_notice_to_prefet", "summons_notice_to_prefet",
+		 {1989, 7, 8}, "loi 89-462 art. 24 III", DEADLINE_ON_ACTOR},
+		{"diagnostic_interview_offer", "diagnostic_interview_offer",
+		 {2021, 1, 8}, "decret 2021-8", DEADLINE_ON_ACTOR},
+		{"diagnostic_report", "diagnostic_report_notice",
+		 {2021, 1, 8}, "decret 2021-8", DEADLINE_ON_ACTOR},
+		{"order_to_leave_delay", "order_to_leave_delay",
+		 {2012, 6, 1}, "CPCE L.412-1", DEADLINE_FOR_PARTY},
+		{"cfp_answer", "cfp_answer", {2012, 6, 1}, "CPCE R.153-1",
+		 DEADLINE_ON_ACTOR},
+	};
+	/* order to leave 1 June 2023: the payment order 300 days before, the
+	 * summons (4 October 2022) before 29 July 2023 */
+	struct procedure p;
+	with_order_to_leave(&p, mk(2023, 6, 1), 0, NULL);
+	struct event req = ev_make(EVENT_CFP_REQUEST, mk(2023, 8, 2));
+	add(&p, &req);
+	struct deadline_list l = compute(&p, mk(2023, 8, 3), NULL);
+	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++) {
+		const struct deadline *d = must_find(&l, before[i].name);
+		ck_assert_str_eq(rules_id_name(d->rule.id), before[i].rule);
+		ck_assert_date(d->rule.version, before[i].version.y,
+			       before[i].version.m, before[i].version.d);
+		ck_assert_str_eq(d->rule.basis, before[i].basis);
+		ck_assert_int_eq(d->kind, before[i].kind);
+	}
+	/* a summons on 29 July 2023 comes under loi 2023-668, whatever the
+	 * lease: a payment order with a lease of 1 January 2020 */
+	procedure_init(&p);
+	struct event po = ev_make(EVENT_PAYMENT_ORDER, mk(2023, 5, 2));
+	po.payment_order.lease_signed_on = mk(2020, 1, 1);
+	add(&p, &po);
+	struct event s = summons(mk(2023, 7, 29), mk(2023, 11, 30));
+	add(&p, &s);
+	l = compute(&p, mk(2023, 8, 1), NULL);
+	const struct deadline *d = must_find(&l, "summons_notice_to_prefet");
+	ck_assert_date(d->due, 2023, 10, 19);
+	ck_assert_date(d->rule.version, 2023, 7, 29);
+	ck_assert_str_eq(d->rule.basis,
+			 "loi 89-462 art. 24 III, loi 2023-668 art. 10");
+	ck_assert_str_eq(rules_id_name(RULE_CAF_ARREARS), "caf_arrears");
+	ck_assert_ptr_null(rules_id_name(RULE__COUNT));
+}
+END_TEST
+
+/* An eviction on a Sunday or a holiday is recorded and flagged. */
+START_TEST(test_eviction_on_sunday_or_holiday)
+{
+	static const struct {
+		struct date on;
+		bool flag;
+	} cases[] = {
+		{{2025, 4, 21}, true},  /* Easter Monday */
+		{{2025, 4, 22}, false},
+		{{2025, 5, 29}, true},  /* Ascension */
+		{{2025, 6, 9}, true},   /* Whit Monday */
+		{{2025, 8, 15}, true},  {{2025, 8, 16}, false}, /* Saturday */
+		{{2025, 8, 17}, true},  /* Sunday */
+		{{2025, 7, 14}, true},  {{2025, 10, 31}, false},
+		{{2025, 11, 1}, true},  {{2025, 11, 11}, true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct procedure p;
+		with_order_to_leave(&p, mk(2025, 1, 15), 0, NULL);
+		struct event ev = ev_make(EVENT_EVICTION, cases[i].on);
+		add(&p, &ev);
+		ck_assert_msg(flagged(&p, mk(2026, 1, 1),
+				      "eviction_on_sunday_or_holiday") ==
+				      cases[i].flag,
+			      "case %zu", i);
+	}
+}
+END_TEST
+
+/* Every rule keyed on the act, on both sides of 29 July 2023: the
+ * summons notice (hearing Wednesday 15 November 2023: 2 months before is
+ * Friday 15 September, 6 weeks Wednesday 4 October) and the bailiff's
+ * report threshold (none before the law); the time to pay of a lease of the
+ * act's day (28 Jul + 2 months = Thu 28 Sep; 29 Jul + 6 weeks = Sat 9 Sep,
+ * so Mon 11 Sep). */
+START_TEST(test_act_rules_around_29_july_2023)
+{
+	static const struct {
+		struct date on, notice, time_to_pay;
+		struct date version;
+		bool report;
+	} cases[] = {
+		{{2023, 7, 28}, {2023, 9, 15}, {2023, 9, 28}, {1989, 7, 8},
+		 false},
+		{{2023, 7, 29}, {2023, 10, 4}, {2023, 9, 11}, {2023, 7, 29},
+		 true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct procedure p;
+		procedure_init(&p);
+		struct event po = ev_make(EVENT_PAYMENT_ORDER, cases[i].on);
+		po.payment_order.debt_cents = 160000; /* 2 x 800.00 EUR */
+		add(&p, &po);
+		struct event s = summons(cases[i].on, mk(2023, 11, 15));
+		add(&p, &s);
+		struct deadline_list l = compute(&p, cases[i].on, NULL);
+		const struct deadline *n =
+			must_find(&l, "summons_notice_to_prefet");
+		ck_assert_date(n->due, cases[i].notice.y, cases[i].notice.m,
+			       cases[i].notice.d);
+		ck_assert_date(n->rule.version, cases[i].version.y,
+			       cases[i].version.m, cases[i].version.d);
+		const struct deadline *t =
+			must_find(&l, "payment_order_time_to_pay");
+		ck_assert_date(t->due, cases[i].time_to_pay.y,
+			       cases[i].time_to_pay.m, cases[i].time_to_pay.d);
+		ck_assert_date(t->rule.version, cases[i].version.y,
+			       cases[i].version.m, cases[i].version.d);
+		ck_assert_int_eq(
+			deadlines_has_flag(&l, "ccapex_report_required"),
+			cases[i].report);
+	}
 }
 END_TEST
 
@@ -740,8 +1091,13 @@ static Suite *deadlines_suite(void)
 	tcase_add_test(tc, test_time_to_pay_new_rule_extended);
 	tcase_add_test(tc, test_time_to_pay_holiday_and_working_day);
 	tcase_add_test(tc, test_summons_premature);
-	tcase_add_test(tc, test_closed_procedure_drops_pending);
+	tcase_add_test(tc, test_closed_procedure_keeps_deadlines);
 	tcase_add_test(tc, test_ccapex_report_flag);
+	tcase_add_test(tc, test_time_to_pay_follows_lease);
+	tcase_add_test(tc, test_time_to_pay_household_lease);
+	tcase_add_test(tc, test_lease_after_act_refused);
+	tcase_add_test(tc, test_rule_members);
+	tcase_add_test(tc, test_act_rules_around_29_july_2023);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("summons");
@@ -755,8 +1111,9 @@ static Suite *deadlines_suite(void)
 	tc = tcase_create("eviction");
 	tcase_add_test(tc, test_order_to_leave_delay);
 	tcase_add_test(tc, test_order_to_leave_not_extended_and_judge_delay);
-	tcase_add_test(tc, test_earliest_eviction_truce);
+	tcase_add_test(tc, test_earliest_eviction);
 	tcase_add_test(tc, test_eviction_during_truce);
+	tcase_add_test(tc, test_eviction_on_sunday_or_holiday);
 	tcase_add_test(tc, test_cfp_request_premature);
 	tcase_add_test(tc, test_cfp_answer);
 	tcase_add_test(tc, test_cfp_second_request_and_holiday);
