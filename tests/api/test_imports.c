@@ -79,7 +79,7 @@ static char *caf_batch(int n, const char *tag)
 					"%s{\"external_id\":\"sig-%s-%d\",\"caf_number\":\"%s%07d\","
 					"\"address\":{\"line\":\"%d rue des Lilas\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
 					"\"debt_cents\":%d,\"months_unpaid\":3,\"benefit_status\":\"kept\","
-					"\"paid_to_landlord\":true}",
+					"\"paid_to_landlord\":true,\"date\":\"2026-11-20\"}",
 					i ? "," : "", tag, i, tag, i, i, bad ? -5 : 150000 + i);
 	}
 	snprintf(s + len, cap - len, "]");
@@ -174,7 +174,7 @@ START_TEST(an_update_and_an_ambiguous_match)
 	unique(ext, sizeof(ext), "e-");
 #define SIGNAL_FMT "[{\"external_id\":\"%s\",\"caf_number\":\"%s\",\"address\":{\"line\":\"1 rue Neuve\"," \
 		   "\"postcode\":\"91000\",\"insee\":\"91228\"},\"debt_cents\":%d,\"months_unpaid\":2," \
-		   "\"benefit_status\":\"suspended\",\"paid_to_landlord\":false}]"
+		   "\"benefit_status\":\"suspended\",\"paid_to_landlord\":false,\"date\":\"2026-11-20\"}]"
 	snprintf(body, sizeof(body), SIGNAL_FMT, ext, caf_no, 1000);
 	unique(key, sizeof(key), "k-");
 	int status = 0;
