@@ -251,6 +251,30 @@ START_TEST(single_signals_on_both_sides_of_2027)
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
 	json_decref(j);
 	send_expect(&caf, "GET", "/v1/caf-signals?constituted=maybe", NULL, NULL, 400, "constituted");
+	/* A page at a time: each of its six signals once. */
+	char cursor[256] = "", seen[6][40], page_path[512];
+	int count = 0;
+	for (int page = 0; page < 10; page++) {
+		snprintf(page_path, sizeof(page_path), "/v1/caf-signals?household_id=%s&limit=4%s%s", hh,
+			 cursor[0] ? "&cursor=" : "", cursor);
+		j = call(&caf, "GET", page_path, NULL, NULL, &status);
+		expect(j, status, 200, NULL);
+		size_t k;
+		json_t *it;
+		json_array_foreach(json_object_get(j, "items"), k, it) {
+			ck_assert_int_lt(count, 6);
+			snprintf(seen[count], sizeof(seen[count]), "%s", json_string_value(json_object_get(it, "id")));
+			for (int m = 0; m < count; m++)
+				ck_assert_str_ne(seen[m], seen[count]);
+			count++;
+		}
+		const char *next = json_string_value(json_object_get(j, "next_cursor"));
+		snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+		json_decref(j);
+		if (cursor[0] == '\0')
+			break;
+	}
+	ck_assert_int_eq(count, 6);
 
 	/* One decision opened, by the first constituted signal of 2027. */
 	items = decisions_of(&prefecture, hh);
