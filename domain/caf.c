@@ -60,7 +60,8 @@ int caf_judge_arrears(struct caf_arrears *out, const struct caf_arrears_facts *f
 	const struct rule *r = NULL;
 	int rc = rules_find(&r, RULE_CAF_ARREARS, &f->on, err);
 	if (rc == ERR_NOT_FOUND) {
-		/* No version known that day: nothing can be said. */
+		/* No version known that day (before 1 September 2016): nothing
+		 * can be said, and the judgement names no rule. */
 		err_clear(err);
 		out->constituted = CAF_UNKNOWN;
 		return ERR_OK;

@@ -44,7 +44,7 @@ struct caf_arrears {
 	unsigned tests_met;            /* bitmask of 1u << enum caf_arrears_test */
 	bool version_known;            /* false: the version in force before any change the engine tracks */
 	struct date version;           /* the day the applied version took effect */
-	const char *basis;             /* static: the legal text */
+	const char *basis;             /* static: the legal text; NULL when no version was in force */
 	/* From 2027 a constituted unpaid opens a benefit decision at the
 	 * CCAPEX; before, the CAF decides alone. */
 	bool opens_benefit_decision;

@@ -46,8 +46,10 @@ static const struct rule rules[] = {
 	 LOI_2023_668, {0, DURATION_NONE},
 	 {.months_unpaid = 2, .rent_multiple = 2},
 	 "loi 89-462 art. 24 II, loi 2023-668, decret 2026-83"},
+	/* Décret 2016-748 of 6 June 2016 (JO of the 7th) applies from
+	 * 1 September 2016; the engine knows no CAF test before it. */
 	{RULE_CAF_ARREARS, RULE_THRESHOLD,
-	 ORIGIN, {0, DURATION_NONE},
+	 {2016, 9, 1}, {0, DURATION_NONE},
 	 {.rent_multiple = 2, .rent_with_charges = true},
 	 "decret 2016-748"},
 	{RULE_CAF_ARREARS, RULE_THRESHOLD,

@@ -7,10 +7,10 @@
 -- payment for the one after) and the judgement the domain made under the
 -- rule of that day (domain/caf.c): constituted (NULL when the data the rule
 -- needs is missing), the tests met, and the rule's id, version (the day it
--- took effect, NULL for the version in force before any change the engine
--- tracks) and legal basis. Signals stored before this migration had no date:
--- they get the day they were received, and rent unknown, hence the old
--- test's judgement "unknown".
+-- took effect) and legal basis; no rule at all for a day before any version
+-- the engine knows (1 September 2016). Signals stored before this migration
+-- had no date: they get the day they were received, and rent unknown, hence
+-- the old test's judgement "unknown".
 ALTER TABLE caf_signals
 	ADD COLUMN signalled_on date,
 	ADD COLUMN rent_cents bigint CHECK (rent_cents BETWEEN 0 AND 100000000),
@@ -24,7 +24,8 @@ ALTER TABLE caf_signals
 	ADD COLUMN arrears_rule_version date,
 	ADD COLUMN arrears_rule_basis text CHECK (length(arrears_rule_basis) BETWEEN 1 AND 200);
 UPDATE caf_signals SET signalled_on = (created_at AT TIME ZONE 'Europe/Paris')::date,
-	arrears_rule = 'caf_arrears', arrears_rule_basis = 'decret 2016-748';
+	arrears_rule = 'caf_arrears', arrears_rule_version = DATE '2016-09-01',
+	arrears_rule_basis = 'decret 2016-748';
 ALTER TABLE caf_signals ALTER COLUMN signalled_on SET NOT NULL,
 	ADD CONSTRAINT caf_signals_first_missed CHECK (first_missed_on <= signalled_on),
 	ADD CONSTRAINT caf_signals_judged CHECK ((arrears_rule IS NULL) = (arrears_rule_basis IS NULL)),

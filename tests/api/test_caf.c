@@ -110,8 +110,8 @@ static json_t *post_signal(const struct party *p, const char *body, int want)
 }
 
 /* Checks a signal's arrears: constituted ("true", "false", "null"), the
- * tests met (comma-separated, "" none), the rule version ("null" or a
- * date) and a piece of its basis. */
+ * tests met (comma-separated, "" none), the rule version (a date) and a
+ * piece of its basis; basis NULL: no rule was in force, rule is null. */
 static void expect_arrears(const json_t *arrears, const char *constituted, const char *tests, const char *version,
 			   const char *basis)
 {
@@ -127,6 +127,11 @@ static void expect_arrears(const json_t *arrears, const char *constituted, const
 			 json_string_value(json_array_get(list, i)));
 	ck_assert_str_eq(got, tests);
 	const json_t *rule = json_object_get(arrears, "rule");
+	ck_assert_ptr_nonnull(rule);
+	if (basis == NULL) {
+		ck_assert(json_is_null(rule));
+		return;
+	}
 	ck_assert_str_eq(json_string_value(json_object_get(rule, "id")), "caf_arrears");
 	const json_t *v = json_object_get(rule, "version");
 	ck_assert_ptr_nonnull(v);
@@ -182,7 +187,7 @@ START_TEST(single_signals_on_both_sides_of_2027)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "match")), "matched");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "household_id")), hh);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "date")), "2026-12-31");
-	expect_arrears(json_object_get(j, "arrears"), "true", "two_months_rent_with_charges", "null", "2016-748");
+	expect_arrears(json_object_get(j, "arrears"), "true", "two_months_rent_with_charges", "2016-09-01", "2016-748");
 	json_decref(j);
 	/* The same again: unchanged; one cent less: updated, not constituted,
 	 * though over 450 euros and four months after the first missed payment. */
@@ -194,11 +199,16 @@ START_TEST(single_signals_on_both_sides_of_2027)
 	j = post_signal(&caf, body, 200);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "id")), id);
-	expect_arrears(json_object_get(j, "arrears"), "false", "", "null", "2016-748");
+	expect_arrears(json_object_get(j, "arrears"), "false", "", "2016-09-01", "2016-748");
 	json_decref(j);
 	/* Without the charges the old test cannot be made. */
-	static const char *const old_unknown[4] = { "null", "", "null", "2016-748" };
+	static const char *const old_unknown[4] = { "null", "", "2016-09-01", "2016-748" };
 	new_signal(&caf, caf_no, "2026-12-31", 500000, ",\"rent_cents\":40000", old_unknown, NULL);
+	/* Before 1 September 2016 no CAF test is known: no rule, unknown. */
+	static const char *const no_rule[4] = { "null", "", NULL, NULL };
+	new_signal(&caf, caf_no, "2016-08-31", 500000, ",\"rent_cents\":40000,\"charges_cents\":0", no_rule, NULL);
+	static const char *const first_day[4] = { "true", "two_months_rent_with_charges", "2016-09-01", "2016-748" };
+	new_signal(&caf, caf_no, "2016-09-01", 500000, ",\"rent_cents\":40000,\"charges_cents\":0", first_day, NULL);
 	/* Before 2027 nothing opens. */
 	json_t *items = decisions_of(&prefecture, hh);
 	ck_assert_int_eq(json_array_size(items), 0);
@@ -239,7 +249,7 @@ START_TEST(single_signals_on_both_sides_of_2027)
 	snprintf(path, sizeof(path), "/v1/caf-signals?household_id=%s&constituted=true&limit=500", hh);
 	j = call(&caf, "GET", path, NULL, NULL, &status);
 	expect(j, status, 200, NULL);
-	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 3);
 	json_decref(j);
 	j = call(&other_caf, "GET", path, NULL, NULL, &status);
 	expect(j, status, 200, NULL);
@@ -248,11 +258,11 @@ START_TEST(single_signals_on_both_sides_of_2027)
 	snprintf(path, sizeof(path), "/v1/caf-signals?household_id=%s&constituted=unknown", hh);
 	j = call(&prefecture, "GET", path, NULL, NULL, &status);
 	expect(j, status, 200, NULL);
-	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 2);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 3);
 	json_decref(j);
 	send_expect(&caf, "GET", "/v1/caf-signals?constituted=maybe", NULL, NULL, 400, "constituted");
-	/* A page at a time: each of its six signals once. */
-	char cursor[256] = "", seen[6][40], page_path[512];
+	/* A page at a time: each of its eight signals once. */
+	char cursor[256] = "", seen[8][40], page_path[512];
 	int count = 0;
 	for (int page = 0; page < 10; page++) {
 		snprintf(page_path, sizeof(page_path), "/v1/caf-signals?household_id=%s&limit=4%s%s", hh,
@@ -262,7 +272,7 @@ START_TEST(single_signals_on_both_sides_of_2027)
 		size_t k;
 		json_t *it;
 		json_array_foreach(json_object_get(j, "items"), k, it) {
-			ck_assert_int_lt(count, 6);
+			ck_assert_int_lt(count, 8);
 			snprintf(seen[count], sizeof(seen[count]), "%s", json_string_value(json_object_get(it, "id")));
 			for (int m = 0; m < count; m++)
 				ck_assert_str_ne(seen[m], seen[count]);
@@ -274,7 +284,7 @@ START_TEST(single_signals_on_both_sides_of_2027)
 		if (cursor[0] == '\0')
 			break;
 	}
-	ck_assert_int_eq(count, 6);
+	ck_assert_int_eq(count, 8);
 
 	/* One decision opened, by the first constituted signal of 2027. */
 	items = decisions_of(&prefecture, hh);
@@ -367,8 +377,8 @@ START_TEST(imported_signals_on_both_sides_of_2027)
 		{ "2027-01-01", 45000, ",\"first_missed_on\":\"2026-10-02\"" },
 	};
 	static const char *const want[5][3] = {
-		{ "true", "two_months_rent_with_charges", "null" },
-		{ "false", "", "null" },
+		{ "true", "two_months_rent_with_charges", "2016-09-01" },
+		{ "false", "", "2016-09-01" },
 		{ "true", "three_months_after_first_missed", "2027-01-01" },
 		{ "true", "debt_over_450", "2027-01-01" },
 		{ "false", "", "2027-01-01" },
@@ -387,7 +397,7 @@ START_TEST(imported_signals_on_both_sides_of_2027)
 	for (int i = 0; i < 5; i++) {
 		json_t *r = json_array_get(results, (size_t)i);
 		ck_assert_str_eq(json_string_value(json_object_get(r, "status")), "created");
-		const char *basis = strcmp(want[i][2], "null") == 0 ? "2016-748" : "2026-84";
+		const char *basis = strcmp(want[i][2], "2016-09-01") == 0 ? "2016-748" : "2026-84";
 		expect_arrears(json_object_get(r, "arrears"), want[i][0], want[i][1], want[i][2], basis);
 		/* Read back one by one, the same judgement. */
 		char path[128];

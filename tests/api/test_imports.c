@@ -252,7 +252,8 @@ START_TEST(a_large_batch_becomes_a_job)
 			ck_assert(is_rejected == (arrears == NULL));
 			if (arrears != NULL) {
 				ck_assert(json_is_null(json_object_get(arrears, "constituted")));
-				ck_assert(json_is_null(json_object_get(json_object_get(arrears, "rule"), "version")));
+				ck_assert_str_eq(json_string_value(json_object_get(json_object_get(arrears, "rule"),
+										   "version")), "2016-09-01");
 				ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
 								     json_object_get(arrears, "rule"), "basis")), "2016-748"));
 			}

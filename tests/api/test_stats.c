@@ -583,7 +583,7 @@ START_TEST(caf_signals_and_benefit_decisions_of_early_2027)
 		json_t *version = json_object_get(json_object_get(a, "rule"), "version");
 		if (strcmp(date, "2027-01-01") < 0) {
 			old_rule++;
-			ck_assert(json_is_null(version));
+			ck_assert_str_eq(json_string_value(version), "2016-09-01");
 		} else {
 			new_rule++;
 			ck_assert_str_eq(json_string_value(version), "2027-01-01");

@@ -51,7 +51,8 @@ START_TEST(old_test_two_months_of_rent_with_charges)
 	ck_assert_int_eq(a.constituted, CAF_CONSTITUTED);
 	ck_assert_uint_eq(a.tests_met, TEST(CAF_TEST_TWO_MONTHS_RENT_WITH_CHARGES));
 	ck_assert(!a.opens_benefit_decision);
-	ck_assert(!a.version_known);
+	ck_assert(a.version_known);
+	ck_assert_int_eq(date_cmp(&a.version, &(struct date){ 2016, 9, 1 }), 0);
 	ck_assert_ptr_nonnull(strstr(a.basis, "2016-748"));
 	/* Charges count: 2 x rent alone is not enough. */
 	f.debt_cents = 80000;
@@ -76,9 +77,15 @@ START_TEST(old_test_unknown_without_rent_or_charges)
 	f.charges_known = true;
 	f.charges_cents = 0;
 	ck_assert_int_eq(judge(&f).constituted, CAF_CONSTITUTED);
-	/* Long ago: the same test. */
-	f.on = (struct date){ 2000, 1, 1 };
+	/* From the day décret 2016-748 applies; before it no test is known. */
+	f.on = (struct date){ 2016, 9, 1 };
 	ck_assert_int_eq(judge(&f).constituted, CAF_CONSTITUTED);
+	f.on = (struct date){ 2016, 8, 31 };
+	struct caf_arrears a = judge(&f);
+	ck_assert_int_eq(a.constituted, CAF_UNKNOWN);
+	ck_assert_uint_eq(a.tests_met, 0);
+	ck_assert_ptr_null(a.basis);
+	ck_assert(!a.opens_benefit_decision);
 }
 END_TEST
 
