@@ -363,6 +363,7 @@ int cli_demo_data(int argc, char **argv)
 		snprintf(o.private_landlord, sizeof(o.private_landlord), "%s", ids[5]);
 		snprintf(o.adil, sizeof(o.adil), "%s", ids[7]);
 		snprintf(o.association, sizeof(o.association), "%s", ids[9]);
+		snprintf(o.caf, sizeof(o.caf), "%s", ids[6]);
 		struct err err;
 		err_clear(&err);
 		struct timespec t0, t1;
@@ -376,10 +377,11 @@ int cli_demo_data(int argc, char **argv)
 			if (counts.essonne_skipped)
 				printf("demo dataset: Essonne 2019-2022 already loaded, skipped\n");
 			printf("demo dataset: %ld households, %ld procedures, %ld procedure events, %ld referrals,"
-			       " %ld commissions, %ld letters, %ld ADIL contacts, %ld outreach cases, %ld MASP measures"
-			       " recorded in %.1f s",
+			       " %ld commissions, %ld letters, %ld ADIL contacts, %ld outreach cases, %ld MASP measures,"
+			       " %ld CAF signals, %ld benefit decisions recorded in %.1f s",
 			       counts.households, counts.procedures, counts.events, counts.referrals, counts.commissions,
-			       counts.letters, counts.contacts, counts.cases, counts.measures, secs);
+			       counts.letters, counts.contacts, counts.cases, counts.measures, counts.caf_signals,
+			       counts.benefit_decisions, secs);
 			if (scale > 0)
 				printf(" (scale %lld, %d units already there)", (long long)scale, counts.scale_units_skipped);
 			printf("\n");

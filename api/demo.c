@@ -6,6 +6,7 @@
 
 #include "api/imports.h"
 #include "api/procedures.h"
+#include "domain/caf.h"
 #include "domain/commission.h"
 #include "domain/demo_plan.h"
 #include "domain/household.h"
@@ -13,6 +14,7 @@
 #include "domain/outreach.h"
 #include "domain/policy.h"
 #include "domain/referral.h"
+#include "storage/caf_store.h"
 #include "storage/ccapex_store.h"
 #include "storage/db.h"
 #include "storage/demo_store.h"
@@ -771,6 +773,116 @@ static int measures(struct demo_ctx *c, struct err *err)
 	return rc;
 }
 
+/* Months from the first missed payment to the signal, at least one. */
+static int months_between(const struct date *from, const struct date *to)
+{
+	int m = (to->y - from->y) * 12 + (to->m - from->m);
+	return m > 0 ? m : 1;
+}
+
+/* A demo CAF case's signal, on a household of its own carrying its CAF
+ * number; in is the household's, out the signal to check. */
+static int caf_case_signal(struct demo_ctx *c, const struct demo_caf_case *k, int i, struct household_input *in,
+			   char caf_no[HOUSEHOLD_CAF_BYTES], struct import_caf_signal *out, struct err *err)
+{
+	snprintf(caf_no, HOUSEHOLD_CAF_BYTES, "DEMO2027C%02d", i + 1);
+	int rc = household_fill(c, in, i % DEMO_EPCIS, true, 0, err);
+	if (rc != ERR_OK)
+		return rc;
+	in->set |= POLICY_FIELD_CAF_NUMBER;
+	snprintf(in->caf_number, sizeof(in->caf_number), "%s", caf_no);
+	char id[40];
+	rc = households_store_insert(c->conn, &c->departement, in, id, err);
+	if (rc != ERR_OK)
+		return rc;
+	c->n->households++;
+	*out = (struct import_caf_signal){
+		.caf_number = caf_no, .address_line = in->address_line, .postcode = in->postcode, .insee = in->insee,
+		.debt_cents = k->debt_cents, .benefit_status = CAF_BENEFIT_KEPT, .date = k->date,
+		.rent_known = k->rent_cents >= 0, .rent_cents = k->rent_cents > 0 ? k->rent_cents : 0,
+		.charges_known = k->charges_cents >= 0, .charges_cents = k->charges_cents > 0 ? k->charges_cents : 0,
+		.first_missed_known = k->first_missed_on.y != 0, .first_missed_on = k->first_missed_on,
+	};
+	out->months_unpaid = out->first_missed_known ? months_between(&k->first_missed_on, &k->date) : 2;
+	return import_check_caf_signal(out, &c->today, err);
+}
+
+/* The decision the signal opened, taken as far as the case says, through
+ * the domain's steps. */
+static int caf_case_decision(struct demo_ctx *c, const struct demo_caf_case *k, const char *signal_id,
+			     struct err *err)
+{
+	struct benefit_decision_filter f = { .caf_signal_id = signal_id };
+	struct page_cursor after = { 0 };
+	struct json_page page = { 0 };
+	int rc = caf_store_decision_list(c->conn, true, NULL, &f, &after, 1, &page, err);
+	json_t *d = rc == ERR_OK && page.count == 1 ? json_loads(page.items[0], 0, NULL) : NULL;
+	if (rc == ERR_OK && d == NULL)
+		rc = err_set(err, ERR_INTERNAL, "", "the demo signal of %s opened no decision", signal_id);
+	const char *id = json_string_value(json_object_get(d, "id"));
+	struct date decided, applied;
+	date_add_days(&decided, &k->date, k->decided_after);
+	date_add_days(&applied, &k->date, k->applied_after);
+	if (rc == ERR_OK && k->step >= DEMO_DECISION_DECIDED)
+		rc = benefit_decision_check_decide(BENEFIT_DECISION_OPEN, &k->date, &decided, err);
+	if (rc == ERR_OK && k->step >= DEMO_DECISION_DECIDED)
+		rc = caf_store_decision_decide(c->conn, id, (enum benefit_decision_outcome)k->outcome,
+					       "Examen en CCAPEX opérationnelle : situation et plan d'apurement.", &decided,
+					       c->o->prefecture, err);
+	if (rc == ERR_OK && k->step == DEMO_DECISION_APPLIED)
+		rc = benefit_decision_check_apply(BENEFIT_DECISION_DECIDED, &decided, &applied, err);
+	if (rc == ERR_OK && k->step == DEMO_DECISION_APPLIED)
+		rc = caf_store_decision_apply(c->conn, id, &applied, err);
+	if (rc == ERR_OK)
+		c->n->benefit_decisions++;
+	json_decref(d);
+	json_page_free(&page);
+	return rc;
+}
+
+/* The CAF's signals of December 2026 to February 2027, through the
+ * import's merge as a CAF's system sends them: judged under the rule of
+ * their date, the constituted ones of 2027 opening benefit decisions. */
+static int caf_2027(struct demo_ctx *c, struct err *err)
+{
+	const struct demo_caf_case *cases = NULL;
+	int n = demo_plan_caf_cases(&cases);
+	struct household_input *in = calloc((size_t)n, sizeof(*in));
+	struct import_caf_signal *signals = calloc((size_t)n, sizeof(*signals));
+	const struct import_caf_signal **items = calloc((size_t)n, sizeof(*items));
+	const char **ids = calloc((size_t)n, sizeof(*ids));
+	char (*caf_no)[HOUSEHOLD_CAF_BYTES] = calloc((size_t)n, sizeof(*caf_no));
+	char (*ext)[32] = calloc((size_t)n, sizeof(*ext));
+	struct import_result *results = calloc((size_t)n, sizeof(*results));
+	int rc = in && signals && items && ids && caf_no && ext && results ? ERR_OK
+									: err_set(err, ERR_INTERNAL, "", "out of memory");
+	for (int i = 0; rc == ERR_OK && i < n; i++) {
+		rc = caf_case_signal(c, &cases[i], i, &in[i], caf_no[i], &signals[i], err);
+		snprintf(ext[i], sizeof(ext[i]), "DEMO-CAF-2027-%02d", i + 1);
+		items[i] = &signals[i];
+		ids[i] = ext[i];
+	}
+	struct store_caller caf = caller_of(c->o->caf, "caf");
+	if (rc == ERR_OK)
+		rc = imports_store_merge_caf(c->conn, &caf, n, ids, items, results, err);
+	for (int i = 0; rc == ERR_OK && i < n; i++) {
+		if (results[i].status == IMPORT_REJECTED || results[i].match != IMPORT_MATCH_MATCHED)
+			rc = err_set(err, ERR_INTERNAL, "", "demo CAF signal %d: %s", i + 1, results[i].reason);
+		else
+			c->n->caf_signals++;
+		if (rc == ERR_OK && cases[i].step != DEMO_DECISION_NONE)
+			rc = caf_case_decision(c, &cases[i], results[i].resource_id, err);
+	}
+	free(in);
+	free(signals);
+	free(items);
+	free(ids);
+	free(caf_no);
+	free(ext);
+	free(results);
+	return rc;
+}
+
 static int essonne(struct demo_ctx *c, struct err *err)
 {
 	int rc = field_store_team_add(c->conn, c->o->association, err);
@@ -785,6 +897,8 @@ static int essonne(struct demo_ctx *c, struct err *err)
 	}
 	if (rc == ERR_OK)
 		rc = measures(c, err);
+	if (rc == ERR_OK)
+		rc = caf_2027(c, err);
 	return rc;
 }
 

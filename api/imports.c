@@ -107,10 +107,32 @@ static int member_int(const json_t *obj, const char *key, int64_t min, int64_t m
 	return ERR_OK;
 }
 
-static int read_caf(json_t *o, struct import_caf_signal *s, struct err *err)
+/* An optional integer member: absent or null leaves *known false. */
+static int member_opt_int(const json_t *obj, const char *key, int64_t min, int64_t max, bool *known, int64_t *out,
+			  struct err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	*known = v != NULL && !json_is_null(v);
+	return *known ? member_int(obj, key, min, max, out, err) : ERR_OK;
+}
+
+/* An optional date member: absent or null leaves *known false. */
+static int member_opt_date(const json_t *obj, const char *key, bool *known, struct date *out, struct err *err)
+{
+	const char *s = NULL;
+	int rc = member_string(obj, key, key, false, &s, err);
+	*known = s != NULL;
+	if (rc == ERR_OK && s != NULL)
+		rc = date_parse(out, s, key, err);
+	return rc;
+}
+
+static int read_caf(json_t *o, const struct date *today, struct import_caf_signal *s, struct err *err)
 {
 	static const char *const allowed[] = { "external_id", "caf_number", "address", "holder_name", "debt_cents",
-					       "months_unpaid", "benefit_status", "paid_to_landlord", NULL };
+					       "months_unpaid", "benefit_status", "paid_to_landlord", "date",
+					       "rent_cents", "charges_cents", "first_missed_on", NULL };
+	bool date_given = false;
 	static const char *const address_keys[] = { "line", "postcode", "insee", NULL };
 	const char *status = NULL;
 	int64_t v = 0;
@@ -148,8 +170,23 @@ static int read_caf(json_t *o, struct import_caf_signal *s, struct err *err)
 		rc = err_set(err, ERR_INVALID, "paid_to_landlord", "paid_to_landlord must be true or false");
 	s->paid_to_landlord = json_is_true(paid);
 	if (rc == ERR_OK)
-		rc = import_check_caf_signal(s, err);
+		rc = member_opt_date(o, "date", &date_given, &s->date, err);
+	if (rc == ERR_OK && !date_given)
+		rc = err_set(err, ERR_INVALID, "date", "date is required: the day the arrears are signalled");
+	if (rc == ERR_OK)
+		rc = member_opt_int(o, "rent_cents", INT64_MIN, INT64_MAX, &s->rent_known, &s->rent_cents, err);
+	if (rc == ERR_OK)
+		rc = member_opt_int(o, "charges_cents", INT64_MIN, INT64_MAX, &s->charges_known, &s->charges_cents, err);
+	if (rc == ERR_OK)
+		rc = member_opt_date(o, "first_missed_on", &s->first_missed_known, &s->first_missed_on, err);
+	if (rc == ERR_OK)
+		rc = import_check_caf_signal(s, today, err);
 	return rc;
+}
+
+int imports_read_caf_signal(json_t *o, const struct date *today, struct import_caf_signal *s, struct err *err)
+{
+	return read_caf(o, today, s, err);
 }
 
 static int read_adil(json_t *o, const struct date *today, struct import_adil_contact *c, struct err *err)
@@ -277,7 +314,7 @@ void imports_batch_read(struct import_batch *b, int i, json_t *item)
 	if (rc != ERR_OK)
 		b->external_ids[i] = NULL;
 	if (rc == ERR_OK && b->kind == IMPORT_CAF_SIGNALS)
-		rc = read_caf(item, &b->caf[i], &e);
+		rc = read_caf(item, &b->today, &b->caf[i], &e);
 	else if (rc == ERR_OK && b->kind == IMPORT_ADIL_CONTACTS)
 		rc = read_adil(item, &b->today, &b->adil[i], &e);
 	else if (rc == ERR_OK)
@@ -629,6 +666,30 @@ int imports_batch_apply(PGconn *conn, const struct store_caller *caller, struct 
 
 /* --- the answer ----------------------------------------------------------------------- */
 
+/* A CAF signal's judgement, as caf_arrears_json() of 0017 writes it on
+ * reads. Returns a new reference, or NULL. */
+static json_t *arrears_json(const struct caf_arrears *a)
+{
+	json_t *tests = json_array();
+	for (int t = 0; tests != NULL && t < CAF_TEST__COUNT; t++)
+		if (a->tests_met & (1u << t))
+			json_array_append_new(tests, json_string(caf_arrears_test_name(t)));
+	char version[DATE_STR_LEN];
+	if (a->version_known)
+		date_format(version, &a->version);
+	json_t *rule = a->basis == NULL ? json_null()
+					: json_pack("{ss ss? ss}", "id", CAF_ARREARS_RULE_ID, "version",
+						    a->version_known ? version : NULL, "basis", a->basis);
+	json_t *constituted = a->constituted == CAF_UNKNOWN ? json_null()
+							   : json_boolean(a->constituted == CAF_CONSTITUTED);
+	if (tests == NULL || rule == NULL) {
+		json_decref(tests);
+		json_decref(rule);
+		return NULL;
+	}
+	return json_pack("{so so so}", "constituted", constituted, "tests_met", tests, "rule", rule);
+}
+
 /* The per-item results and counts. Returns a new reference, or NULL. */
 static json_t *batch_answer(const struct import_batch *b, const char *id)
 {
@@ -652,7 +713,9 @@ static json_t *batch_answer(const struct import_batch *b, const char *id)
 		}
 		if (o != NULL && r->status == IMPORT_REJECTED)
 			json_object_set_new(o, "problem", json_pack("{ss ss}", "field", r->field, "reason", r->reason));
-		ok = o != NULL && json_array_append_new(results, o) == 0;
+		else if (o != NULL && b->kind == IMPORT_CAF_SIGNALS && b->valid[i])
+			ok = json_object_set_new(o, "arrears", arrears_json(&b->caf[i].arrears)) == 0;
+		ok = ok && o != NULL && json_array_append_new(results, o) == 0;
 	}
 	json_t *answer = ok ? json_pack("{ss ss si s{si si si si} so}", "id", id, "kind", import_kind_name(b->kind),
 					"item_count", b->n, "counts", "created", counts[IMPORT_CREATED], "updated",

@@ -38,6 +38,11 @@ void imports_batch_free(struct import_batch *b);
 /* Item i: steals item (NULL: not JSON); checks it, or marks it rejected. */
 void imports_batch_read(struct import_batch *b, int i, json_t *item);
 
+/* One CAF signal's members as an import item carries them (external_id
+ * aside), checked and judged; strings are borrowed from o, whose texts
+ * are trimmed in place. For POST /v1/caf-signals. */
+int imports_read_caf_signal(json_t *o, const struct date *today, struct import_caf_signal *s, struct err *err);
+
 /* Rejects the items whose external_id came earlier in the batch. */
 int imports_batch_dedupe(struct import_batch *b, struct err *err);
 

@@ -1,6 +1,8 @@
 #include "api/router.h"
 
 #include "api/audit.h"
+#include "api/benefit_decisions.h"
+#include "api/caf_signals.h"
 #include "api/clils.h"
 #include "api/commissions.h"
 #include "api/households.h"
@@ -69,6 +71,9 @@ const struct route routes[] = {
 	{ "GET", "/v1/recommendations", recommendations_list, 0 },
 	{ "GET", "/v1/recommendations/{id}", recommendations_get, 0 },
 	{ "PATCH", "/v1/recommendations/{id}", recommendations_report, ROUTE_BODY_JSON },
+	{ "GET", "/v1/benefit-decisions", benefit_decisions_list, 0 },
+	{ "GET", "/v1/benefit-decisions/{id}", benefit_decisions_get, 0 },
+	{ "PATCH", "/v1/benefit-decisions/{id}", benefit_decisions_update, ROUTE_BODY_JSON },
 	{ "POST", "/v1/clils", clils_create, ROUTE_BODY_JSON },
 	{ "GET", "/v1/clils", clils_list, 0 },
 	{ "GET", "/v1/clils/{id}", clils_get, 0 },
@@ -118,6 +123,9 @@ const struct route routes[] = {
 	/* Bulk ingest: up to 50,000 items or 64 MiB per request. */
 	{ "POST", "/v1/imports/{id}", imports_post, ROUTE_BODY_RAW },
 	{ "GET", "/v1/imports/{id}", imports_get, 0 },
+	{ "POST", "/v1/caf-signals", caf_signals_post, ROUTE_BODY_JSON },
+	{ "GET", "/v1/caf-signals", caf_signals_list, 0 },
+	{ "GET", "/v1/caf-signals/{id}", caf_signals_get, 0 },
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -342,3 +342,30 @@ int demo_plan_chain_events(const struct demo_chain *c, struct event *out)
 	push(out, &n, EVENT_EVICTION, &d)->eviction.with_cfp = true;
 	return n;
 }
+
+/* Rent 600 + charges 100 euros unless said: the old test needs 1,400 euros
+ * of debt. Outcomes: 0 maintained, 1 suspended, 2 paid to the landlord
+ * (enum benefit_decision_outcome). */
+static const struct demo_caf_case caf_cases[] = {
+	/* December 2026, the old test: twice the rent and charges. */
+	{ { 2026, 12, 4 }, 152000, 60000, 10000, { 2026, 8, 5 }, DEMO_DECISION_NONE, 0, 0, 0 },
+	{ { 2026, 12, 11 }, 98000, 60000, 10000, { 2026, 10, 5 }, DEMO_DECISION_NONE, 0, 0, 0 },
+	{ { 2026, 12, 18 }, 110000, 48000, 7000, { 2026, 10, 1 }, DEMO_DECISION_NONE, 0, 0, 0 },
+	{ { 2026, 12, 29 }, 64000, -1, -1, { 2026, 11, 2 }, DEMO_DECISION_NONE, 0, 0, 0 },
+	/* January and February 2027: over 450 euros, or three months after
+	 * the first missed payment; each constituted one opens a decision. */
+	{ { 2027, 1, 5 }, 45000, 52000, 8000, { 2026, 12, 5 }, DEMO_DECISION_NONE, 0, 0, 0 },
+	{ { 2027, 1, 8 }, 52000, 52000, 8000, { 2026, 11, 5 }, DEMO_DECISION_APPLIED, 0, 12, 19 },
+	{ { 2027, 1, 14 }, 38000, 45000, 5000, { 2026, 10, 10 }, DEMO_DECISION_DECIDED, 2, 20, 0 },
+	{ { 2027, 1, 21 }, 98000, 61000, 9000, { 2026, 10, 21 }, DEMO_DECISION_APPLIED, 1, 9, 14 },
+	{ { 2027, 2, 2 }, 61000, 58000, 7000, { 2026, 10, 25 }, DEMO_DECISION_OPEN, 0, 0, 0 },
+	{ { 2027, 2, 9 }, 21000, 47000, 6000, { 2026, 12, 1 }, DEMO_DECISION_NONE, 0, 0, 0 },
+	{ { 2027, 2, 16 }, 30000, 50000, 5000, { 2026, 11, 16 }, DEMO_DECISION_OPEN, 0, 0, 0 },
+	{ { 2027, 2, 23 }, 47500, -1, -1, { 0, 0, 0 }, DEMO_DECISION_DECIDED, 0, 6, 0 },
+};
+
+int demo_plan_caf_cases(const struct demo_caf_case **out)
+{
+	*out = caf_cases;
+	return (int)(sizeof(caf_cases) / sizeof(caf_cases[0]));
+}

@@ -117,6 +117,24 @@ int demo_plan_chain_events(const struct demo_chain *c, struct event *out);
 /* Splits total over n weights by largest remainder (ties to the first). */
 void demo_plan_split(int total, const int *weights, int n, int *out);
 
+/* The reform of 1 January 2027 at work: CAF signals on both sides of the
+ * day, each under its own test, and the benefit decisions the constituted
+ * ones of 2027 open, at each of their steps. */
+enum demo_decision_step { DEMO_DECISION_NONE, DEMO_DECISION_OPEN, DEMO_DECISION_DECIDED, DEMO_DECISION_APPLIED };
+
+struct demo_caf_case {
+	struct date date;               /* the day the arrears are signalled */
+	int64_t debt_cents;
+	int64_t rent_cents, charges_cents;  /* -1: not sent */
+	struct date first_missed_on;    /* {0}: not sent */
+	enum demo_decision_step step;   /* how far its decision went, when it opens one */
+	int outcome;                    /* enum benefit_decision_outcome, once decided */
+	int decided_after, applied_after;   /* days after the signal */
+};
+
+/* The cases, in date order; *out points into a static table. */
+int demo_plan_caf_cases(const struct demo_caf_case **out);
+
 /* The percent of n over d rounded half up, as the statistics give it. */
 int demo_plan_percent(int n, int d);
 

@@ -185,7 +185,31 @@ static bool caf_number_ok(const char *s)
 	return s != NULL && all_in(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", 1, 20);
 }
 
-int import_check_caf_signal(const struct import_caf_signal *s, struct err *err)
+static int check_caf_arrears(struct import_caf_signal *s, const struct date *today, struct err *err)
+{
+	int rc = plausible_date_check(&s->date, DATE_KIND_CAF_SIGNAL, today, "date", err);
+	if (rc == ERR_OK && s->rent_known && (s->rent_cents < 0 || s->rent_cents > HOUSEHOLD_MAX_MONTHLY_CENTS))
+		rc = err_set(err, ERR_INVALID, "rent_cents", "rent_cents is out of bounds");
+	if (rc == ERR_OK && s->charges_known && (s->charges_cents < 0 || s->charges_cents > HOUSEHOLD_MAX_MONTHLY_CENTS))
+		rc = err_set(err, ERR_INVALID, "charges_cents", "charges_cents is out of bounds");
+	if (rc == ERR_OK && s->first_missed_known)
+		rc = plausible_date_check(&s->first_missed_on, DATE_KIND_CAF_SIGNAL, today, "first_missed_on", err);
+	if (rc == ERR_OK && s->first_missed_known && date_cmp(&s->first_missed_on, &s->date) > 0)
+		rc = err_set(err, ERR_UNPROCESSABLE, "first_missed_on", "first_missed_on comes after the signal's date");
+	if (rc == ERR_OK && s->first_missed_known && s->debt_cents == 0)
+		rc = err_set(err, ERR_UNPROCESSABLE, "first_missed_on", "a payment was missed but the debt is 0");
+	if (rc == ERR_OK) {
+		struct caf_arrears_facts f = { .on = s->date, .debt_cents = s->debt_cents, .rent_known = s->rent_known,
+					       .rent_cents = s->rent_cents, .charges_known = s->charges_known,
+					       .charges_cents = s->charges_cents,
+					       .first_missed_known = s->first_missed_known,
+					       .first_missed_on = s->first_missed_on };
+		rc = caf_judge_arrears(&s->arrears, &f, err);
+	}
+	return rc;
+}
+
+int import_check_caf_signal(struct import_caf_signal *s, const struct date *today, struct err *err)
 {
 	if (!caf_number_ok(s->caf_number))
 		return err_set(err, ERR_INVALID, "caf_number", "caf_number must be 1 to 20 digits or capital letters");
@@ -200,6 +224,8 @@ int import_check_caf_signal(const struct import_caf_signal *s, struct err *err)
 		rc = err_set(err, ERR_INVALID, "debt_cents", "months are unpaid but the debt is 0");
 	if (rc == ERR_OK && caf_benefit_status_name(s->benefit_status) == NULL)
 		rc = err_set(err, ERR_INVALID, "benefit_status", "benefit_status must be kept or suspended");
+	if (rc == ERR_OK)
+		rc = check_caf_arrears(s, today, err);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/caf.h"
 #include "domain/date.h"
 #include "domain/err.h"
 #include "domain/household.h"
@@ -66,6 +67,15 @@ struct import_caf_signal {
 	int months_unpaid;             /* 0..1200 */
 	enum caf_benefit_status benefit_status;
 	bool paid_to_landlord;
+	/* The arrears, judged under the rule in force on date (domain/caf.h):
+	 * date is required; rent, charges and the first missed payment are
+	 * optional, and the judgement says unknown when the rule in force needs
+	 * one that is missing. */
+	struct date date;              /* the day the arrears are signalled */
+	bool rent_known, charges_known, first_missed_known;
+	int64_t rent_cents, charges_cents;   /* monthly; 0..HOUSEHOLD_MAX_MONTHLY_CENTS */
+	struct date first_missed_on;   /* on or before date */
+	struct caf_arrears arrears;    /* set by import_check_caf_signal() */
 };
 
 struct import_adil_contact {
@@ -124,7 +134,8 @@ int import_check_external_id(const char *s, struct err *err);
  * come trimmed (api/imports.c); blank ones and control characters are
  * refused. Dates must lie in the window of their kind (domain/plausible.h)
  * around today. */
-int import_check_caf_signal(const struct import_caf_signal *s, struct err *err);
+/* import_check_caf_signal() also judges the arrears into s->arrears. */
+int import_check_caf_signal(struct import_caf_signal *s, const struct date *today, struct err *err);
 int import_check_adil_contact(const struct import_adil_contact *c, const struct date *today, struct err *err);
 int import_check_act(const struct import_act *a, const struct date *today, struct err *err);
 

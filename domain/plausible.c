@@ -19,6 +19,7 @@ static const struct {
 	[DATE_KIND_FIELD_WORK] = { { 2000, 1, 1 }, 1, "a date of field work" },
 	[DATE_KIND_PLAN] = { { 2000, 1, 1 }, 10, "a planned date" },
 	[DATE_KIND_QUERY] = { { 1900, 1, 1 }, 100, "a date" },
+	[DATE_KIND_CAF_SIGNAL] = { { 2000, 1, 1 }, 2, "a CAF signal date" },
 };
 
 void plausible_date_window(enum date_kind kind, const struct date *today, struct date *first, struct date *last)

@@ -22,6 +22,7 @@ enum date_kind {
 	DATE_KIND_FIELD_WORK,  /* letters, diagnostics, outreach, MASP, ADIL contacts: done or about to be */
 	DATE_KIND_PLAN,        /* planned ends, renewals, recommendation due dates */
 	DATE_KIND_QUERY,       /* from/to filters of queries: wider */
+	DATE_KIND_CAF_SIGNAL,  /* CAF signals and first missed payments: partners record 2027's now */
 	DATE_KIND__COUNT
 };
 

@@ -128,6 +128,14 @@ static const struct policy_rule policy_rules[] = {
 	{ POLICY_IMPORT_ADIL_CONTACTS, K(ADIL), R(NONE) },
 
 	{ POLICY_MANAGE_WEBHOOKS, EVERY_KIND, R(NONE) },
+
+	/* A CAF reads the signals it sent (storage keeps it to its own). */
+	{ POLICY_READ_CAF_SIGNALS, WIDE | K(CAF), R(NONE) },
+	/* A benefit decision is the CCAPEX's, addressed to the CAF that sent
+	 * the signal; it gives the CAF nothing on the household itself. */
+	{ POLICY_READ_BENEFIT_DECISION, WIDE, R(DEPARTEMENT) },
+	{ POLICY_READ_BENEFIT_DECISION, K(CAF), R(ADDRESSEE) },
+	{ POLICY_APPLY_BENEFIT_DECISION, K(CAF), R(ADDRESSEE) },
 };
 
 static const char *const kind_names[ORG_KIND__COUNT] = {
@@ -175,6 +183,9 @@ static const char *const action_names[POLICY_ACTION__COUNT] = {
 	[POLICY_IMPORT_CAF_SIGNALS] = "import_caf_signals",
 	[POLICY_IMPORT_ADIL_CONTACTS] = "import_adil_contacts",
 	[POLICY_MANAGE_WEBHOOKS] = "manage_webhooks",
+	[POLICY_READ_CAF_SIGNALS] = "read_caf_signals",
+	[POLICY_READ_BENEFIT_DECISION] = "read_benefit_decision",
+	[POLICY_APPLY_BENEFIT_DECISION] = "apply_benefit_decision",
 };
 
 static const char *const relation_names[POLICY_REL__COUNT] = {

@@ -61,6 +61,10 @@ enum policy_action {
 	POLICY_IMPORT_CAF_SIGNALS,      /* collection */
 	POLICY_IMPORT_ADIL_CONTACTS,    /* collection */
 	POLICY_MANAGE_WEBHOOKS,         /* collection: the organisation's own subscriptions */
+	POLICY_READ_CAF_SIGNALS,        /* collection: a CAF its own, the secretariat all */
+	POLICY_READ_BENEFIT_DECISION,   /* case: the secretariat and the addressee CAF; deciding
+	                                   is POLICY_MANAGE_COMMISSIONS */
+	POLICY_APPLY_BENEFIT_DECISION,  /* case: the addressee CAF reports it applied */
 	POLICY_ACTION__COUNT
 };
 

@@ -16,8 +16,9 @@
 #define LOI_ALUR {2014, 3, 27}
 /* Decret 2021-8 of 5 January 2021, JO of the 7th, in force the 8th. */
 #define DECRET_2021_8 {2021, 1, 8}
-/* Decret 2016-748 of 6 June 2016. */
-#define DECRET_2016_748 {2016, 6, 6}
+/* Décret 2016-748 of 6 June 2016 applies from 1 September 2016: before,
+ * the engine knows no CAF test. */
+#define DECRET_2016_748 {2016, 9, 1}
 /* Loi 2023-668 of 27 July 2023, published on the 28th, in force the 29th. */
 #define LOI_2023_668 {2023, 7, 29}
 #define DECRET_2026_84 {2027, 1, 1}
@@ -67,8 +68,10 @@ static const struct rule rules[] = {
 	 LOI_2023_668, LOI_2023_668, {0, DURATION_NONE},
 	 {.months_unpaid = 2, .rent_multiple = 2},
 	 "loi 89-462 art. 24 II, loi 2023-668, decret 2026-83"},
+	/* Décret 2016-748 of 6 June 2016 (JO of the 7th) applies from
+	 * 1 September 2016; the engine knows no CAF test before it. */
 	{RULE_CAF_ARREARS, RULE_THRESHOLD,
-	 ORIGIN, DECRET_2016_748, {0, DURATION_NONE},
+	 DECRET_2016_748, DECRET_2016_748, {0, DURATION_NONE},
 	 {.rent_multiple = 2, .rent_with_charges = true},
 	 "decret 2016-748"},
 	{RULE_CAF_ARREARS, RULE_THRESHOLD,

@@ -655,3 +655,15 @@ int ccapex_store_recommendation_report(PGconn *conn, const char *id, const char 
 	const char *params[] = { id, status, comment, org_id };
 	return db_exec_discard(conn, "ccapex_recommendation_report", 4, params, err);
 }
+
+int ccapex_store_run_page(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
+			  struct json_page *page, struct err *err)
+{
+	return one_page(conn, stmt, n, params, limit, page, err);
+}
+
+int ccapex_store_run_json(PGconn *conn, const char *stmt, int n, const char *const *params, char **json,
+			  int *version, const char *what, struct err *err)
+{
+	return one_json(conn, stmt, n, params, json, version, what, err);
+}

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "storage/audit_store.h"
+#include "storage/caf_store.h"
 #include "storage/demo_store.h"
 #include "storage/stats_store.h"
 #include "storage/ccapex_store.h"
@@ -35,6 +36,7 @@ static const struct db_stmt *const statement_sets[] = {
 	webhooks_store_statements,
 	stats_store_statements,
 	demo_store_statements,
+	caf_store_statements,
 	NULL,
 };
 

@@ -15,7 +15,8 @@
 	"   WHERE f.organisation_id = $1 AND (f.pos, f.seq) > ($2::xid8, $3::bigint) AND f.pos < hz.x" \
 	"     AND (f.relations & CASE f.resource_type WHEN 'procedure' THEN $4::integer" \
 	"          WHEN 'referral' THEN $5::integer WHEN 'opinion' THEN $5::integer" \
-	"          WHEN 'recommendation' THEN $6::integer WHEN 'diagnostic' THEN $7::integer ELSE 0 END) <> 0" \
+	"          WHEN 'recommendation' THEN $6::integer WHEN 'diagnostic' THEN $7::integer" \
+	"          WHEN 'benefit_decision' THEN $9::integer ELSE 0 END) <> 0" \
 	"   ORDER BY f.pos, f.seq LIMIT $8)," \
 	" tail AS (SELECT f.pos, f.seq FROM feed_events f, hz" \
 	"   WHERE f.organisation_id = $1 AND (f.pos, f.seq) > ($2::xid8, $3::bigint) AND f.pos < hz.x" \
@@ -94,17 +95,18 @@ int feed_store_read(PGconn *conn, const char *org_id, const struct feed_cursor *
 	int hrc = check_horizon(conn, after, err);
 	if (hrc != ERR_OK)
 		return hrc;
-	char pos[24], seq[24], m[4][16], lim[16];
+	char pos[24], seq[24], m[5][16], lim[16];
 	snprintf(pos, sizeof(pos), "%" PRIu64, after->pos);
 	snprintf(seq, sizeof(seq), "%" PRId64, after->seq);
 	snprintf(m[0], sizeof(m[0]), "%u", masks->procedure);
 	snprintf(m[1], sizeof(m[1]), "%u", masks->referral);
 	snprintf(m[2], sizeof(m[2]), "%u", masks->recommendation);
 	snprintf(m[3], sizeof(m[3]), "%u", masks->diagnostic);
+	snprintf(m[4], sizeof(m[4]), "%u", masks->benefit_decision);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	const char *params[] = { org_id, pos, seq, m[0], m[1], m[2], m[3], lim };
+	const char *params[] = { org_id, pos, seq, m[0], m[1], m[2], m[3], lim, m[4] };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "feed_read", 8, params, err);
+	int rc = db_exec(&res, conn, "feed_read", 9, params, err);
 	if (rc != ERR_OK)
 		return rc;
 	int n = PQntuples(res);

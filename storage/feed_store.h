@@ -22,6 +22,7 @@ struct feed_masks {
 	unsigned referral;        /* and the opinions given on referrals */
 	unsigned recommendation;
 	unsigned diagnostic;
+	unsigned benefit_decision;
 };
 
 /* A position in an organisation's feed: (pos, seq) of the last event

@@ -451,7 +451,10 @@ int imports_store_get(PGconn *conn, const char *org_id, const char *id, int resu
 		      " CROSS JOIN LATERAL (SELECT json_agg(json_strip_nulls(json_build_object("
 		      "     'index', t.idx, 'external_id', t.external_id, 'status', t.status, 'id', t.resource_id,"
 		      "     'match', t.match, 'problem', CASE WHEN t.status = 'rejected'"
-		      "      THEN json_build_object('field', t.field, 'reason', t.reason) END)) ORDER BY t.idx) AS results,"
+		      "      THEN json_build_object('field', t.field, 'reason', t.reason) END))::jsonb"
+		      "     || coalesce((SELECT jsonb_build_object('arrears', caf_arrears_json(c)) FROM caf_signals c"
+		      "      WHERE i.kind = 'caf-signals' AND t.status <> 'rejected' AND c.id = t.resource_id), '{}')"
+		      "     ORDER BY t.idx) AS results,"
 		      "   count(*) AS n, max(t.idx) AS last"
 		      "  FROM (SELECT * FROM import_items t WHERE t.import_id = i.id AND t.status <> 'pending'"
 		      "   AND t.idx > $3::int ORDER BY t.idx LIMIT $4::int) t) p"
@@ -518,13 +521,58 @@ static int stage_refuse(PGconn *conn, const char *sql, int nparams, const char *
 	return rc;
 }
 
+/* The tests a signal met, as a text[] literal. */
+static void caf_tests_literal(unsigned tests, char *out, size_t len)
+{
+	size_t n = (size_t)snprintf(out, len, "{");
+	for (int t = 0; t < CAF_TEST__COUNT && n < len; t++)
+		if (tests & (1u << t))
+			n += (size_t)snprintf(out + n, len - n, "%s%s", n > 1 ? "," : "", caf_arrears_test_name(t));
+	if (n < len)
+		snprintf(out + n, len - n, "}");
+}
+
+static void copy_caf_arrears(struct buf *b, const struct import_caf_signal *s)
+{
+	const struct caf_arrears *a = &s->arrears;
+	char tests[128], version[DATE_STR_LEN];
+	caf_tests_literal(a->tests_met, tests, sizeof(tests));
+	copy_date(b, &s->date);
+	if (s->rent_known)
+		copy_int(b, s->rent_cents);
+	else
+		copy_field(b, NULL);
+	if (s->charges_known)
+		copy_int(b, s->charges_cents);
+	else
+		copy_field(b, NULL);
+	if (s->first_missed_known)
+		copy_date(b, &s->first_missed_on);
+	else
+		copy_field(b, NULL);
+	copy_field(b, a->constituted == CAF_UNKNOWN ? NULL : a->constituted == CAF_CONSTITUTED ? "t" : "f");
+	copy_field(b, tests);
+	copy_field(b, a->basis != NULL ? CAF_ARREARS_RULE_ID : NULL);
+	if (a->basis != NULL && a->version_known) {
+		date_format(version, &a->version);
+		copy_field(b, version);
+	} else {
+		copy_field(b, NULL);
+	}
+	copy_field(b, a->basis);
+	copy_field(b, a->opens_benefit_decision ? "t" : "f");
+}
+
 int imports_store_merge_caf(PGconn *conn, const struct store_caller *caller, int n,
 			    const char *const *external_ids, const struct import_caf_signal *const *items,
 			    struct import_result *results, struct err *err)
 {
-	int rc = stage_create(conn, "import_caf_stage (idx integer, external_id text, caf_number text, address_line text,"
-				    " postcode text, insee text, holder_name text, debt_cents bigint, months_unpaid integer,"
-				    " benefit_status text, paid_to_landlord boolean)", err);
+	int rc = stage_create(conn, "import_caf_signal_stage (idx integer, external_id text, caf_number text,"
+				    " address_line text, postcode text, insee text, holder_name text, debt_cents bigint,"
+				    " months_unpaid integer, benefit_status text, paid_to_landlord boolean,"
+				    " signalled_on date, rent_cents bigint, charges_cents bigint, first_missed_on date,"
+				    " constituted boolean, tests text[], rule text, rule_version date, rule_basis text,"
+				    " opens boolean)", err);
 	struct buf b = { 0 };
 	int staged = 0;
 	for (int i = 0; rc == ERR_OK && i < n; i++) {
@@ -542,43 +590,67 @@ int imports_store_merge_caf(PGconn *conn, const struct store_caller *caller, int
 		copy_int(&b, s->months_unpaid);
 		copy_field(&b, caf_benefit_status_name(s->benefit_status));
 		copy_field(&b, s->paid_to_landlord ? "t" : "f");
+		copy_caf_arrears(&b, s);
 		copy_end(&b);
 		staged++;
 	}
 	if (rc == ERR_OK && staged > 0)
-		rc = copy_in(conn, "import_caf_stage", &b, err);
+		rc = copy_in(conn, "import_caf_signal_stage", &b, err);
 	free(b.data);
 	if (rc != ERR_OK || staged == 0)
 		return rc;
 	rc = stage_refuse(conn,
-			  "DELETE FROM import_caf_stage s WHERE NOT EXISTS (SELECT 1 FROM communes c WHERE c.insee = s.insee)"
+			  "DELETE FROM import_caf_signal_stage s"
+			  " WHERE NOT EXISTS (SELECT 1 FROM communes c WHERE c.insee = s.insee)"
 			  " RETURNING s.idx", 0, NULL, n, results, "address.insee", "address.insee names no known commune",
 			  err);
 	const char *params[] = { caller->org_id };
 	PGresult *res = NULL;
+	/* A signal that changed (created or updated) and opens a decision
+	 * opens one for its household unless one is open there already: the
+	 * partial unique index of 0017 decides, for concurrent requests too.
+	 * PostgreSQL runs a data-modifying WITH once whether read or not. */
 	if (rc == ERR_OK)
 		rc = exec(&res, conn,
-			  "WITH m AS (SELECT s.*, x.n, x.household_id FROM import_caf_stage s"
+			  "WITH m AS (SELECT s.*, x.n, x.household_id FROM import_caf_signal_stage s"
 			  "  CROSS JOIN LATERAL import_match_household(s.caf_number, s.insee, s.address_line, s.holder_name) x),"
 			  " ins AS (INSERT INTO caf_signals AS t (organisation_id, external_id, household_id, match, caf_number,"
 			  "  address_line, postcode, insee, holder_name, debt_cents, months_unpaid, benefit_status,"
-			  "  paid_to_landlord)"
+			  "  paid_to_landlord, signalled_on, rent_cents, charges_cents, first_missed_on, arrears_constituted,"
+			  "  arrears_tests, arrears_rule, arrears_rule_version, arrears_rule_basis)"
 			  "  SELECT $1, m.external_id, m.household_id,"
 			  "   CASE WHEN m.n = 0 THEN 'unmatched' WHEN m.n = 1 THEN 'matched' ELSE 'ambiguous' END,"
 			  "   m.caf_number, m.address_line, m.postcode, m.insee, m.holder_name, m.debt_cents, m.months_unpaid,"
-			  "   m.benefit_status, m.paid_to_landlord FROM m"
+			  "   m.benefit_status, m.paid_to_landlord, m.signalled_on, m.rent_cents, m.charges_cents,"
+			  "   m.first_missed_on, m.constituted, m.tests, m.rule, m.rule_version, m.rule_basis FROM m"
 			  "  ON CONFLICT (organisation_id, external_id) DO UPDATE SET household_id = EXCLUDED.household_id,"
 			  "   match = EXCLUDED.match, caf_number = EXCLUDED.caf_number, address_line = EXCLUDED.address_line,"
 			  "   postcode = EXCLUDED.postcode, insee = EXCLUDED.insee, holder_name = EXCLUDED.holder_name,"
 			  "   debt_cents = EXCLUDED.debt_cents, months_unpaid = EXCLUDED.months_unpaid,"
 			  "   benefit_status = EXCLUDED.benefit_status, paid_to_landlord = EXCLUDED.paid_to_landlord,"
+			  "   signalled_on = EXCLUDED.signalled_on, rent_cents = EXCLUDED.rent_cents,"
+			  "   charges_cents = EXCLUDED.charges_cents, first_missed_on = EXCLUDED.first_missed_on,"
+			  "   arrears_constituted = EXCLUDED.arrears_constituted, arrears_tests = EXCLUDED.arrears_tests,"
+			  "   arrears_rule = EXCLUDED.arrears_rule, arrears_rule_version = EXCLUDED.arrears_rule_version,"
+			  "   arrears_rule_basis = EXCLUDED.arrears_rule_basis,"
 			  "   version = t.version + 1, updated_at = now()"
 			  "  WHERE (t.household_id, t.match, t.caf_number, t.address_line, t.postcode, t.insee, t.holder_name,"
-			  "   t.debt_cents, t.months_unpaid, t.benefit_status, t.paid_to_landlord)"
+			  "   t.debt_cents, t.months_unpaid, t.benefit_status, t.paid_to_landlord, t.signalled_on, t.rent_cents,"
+			  "   t.charges_cents, t.first_missed_on, t.arrears_constituted, t.arrears_tests, t.arrears_rule,"
+			  "   t.arrears_rule_version, t.arrears_rule_basis)"
 			  "   IS DISTINCT FROM (EXCLUDED.household_id, EXCLUDED.match, EXCLUDED.caf_number,"
 			  "   EXCLUDED.address_line, EXCLUDED.postcode, EXCLUDED.insee, EXCLUDED.holder_name,"
-			  "   EXCLUDED.debt_cents, EXCLUDED.months_unpaid, EXCLUDED.benefit_status, EXCLUDED.paid_to_landlord)"
-			  "  RETURNING t.external_id, t.id, (t.xmax = 0) AS inserted)"
+			  "   EXCLUDED.debt_cents, EXCLUDED.months_unpaid, EXCLUDED.benefit_status, EXCLUDED.paid_to_landlord,"
+			  "   EXCLUDED.signalled_on, EXCLUDED.rent_cents, EXCLUDED.charges_cents, EXCLUDED.first_missed_on,"
+			  "   EXCLUDED.arrears_constituted, EXCLUDED.arrears_tests, EXCLUDED.arrears_rule,"
+			  "   EXCLUDED.arrears_rule_version, EXCLUDED.arrears_rule_basis)"
+			  "  RETURNING t.external_id, t.id, (t.xmax = 0) AS inserted, t.household_id, t.signalled_on),"
+			  " dec AS (INSERT INTO benefit_decisions (household_id, caf_signal_id, addressee_org_id, signalled_on)"
+			  "  SELECT DISTINCT ON (ins.household_id) ins.household_id, ins.id, $1, ins.signalled_on"
+			  "  FROM ins JOIN m ON m.external_id = ins.external_id"
+			  "  WHERE m.opens AND ins.household_id IS NOT NULL"
+			  "  ORDER BY ins.household_id, ins.signalled_on, ins.id"
+			  "  ON CONFLICT (household_id) WHERE status IN ('open', 'decided') DO NOTHING RETURNING 1)"
 			  " SELECT m.idx, ins.inserted, coalesce(ins.id, old.id), m.n"
 			  " FROM m LEFT JOIN ins ON ins.external_id = m.external_id"
 			  " LEFT JOIN caf_signals old ON old.organisation_id = $1 AND old.external_id = m.external_id",

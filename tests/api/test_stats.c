@@ -15,7 +15,7 @@
 #include "tests/api/harness.h"
 
 static struct harness server;
-static struct party prefecture, landlord;   /* the demo's, from its clients file */
+static struct party prefecture, landlord, caf;   /* the demo's, from its clients file */
 
 /* The EPCIs of the seed's figures, by SIREN. */
 #define COEUR_ESSONNE "200057859"
@@ -93,6 +93,7 @@ static void setup(void)
 	ck_assert_msg(json_is_array(clients), "the clients file: %s", jerr.text);
 	demo_party(clients, "Préfecture de l'Essonne", &prefecture);
 	demo_party(clients, "Bailleur social Essonne Habitat", &landlord);
+	demo_party(clients, "CAF de l'Essonne", &caf);
 	json_decref(clients);
 }
 
@@ -565,6 +566,54 @@ START_TEST(acts_count_at_once_for_every_party)
 }
 END_TEST
 
+/* The reform of 1 January 2027 in the demo: the CAF's signals judged
+ * under both tests, and benefit decisions at each step. */
+START_TEST(caf_signals_and_benefit_decisions_of_early_2027)
+{
+	json_t *j = get_json(&caf, "/v1/caf-signals?limit=500", 200);
+	int demo = 0, old_rule = 0, new_rule = 0, by_rent = 0, by_debt = 0, by_months = 0;
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(j, "items"), i, s) {
+		if (strncmp(json_string_value(json_object_get(s, "external_id")), "DEMO-CAF-2027-", 14) != 0)
+			continue;
+		demo++;
+		json_t *a = json_object_get(s, "arrears");
+		const char *date = json_string_value(json_object_get(s, "date"));
+		json_t *version = json_object_get(json_object_get(a, "rule"), "version");
+		if (strcmp(date, "2027-01-01") < 0) {
+			old_rule++;
+			ck_assert_str_eq(json_string_value(version), "2016-09-01");
+		} else {
+			new_rule++;
+			ck_assert_str_eq(json_string_value(version), "2027-01-01");
+		}
+		size_t k;
+		json_t *t;
+		json_array_foreach(json_object_get(a, "tests_met"), k, t) {
+			by_rent += strcmp(json_string_value(t), "two_months_rent_with_charges") == 0;
+			by_debt += strcmp(json_string_value(t), "debt_over_450") == 0;
+			by_months += strcmp(json_string_value(t), "three_months_after_first_missed") == 0;
+		}
+	}
+	json_decref(j);
+	ck_assert_int_eq(demo, 12);
+	ck_assert_int_ge(old_rule, 2);
+	ck_assert_int_ge(new_rule, 2);
+	ck_assert_int_ge(by_rent, 1);
+	ck_assert_int_ge(by_debt, 1);
+	ck_assert_int_ge(by_months, 1);
+	static const char *const statuses[] = { "open", "decided", "applied" };
+	for (size_t k = 0; k < 3; k++) {
+		char path[96];
+		snprintf(path, sizeof(path), "/v1/benefit-decisions?status=%s&limit=500", statuses[k]);
+		j = get_json(&caf, path, 200);
+		ck_assert_int_ge(json_array_size(json_object_get(j, "items")), 1);
+		json_decref(j);
+	}
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -579,6 +628,7 @@ static Suite *stats_suite(void)
 	tcase_add_test(tc, landlord_counts_its_own_cases);
 	tcase_add_test(tc, counts_kept_on_write_match_the_records);
 	tcase_add_test(tc, acts_count_at_once_for_every_party);
+	tcase_add_test(tc, caf_signals_and_benefit_decisions_of_early_2027);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -464,6 +464,75 @@ START_TEST(failing_receiver_gets_every_delivery_in_order)
 }
 END_TEST
 
+/* A benefit decision's events reach the webhook of its addressee CAF, as
+ * GET /v1/events gives them; a landlord, who may not read benefit
+ * decisions, never gets one, whatever the relations its row carries. */
+START_TEST(benefit_decisions_reach_the_addressee_caf)
+{
+	fixtures_admin(&server, &admin);
+	struct party caf, landlord;
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	struct receiver rc, rl;
+	receiver_start(&rc, 0);
+	receiver_start(&rl, 0);
+	char url[96], id[40], secret[80], lid[40], lsecret[80];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/caf", rc.port);
+	webhook_new(&caf, url, id, secret);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/landlord", rl.port);
+	webhook_new(&landlord, url, lid, lsecret);
+
+	char sfx[16], caf_no[24], body[1024];
+	fixtures_suffix(sfx, sizeof(sfx));
+	snprintf(caf_no, sizeof(caf_no), "W%s", sfx);
+	for (char *c = caf_no; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"5 rue Basse\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+		 "\"sector\":\"private\",\"caf_number\":\"%s\"}", caf_no);
+	int status = 0;
+	json_decref(call(&admin, "POST", "/v1/households", body, &status));
+	ck_assert_int_eq(status, 201);
+	snprintf(body, sizeof(body),
+		 "{\"external_id\":\"w-%s\",\"caf_number\":\"%s\",\"address\":{\"line\":\"5 rue Basse\","
+		 "\"postcode\":\"91000\",\"insee\":\"91228\"},\"debt_cents\":50000,\"months_unpaid\":2,"
+		 "\"benefit_status\":\"kept\",\"paid_to_landlord\":false,\"date\":\"2027-01-04\"}", sfx, caf_no);
+	json_decref(call(&caf, "POST", "/v1/caf-signals", body, &status));
+	ck_assert_int_eq(status, 201);
+	PGconn *conn = db();
+	char r1[40], r2[40];
+	new_uuid(conn, r1);
+	new_uuid(conn, r2);
+	publish(conn, landlord.org_id, "32", "benefit_decision.opened", "benefit_decision", r1, "{\"n\":1}");
+	publish(conn, landlord.org_id, "8", "procedure.stage_changed", "procedure", r2, "{\"n\":2}");
+	PQfinish(conn);
+	for (int i = 0; i < 300 && (receiver_accepted(&rc) < 1 || receiver_accepted(&rl) < 1); i++) {
+		struct timespec pause = { 0, 100 * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	struct timespec pause = { 1, 0 };
+	nanosleep(&pause, NULL);
+	receiver_stop(&rc);
+	receiver_stop(&rl);
+	ck_assert_int_eq(rc.accepted, 1);
+	ck_assert_msg(signature_ok(rc.signatures[0], secret, rc.bodies[0]), "bad signature");
+	json_t *b = json_loads(rc.bodies[0], 0, NULL);
+	json_t *e = json_object_get(b, "event");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "type")), "benefit_decision.opened");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "resource"), "type")), "benefit_decision");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "data"), "status")), "open");
+	json_decref(b);
+	/* The landlord got its procedure event, after the decision's, and only it. */
+	ck_assert_int_eq(rl.accepted, 1);
+	b = json_loads(rl.bodies[0], 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(b, "event"), "type")),
+			 "procedure.stage_changed");
+	json_decref(b);
+	receiver_free(&rc);
+	receiver_free(&rl);
+}
+END_TEST
+
 /* --- a server without the loopback test setting ------------------------------ */
 
 static struct harness strict;
@@ -558,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, callback_urls_are_checked);
 	tcase_add_test(tc, webhooks_belong_to_their_organisation);
 	tcase_add_test(tc, failing_receiver_gets_every_delivery_in_order);
+	tcase_add_test(tc, benefit_decisions_reach_the_addressee_caf);
 	suite_add_tcase(s, tc);
 	TCase *registration = tcase_create("registration");
 	tcase_set_timeout(registration, 120);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/caf.h"
 #include "domain/demo_plan.h"
 
 static struct demo_plan plan;
@@ -175,6 +176,45 @@ START_TEST(test_rng_is_fixed)
 }
 END_TEST
 
+/* The 2027 cases show the reform: signals under both tests, both new
+ * tests met, and a decision at each step exactly where the judgement
+ * opens one. */
+START_TEST(test_caf_cases_show_both_tests)
+{
+	const struct demo_caf_case *k = NULL;
+	int n = demo_plan_caf_cases(&k);
+	unsigned tests_seen = 0;
+	int old_rule = 0, new_rule = 0, steps[4] = { 0 };
+	struct date change = { 2027, 1, 1 };
+	for (int i = 0; i < n; i++) {
+		struct caf_arrears_facts f = { .on = k[i].date, .debt_cents = k[i].debt_cents,
+					       .rent_known = k[i].rent_cents >= 0, .rent_cents = k[i].rent_cents,
+					       .charges_known = k[i].charges_cents >= 0,
+					       .charges_cents = k[i].charges_cents,
+					       .first_missed_known = k[i].first_missed_on.y != 0,
+					       .first_missed_on = k[i].first_missed_on };
+		struct caf_arrears a;
+		struct err e;
+		ck_assert_int_eq(caf_judge_arrears(&a, &f, &e), ERR_OK);
+		tests_seen |= a.tests_met;
+		if (date_cmp(&k[i].date, &change) < 0)
+			old_rule++;
+		else
+			new_rule++;
+		ck_assert_msg(a.opens_benefit_decision == (k[i].step != DEMO_DECISION_NONE), "case %d", i);
+		steps[k[i].step]++;
+		if (i > 0)
+			ck_assert(date_cmp(&k[i - 1].date, &k[i].date) <= 0);
+	}
+	ck_assert_uint_eq(tests_seen, (1u << CAF_TEST__COUNT) - 1);
+	ck_assert_int_ge(old_rule, 2);
+	ck_assert_int_ge(new_rule, 2);
+	ck_assert_int_ge(steps[DEMO_DECISION_OPEN], 1);
+	ck_assert_int_ge(steps[DEMO_DECISION_DECIDED], 1);
+	ck_assert_int_ge(steps[DEMO_DECISION_APPLIED], 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("demo_plan");
@@ -185,6 +225,7 @@ int main(void)
 	tcase_add_test(tc, test_masp_2021);
 	tcase_add_test(tc, test_chains_carry_the_acts);
 	tcase_add_test(tc, test_rng_is_fixed);
+	tcase_add_test(tc, test_caf_cases_show_both_tests);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -11,32 +11,33 @@ static struct import_caf_signal good_signal(void)
 {
 	return (struct import_caf_signal){ .caf_number = "1234567", .address_line = "2 rue Haute", .postcode = "91000",
 					   .insee = "91228", .debt_cents = 120000, .months_unpaid = 3,
-					   .benefit_status = CAF_BENEFIT_KEPT, .paid_to_landlord = true };
+					   .benefit_status = CAF_BENEFIT_KEPT, .paid_to_landlord = true,
+					   .date = { 2026, 11, 20 } };
 }
 
 START_TEST(caf_signals)
 {
 	struct err e;
 	struct import_caf_signal s = good_signal();
-	ck_assert_int_eq(import_check_caf_signal(&s, &e), ERR_OK);
+	ck_assert_int_eq(import_check_caf_signal(&s, &today, &e), ERR_OK);
 	s.caf_number = "12a";
-	ck_assert_int_eq(import_check_caf_signal(&s, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_caf_signal(&s, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "caf_number");
 	s = good_signal();
 	s.debt_cents = -1;
-	ck_assert_int_eq(import_check_caf_signal(&s, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_caf_signal(&s, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "debt_cents");
 	s = good_signal();
 	s.postcode = "9100";
-	ck_assert_int_eq(import_check_caf_signal(&s, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_caf_signal(&s, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "address.postcode");
 	s = good_signal();
 	s.months_unpaid = 2000;
-	ck_assert_int_eq(import_check_caf_signal(&s, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_caf_signal(&s, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "months_unpaid");
 	s = good_signal();
 	s.address_line = "two\nlines";
-	ck_assert_int_eq(import_check_caf_signal(&s, &e), ERR_INVALID);
+	ck_assert_int_eq(import_check_caf_signal(&s, &today, &e), ERR_INVALID);
 	ck_assert_str_eq(e.field, "address.line");
 }
 END_TEST

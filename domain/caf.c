@@ -1,0 +1,165 @@
+#include "domain/caf.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "domain/rules.h"
+
+static const char *const test_names[CAF_TEST__COUNT] = {
+	[CAF_TEST_TWO_MONTHS_RENT_WITH_CHARGES] = "two_months_rent_with_charges",
+	[CAF_TEST_DEBT_OVER_450] = "debt_over_450",
+	[CAF_TEST_THREE_MONTHS_AFTER_FIRST_MISSED] = "three_months_after_first_missed",
+};
+static const char *const status_names[BENEFIT_DECISION__STATUS_COUNT] = { "open", "decided", "applied" };
+static const char *const outcome_names[BENEFIT__OUTCOME_COUNT] = { "maintained", "suspended", "paid_to_landlord" };
+
+/* Décret 2026-84: the CCAPEX decides whether the benefit is kept. */
+static const struct date decisions_since = { 2027, 1, 1 };
+
+const char *caf_arrears_test_name(enum caf_arrears_test t)
+{
+	return (unsigned)t < CAF_TEST__COUNT ? test_names[t] : NULL;
+}
+
+void caf_benefit_decisions_since(struct date *out)
+{
+	*out = decisions_since;
+}
+
+enum test_result { TEST_UNKNOWN, TEST_NOT_MET, TEST_MET };
+
+/* debt >= k x rent without a product that could overflow (rules.c does the
+ * same): for positive integers, debt >= k*rent exactly when debt/k >= rent. */
+static bool reaches_multiple(int64_t debt, int k, int64_t rent)
+{
+	return rent > 0 && debt >= 0 && debt / k >= rent;
+}
+
+static enum test_result rent_test(const struct threshold *t, const struct caf_arrears_facts *f)
+{
+	if (!f->rent_known || (t->rent_with_charges && !f->charges_known))
+		return TEST_UNKNOWN;
+	int64_t rent = f->rent_cents;
+	if (t->rent_with_charges && f->charges_cents > 0)
+		rent = rent > INT64_MAX - f->charges_cents ? INT64_MAX : rent + f->charges_cents;
+	return reaches_multiple(f->debt_cents, t->rent_multiple, rent) ? TEST_MET : TEST_NOT_MET;
+}
+
+static enum test_result months_test(const struct threshold *t, const struct caf_arrears_facts *f)
+{
+	if (!f->first_missed_known || !date_is_valid(&f->first_missed_on))
+		return TEST_UNKNOWN;
+	struct date from;
+	date_add_months(&from, &f->first_missed_on, t->months_after_first_missed);
+	return date_cmp(&f->on, &from) >= 0 ? TEST_MET : TEST_NOT_MET;
+}
+
+int caf_judge_arrears(struct caf_arrears *out, const struct caf_arrears_facts *f, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	const struct rule *r = NULL;
+	int rc = rules_find(&r, RULE_CAF_ARREARS, &f->on, err);
+	if (rc == ERR_NOT_FOUND) {
+		/* No version known that day (before 1 September 2016): nothing
+		 * can be said, and the judgement names no rule. */
+		err_clear(err);
+		out->constituted = CAF_UNKNOWN;
+		return ERR_OK;
+	}
+	if (rc != ERR_OK)
+		return rc;
+	const struct threshold *t = &r->threshold;
+	enum test_result results[CAF_TEST__COUNT];
+	bool made[CAF_TEST__COUNT] = { false };
+	if (t->rent_multiple > 0) {
+		made[CAF_TEST_TWO_MONTHS_RENT_WITH_CHARGES] = true;
+		results[CAF_TEST_TWO_MONTHS_RENT_WITH_CHARGES] = rent_test(t, f);
+	}
+	if (t->debt_over_cents > 0) {
+		made[CAF_TEST_DEBT_OVER_450] = true;
+		results[CAF_TEST_DEBT_OVER_450] = f->debt_cents > t->debt_over_cents ? TEST_MET : TEST_NOT_MET;
+	}
+	if (t->months_after_first_missed > 0) {
+		made[CAF_TEST_THREE_MONTHS_AFTER_FIRST_MISSED] = true;
+		results[CAF_TEST_THREE_MONTHS_AFTER_FIRST_MISSED] = months_test(t, f);
+	}
+	bool unknown = false;
+	for (int i = 0; i < CAF_TEST__COUNT; i++) {
+		if (!made[i])
+			continue;
+		if (results[i] == TEST_MET)
+			out->tests_met |= 1u << i;
+		unknown = unknown || results[i] == TEST_UNKNOWN;
+	}
+	out->constituted = out->tests_met != 0 ? CAF_CONSTITUTED : unknown ? CAF_UNKNOWN : CAF_NOT_CONSTITUTED;
+	static const struct date origin = { 1, 1, 1 };
+	out->version_known = date_cmp(&r->since, &origin) != 0;
+	out->version = r->since;
+	out->basis = r->source;
+	out->opens_benefit_decision = out->constituted == CAF_CONSTITUTED && date_cmp(&f->on, &decisions_since) >= 0;
+	return ERR_OK;
+}
+
+static int parse_name(const char *const *names, int count, const char *s)
+{
+	for (int i = 0; s != NULL && i < count; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+const char *benefit_decision_status_name(enum benefit_decision_status s)
+{
+	return (unsigned)s < BENEFIT_DECISION__STATUS_COUNT ? status_names[s] : NULL;
+}
+
+const char *benefit_decision_outcome_name(enum benefit_decision_outcome o)
+{
+	return (unsigned)o < BENEFIT__OUTCOME_COUNT ? outcome_names[o] : NULL;
+}
+
+int benefit_decision_parse_status(const char *s, enum benefit_decision_status *out)
+{
+	int v = parse_name(status_names, BENEFIT_DECISION__STATUS_COUNT, s);
+	if (v < 0)
+		return -1;
+	*out = (enum benefit_decision_status)v;
+	return 0;
+}
+
+int benefit_decision_parse_outcome(const char *s, enum benefit_decision_outcome *out)
+{
+	int v = parse_name(outcome_names, BENEFIT__OUTCOME_COUNT, s);
+	if (v < 0)
+		return -1;
+	*out = (enum benefit_decision_outcome)v;
+	return 0;
+}
+
+static int refuse_transition(enum benefit_decision_status from, enum benefit_decision_status to, struct err *err)
+{
+	const char *a = benefit_decision_status_name(from), *b = benefit_decision_status_name(to);
+	return err_set(err, ERR_CONFLICT, "status", "a benefit decision that is %s cannot become %s", a ? a : "?",
+		       b ? b : "?");
+}
+
+int benefit_decision_check_decide(enum benefit_decision_status from, const struct date *signalled_on,
+				  const struct date *decided_on, struct err *err)
+{
+	if (from != BENEFIT_DECISION_OPEN)
+		return refuse_transition(from, BENEFIT_DECISION_DECIDED, err);
+	if (date_cmp(decided_on, signalled_on) < 0)
+		return err_set(err, ERR_UNPROCESSABLE, "decided_on",
+			       "decided_on comes before the signal that opened the decision");
+	return ERR_OK;
+}
+
+int benefit_decision_check_apply(enum benefit_decision_status from, const struct date *decided_on,
+				 const struct date *applied_on, struct err *err)
+{
+	if (from != BENEFIT_DECISION_DECIDED)
+		return refuse_transition(from, BENEFIT_DECISION_APPLIED, err);
+	if (date_cmp(applied_on, decided_on) < 0)
+		return err_set(err, ERR_UNPROCESSABLE, "applied_on", "applied_on comes before the decision");
+	return ERR_OK;
+}
