@@ -128,6 +128,13 @@ static const struct policy_rule policy_rules[] = {
 	{ POLICY_IMPORT_ADIL_CONTACTS, K(ADIL), R(NONE) },
 
 	{ POLICY_MANAGE_WEBHOOKS, EVERY_KIND, R(NONE) },
+
+	/* Only the organisation the report was oriented to reports on it: the
+	 * local actor, or the département as the FSL's. Storage gives the
+	 * relation to the addressee alone (DEPARTEMENT to a département, as on
+	 * every case), and none to anyone else. */
+	{ POLICY_REPORT_ORIENTATION, K(DEPARTEMENT), R(DEPARTEMENT) },
+	{ POLICY_REPORT_ORIENTATION, OPERATORS, R(ADDRESSEE) },
 };
 
 static const char *const kind_names[ORG_KIND__COUNT] = {
@@ -175,6 +182,7 @@ static const char *const action_names[POLICY_ACTION__COUNT] = {
 	[POLICY_IMPORT_CAF_SIGNALS] = "import_caf_signals",
 	[POLICY_IMPORT_ADIL_CONTACTS] = "import_adil_contacts",
 	[POLICY_MANAGE_WEBHOOKS] = "manage_webhooks",
+	[POLICY_REPORT_ORIENTATION] = "report_orientation",
 };
 
 static const char *const relation_names[POLICY_REL__COUNT] = {

@@ -26,11 +26,11 @@ const struct db_stmt ccapex_store_statements[] = {
 	  "SELECT id FROM referrals WHERE household_id = $1::uuid AND status IN " OPEN_STATUSES },
 	{ "ccapex_referral_get",
 	  "SELECT ccapex_referral_json(r, $2::uuid, (x.rels & $4::integer) <> 0, $5::boolean), r.version, x.rels"
-	  " FROM referrals r CROSS JOIN LATERAL (SELECT ccapex_referral_relations(r, $2::uuid, $3) AS rels) x"
+	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $2::uuid, $3) AS rels) x"
 	  " WHERE r.id = $1::uuid AND (x.rels & $6::integer) <> 0" },
 	{ "ccapex_referral_list",
 	  "SELECT ccapex_referral_json(r, $1::uuid, (x.rels & $3::integer) <> 0, $4::boolean), r.created_at::text, r.id"
-	  " FROM referrals r CROSS JOIN LATERAL (SELECT ccapex_referral_relations(r, $1::uuid, $2) AS rels) x"
+	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $1::uuid, $2) AS rels) x"
 	  " WHERE (x.rels & $5::integer) <> 0 AND ($6::text IS NULL OR r.status = $6)"
 	  " AND ($7::text IS NULL OR r.kind = $7) AND ($8::uuid IS NULL OR r.household_id = $8::uuid)"
 	  " AND ($9::text IS NULL OR r.epci_siren = $9)" KEYSET("r", 10, 11)
@@ -39,7 +39,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  "SELECT r.status, r.version, coalesce((SELECT k.level = 'clil' FROM opinions o"
 	  "   JOIN commissions k ON k.id = o.commission_id WHERE o.referral_id = r.id"
 	  "   ORDER BY k.session_date DESC, o.created_at DESC LIMIT 1), false)"
-	  " FROM referrals r WHERE r.id = $1::uuid AND (ccapex_referral_relations(r, $2::uuid, $3) & $4::integer) <> 0"
+	  " FROM referrals r WHERE r.id = $1::uuid AND (orientation_referral_relations(r, $2::uuid, $3) & $4::integer) <> 0"
 	  " FOR UPDATE OF r" },
 	{ "ccapex_referral_change",
 	  "WITH u AS (UPDATE referrals SET status = coalesce($2::text, status),"
@@ -51,7 +51,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " SELECT count(*) FROM u" },
 	{ "ccapex_letter_data",
 	  "SELECT ccapex_letter_json(r), x.rels"
-	  " FROM referrals r CROSS JOIN LATERAL (SELECT ccapex_referral_relations(r, $2::uuid, $3) AS rels) x"
+	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $2::uuid, $3) AS rels) x"
 	  " WHERE r.id = $1::uuid AND (x.rels & $4::integer) <> 0" },
 
 	{ "ccapex_clil_insert",
