@@ -6,6 +6,38 @@
 --
 -- Relations are the bitmask of 0005 (DEPARTEMENT 2, ADDRESSEE 32...).
 
+-- Every report reaches the CCAPEX. A payment order at the reporting
+-- threshold opens a bailiff_report referral (procedures_store.c, one act;
+-- imports_store.c, a batch); when the household already has an open
+-- referral, the report joins it: a 'bailiff_reported' entry in that
+-- referral's history, by the bailiff, in place of a second referral, which
+-- the one-open-referral index would refuse (an import batch failed whole on
+-- it). A BEFORE trigger sees the rows the same statement inserted before,
+-- so two reports on one household in one batch give one referral and one
+-- entry. A report keyed in by the secretariat (POST /v1/referrals) on a
+-- followed case is still refused, and its transaction rolls back.
+ALTER TABLE referral_events DROP CONSTRAINT referral_events_step_check,
+	ADD CONSTRAINT referral_events_step_check CHECK (step IN ('received', 'admitted', 'rejected', 'scheduled',
+		'unscheduled', 'examined', 'escalated', 'closed', 'bailiff_reported'));
+
+CREATE FUNCTION referrals_report_joins_open() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	v_open referrals;
+BEGIN
+	SELECT * INTO v_open FROM referrals
+	WHERE household_id = NEW.household_id AND status IN ('received', 'admissible', 'scheduled', 'examined');
+	IF NOT FOUND THEN
+		RETURN NEW;
+	END IF;
+	INSERT INTO referral_events (referral_id, step, status, organisation_id)
+	VALUES (v_open.id, 'bailiff_reported', v_open.status, NEW.created_by_org);
+	UPDATE referrals SET version = version + 1, updated_at = now() WHERE id = v_open.id;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER referrals_report_joins_open BEFORE INSERT ON referrals
+	FOR EACH ROW WHEN (NEW.kind = 'bailiff_report') EXECUTE FUNCTION referrals_report_joins_open();
+
 -- One orientation per bailiff_report referral. A declined orientation may
 -- be replaced (the secretariat orients the report elsewhere): the row keeps
 -- its key, the addressee, the actor and the note change, and the report

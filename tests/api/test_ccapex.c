@@ -1004,6 +1004,125 @@ START_TEST(commission_levels_of_the_decree)
 }
 END_TEST
 
+/* The steps of the referral's history, by whom: "received:<org> ...". */
+static void history_of(const char *referral_id, char *out, size_t len)
+{
+	json_t *j = get_referral(&admin, referral_id, 200);
+	size_t i, used = 0;
+	json_t *e;
+	out[0] = '\0';
+	json_array_foreach(json_object_get(j, "history"), i, e)
+		used += (size_t)snprintf(out + used, len - used, "%s%s:%s", i ? " " : "", str(e, "step"),
+					 str(e, "organisation_id"));
+	json_decref(j);
+}
+
+/* A report on a household whose case the CCAPEX already follows (an open
+ * referral) joins that referral, through the API or an import alike. */
+START_TEST(a_report_on_a_followed_case_joins_its_referral)
+{
+	fixtures_admin(&server, &admin);
+	struct party bailiff, sl;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	char hh[2][40], r[2][40], proc[2][40], file[2][16], path[128], body[1024], want[256], got[256];
+	for (int i = 0; i < 2; i++) {
+		fixtures_suffix(file[i], sizeof(file[i]));
+		household(&bailiff, "91228", "social", sl.org_id, i ? "19 rue Saint-Spire" : "17 rue Saint-Spire", hh[i]);
+		referral(&sl, "social_landlord", hh[i], NULL, r[i]);
+		snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh[i]);
+		snprintf(body, sizeof(body), "{\"reference\":\"%s\"}", file[i]);
+		create(&bailiff, path, body, 201, proc[i]);
+	}
+	/* One act through the API... */
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc[0]);
+	create(&bailiff, path, "{\"kind\":\"payment_order\",\"date\":\"2026-11-02\",\"debt_cents\":180000,"
+			       "\"rent_cents\":60000,\"months_unpaid\":3}", 201, NULL);
+	/* ...and one in an import batch. */
+	snprintf(body, sizeof(body),
+		 "[{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2026-11-02\","
+		 "\"debt_cents\":180000,\"rent_cents\":60000,\"months_unpaid\":3}]", file[1], file[1]);
+	char headers[96];
+	snprintf(headers, sizeof(headers), "Idempotency-Key: report-%s\r\n", file[1]);
+	int status = 0;
+	json_t *j = call(&bailiff, "POST", "/v1/imports/acts", body, headers, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "results"), 0), "status"), "created");
+	json_decref(j);
+	for (int i = 0; i < 2; i++) {
+		/* No second referral: the landlord's, still received, records the report. */
+		snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", hh[i]);
+		j = get(&admin, path, 200);
+		ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+		ck_assert(list_has(j, r[i]));
+		json_decref(j);
+		j = get_referral(&admin, r[i], 200);
+		ck_assert_str_eq(str(j, "kind"), "social_landlord");
+		ck_assert_str_eq(str(j, "status"), "received");
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+		json_decref(j);
+		snprintf(want, sizeof(want), "received:%s bailiff_reported:%s", sl.org_id, bailiff.org_id);
+		history_of(r[i], got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	/* Two reports on a household the CCAPEX does not follow yet, in one
+	 * batch (two files): one referral, and the second joins it. */
+	char hh3[40], files3[2][16], proc3[40];
+	household(&bailiff, "91228", "social", sl.org_id, "21 rue Saint-Spire", hh3);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh3);
+	for (int i = 0; i < 2; i++) {
+		fixtures_suffix(files3[i], sizeof(files3[i]));
+		snprintf(body, sizeof(body), "{\"reference\":\"%s\"}", files3[i]);
+		create(&bailiff, path, body, 201, proc3);
+	}
+	snprintf(body, sizeof(body),
+		 "[{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2026-11-02\","
+		 "\"debt_cents\":180000,\"rent_cents\":60000,\"months_unpaid\":3},"
+		 "{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2026-11-03\","
+		 "\"debt_cents\":190000,\"rent_cents\":60000,\"months_unpaid\":3}]",
+		 files3[0], files3[0], files3[1], files3[1]);
+	snprintf(headers, sizeof(headers), "Idempotency-Key: report-%s\r\n", files3[0]);
+	j = call(&bailiff, "POST", "/v1/imports/acts", body, headers, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "results"), 0), "status"), "created");
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "results"), 1), "status"), "created");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", hh3);
+	j = get(&admin, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	json_t *first = json_array_get(json_object_get(j, "items"), 0);
+	ck_assert_str_eq(str(first, "kind"), "bailiff_report");
+	char r3[40];
+	snprintf(r3, sizeof(r3), "%s", str(first, "id"));
+	json_decref(j);
+	snprintf(want, sizeof(want), "received:%s bailiff_reported:%s", bailiff.org_id, bailiff.org_id);
+	history_of(r3, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+
+	/* A bailiff's report keyed in by the secretariat on a followed case is
+	 * refused, and leaves no trace. */
+	snprintf(body, sizeof(body), "{\"kind\":\"bailiff_report\",\"household_id\":\"%s\"}", hh[0]);
+	send_expect(&admin, "POST", "/v1/referrals", body, NULL, 409, "household_id");
+	history_of(r[0], got, sizeof(got));
+	snprintf(want, sizeof(want), "received:%s bailiff_reported:%s", sl.org_id, bailiff.org_id);
+	ck_assert_str_eq(got, want);
+	/* Once that referral is closed, the next report opens its own. */
+	snprintf(path, sizeof(path), "/v1/referrals/%s", r[0]);
+	patch(&admin, path, "{\"status\":\"closed\"}", 200, NULL);
+	snprintf(body, sizeof(body), "{\"kind\":\"bailiff_report\",\"household_id\":\"%s\",\"procedure_id\":\"%s\"}",
+		 hh[0], proc[0]);
+	char keyed[40];
+	create(&admin, "/v1/referrals", body, 201, keyed);
+	j = get_referral(&admin, keyed, 200);
+	ck_assert_str_eq(str(j, "kind"), "bailiff_report");
+	ck_assert_str_eq(str(j, "procedure_id"), proc[0]);
+	json_decref(j);
+	snprintf(want, sizeof(want), "received:%s", admin.org_id);
+	history_of(keyed, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api_ccapex");
@@ -1017,6 +1136,7 @@ int main(void)
 	tcase_add_test(tc, clil_letters);
 	tcase_add_test(tc, bailiff_reports_are_oriented);
 	tcase_add_test(tc, commission_levels_of_the_decree);
+	tcase_add_test(tc, a_report_on_a_followed_case_joins_its_referral);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
