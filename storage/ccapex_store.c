@@ -24,6 +24,8 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " ON CONFLICT (household_id) WHERE status IN " OPEN_STATUSES " DO NOTHING RETURNING id" },
 	{ "ccapex_referral_open",
 	  "SELECT id FROM referrals WHERE household_id = $1::uuid AND status IN " OPEN_STATUSES },
+	/* Reads and lists: the addressee of a bailiff's report's orientation
+	 * reads the referral too (0018); it handles nothing else of it. */
 	{ "ccapex_referral_get",
 	  "SELECT ccapex_referral_json(r, $2::uuid, (x.rels & $4::integer) <> 0, $5::boolean), r.version, x.rels"
 	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $2::uuid, $3) AS rels) x"
@@ -39,7 +41,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  "SELECT r.status, r.version, coalesce((SELECT k.level = 'clil' FROM opinions o"
 	  "   JOIN commissions k ON k.id = o.commission_id WHERE o.referral_id = r.id"
 	  "   ORDER BY k.session_date DESC, o.created_at DESC LIMIT 1), false)"
-	  " FROM referrals r WHERE r.id = $1::uuid AND (orientation_referral_relations(r, $2::uuid, $3) & $4::integer) <> 0"
+	  " FROM referrals r WHERE r.id = $1::uuid AND (ccapex_referral_relations(r, $2::uuid, $3) & $4::integer) <> 0"
 	  " FOR UPDATE OF r" },
 	{ "ccapex_referral_change",
 	  "WITH u AS (UPDATE referrals SET status = coalesce($2::text, status),"
@@ -51,7 +53,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " SELECT count(*) FROM u" },
 	{ "ccapex_letter_data",
 	  "SELECT ccapex_letter_json(r), x.rels"
-	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $2::uuid, $3) AS rels) x"
+	  " FROM referrals r CROSS JOIN LATERAL (SELECT ccapex_referral_relations(r, $2::uuid, $3) AS rels) x"
 	  " WHERE r.id = $1::uuid AND (x.rels & $4::integer) <> 0" },
 
 	{ "ccapex_clil_insert",

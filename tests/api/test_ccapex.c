@@ -849,10 +849,18 @@ START_TEST(bailiff_reports_are_oriented)
 	 * gains anything. */
 	j = get_referral(&service, r, 200);
 	ck_assert_str_eq(str(j, "kind"), "bailiff_report");
+	/* The procedure stays the bailiff's and the CCAPEX's. */
+	snprintf(path, sizeof(path), "/v1/procedures/%s", str(j, "procedure_id"));
 	json_decref(j);
+	json_decref(get(&service, path, 404));
+	json_decref(get(&admin, path, 200));
 	j = get(&service, hpath, 200);
 	ck_assert_str_eq(str(j, "id"), hh);
 	json_decref(j);
+	/* It reads; it does not keep the record. */
+	char hh_match[64];
+	if_match(&service, hpath, hh_match, sizeof(hh_match));
+	send_expect(&service, "PATCH", hpath, "{\"sector\":\"private\"}", hh_match, 403, NULL);
 	j = get(&service, "/v1/referrals", 200);
 	ck_assert(list_has(j, r) && !list_has(j, r2));
 	json_decref(j);
