@@ -141,6 +141,8 @@ int commissions_create(struct req *req, struct reply *rep, struct err *err)
 		rc = read_text(req->body, "title", w->title, sizeof(w->title), &w->has_title, err);
 	if (rc == ERR_OK)
 		rc = orgs_read_territory(json_object_get(req->body, "territory"), &w->territory, err);
+	if (rc == ERR_OK)
+		rc = commission_check_territory(w->level, w->territory.ncommunes + w->territory.nepcis > 0, err);
 	if (rc == ERR_OK) {
 		w->communes = malloc(LITERAL_LEN(ORG_MAX_COMMUNES, 6));
 		w->epcis = malloc(LITERAL_LEN(ORG_MAX_EPCIS, 10));

@@ -17,6 +17,7 @@
 #include "api/ops.h"
 #include "api/orgs.h"
 #include "api/procedures.h"
+#include "api/orientations.h"
 #include "api/recommendations.h"
 #include "api/referrals.h"
 #include "api/letters_render.h"
@@ -61,6 +62,9 @@ const struct route routes[] = {
 	{ "PATCH", "/v1/referrals/{id}", referrals_update, ROUTE_BODY_JSON },
 	{ "POST", "/v1/referrals/{id}/escalation", referrals_escalate, 0 },
 	{ "GET", "/v1/referrals/{id}/letters/{kind}", letters_get, 0 },
+	{ "POST", "/v1/referrals/{id}/orientation", orientations_orient, ROUTE_BODY_JSON },
+	{ "GET", "/v1/referrals/{id}/orientation", orientations_get, 0 },
+	{ "PATCH", "/v1/referrals/{id}/orientation", orientations_report, ROUTE_BODY_JSON },
 	{ "POST", "/v1/commissions", commissions_create, ROUTE_BODY_JSON },
 	{ "GET", "/v1/commissions", commissions_list, 0 },
 	{ "GET", "/v1/commissions/{id}", commissions_get, 0 },

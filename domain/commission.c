@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domain/parse.h"
+
 /* Décret 2026-84: from 1 January 2027 the CCAPEX decides whether housing
  * benefit is kept while arrears are being dealt with. */
 static const struct date benefit_decisions_since = { 2027, 1, 1 };
@@ -12,6 +14,8 @@ static const char *const level_names[COMMISSION_LEVEL__COUNT] = {
 	[COMMISSION_DOCTRINAL] = "doctrinal",
 	[COMMISSION_STRATEGIC] = "strategic",
 	[COMMISSION_CLIL] = "clil",
+	[COMMISSION_CENTRAL] = "central",
+	[COMMISSION_LOCAL] = "local",
 };
 
 static const char *const status_names[COMMISSION_STATUS__COUNT] = {
@@ -62,45 +66,21 @@ static const char *const clil_status_names[CLIL_STATUS__COUNT] = {
 	[CLIL_INITIATED] = "initiated",
 };
 
-static int parse_name(int *out, const char *s, const char *const *names, int count, const char *field,
-		      struct err *err)
-{
-	for (int i = 0; s != NULL && i < count; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = i;
-			return ERR_OK;
-		}
-	}
-	return err_set(err, ERR_INVALID, field, "unknown value \"%.40s\" for %s", s ? s : "", field);
-}
-
-#define NAME_FN(fn, type, names, count) \
-	const char *fn(type v) { return (unsigned)v < (count) ? (names)[v] : NULL; }
-#define PARSE_FN(fn, type, names, count)                                                        \
-	int fn(type *out, const char *s, const char *field, struct err *err)                    \
-	{                                                                                       \
-		int v = 0;                                                                      \
-		int rc = parse_name(&v, s, names, count, field, err);                           \
-		if (rc == ERR_OK)                                                               \
-			*out = (type)v;                                                         \
-		return rc;                                                                      \
-	}
-
-NAME_FN(commission_level_name, enum commission_level, level_names, COMMISSION_LEVEL__COUNT)
-PARSE_FN(commission_parse_level, enum commission_level, level_names, COMMISSION_LEVEL__COUNT)
-NAME_FN(commission_status_name, enum commission_status, status_names, COMMISSION_STATUS__COUNT)
-PARSE_FN(commission_parse_status, enum commission_status, status_names, COMMISSION_STATUS__COUNT)
-NAME_FN(opinion_decision_name, enum opinion_decision, decision_names, DECISION__COUNT)
-PARSE_FN(opinion_parse_decision, enum opinion_decision, decision_names, DECISION__COUNT)
-NAME_FN(opinion_decision_label_fr, enum opinion_decision, decision_labels_fr, DECISION__COUNT)
-NAME_FN(recommendation_status_name, enum recommendation_status, recommendation_names,
-	RECOMMENDATION_STATUS__COUNT)
-PARSE_FN(recommendation_parse_status, enum recommendation_status, recommendation_names,
-	 RECOMMENDATION_STATUS__COUNT)
-NAME_FN(clil_mode_name, enum clil_mode, mode_names, CLIL_MODE__COUNT)
-PARSE_FN(clil_parse_mode, enum clil_mode, mode_names, CLIL_MODE__COUNT)
-NAME_FN(clil_status_name, enum clil_status, clil_status_names, CLIL_STATUS__COUNT)
-PARSE_FN(clil_parse_status, enum clil_status, clil_status_names, CLIL_STATUS__COUNT)
+PARSE_DEFINE_NAME_FN(commission_level_name, enum commission_level, level_names, COMMISSION_LEVEL__COUNT)
+PARSE_DEFINE_PARSE_FN(commission_parse_level, enum commission_level, level_names, COMMISSION_LEVEL__COUNT)
+PARSE_DEFINE_NAME_FN(commission_status_name, enum commission_status, status_names, COMMISSION_STATUS__COUNT)
+PARSE_DEFINE_PARSE_FN(commission_parse_status, enum commission_status, status_names, COMMISSION_STATUS__COUNT)
+PARSE_DEFINE_NAME_FN(opinion_decision_name, enum opinion_decision, decision_names, DECISION__COUNT)
+PARSE_DEFINE_PARSE_FN(opinion_parse_decision, enum opinion_decision, decision_names, DECISION__COUNT)
+PARSE_DEFINE_NAME_FN(opinion_decision_label_fr, enum opinion_decision, decision_labels_fr, DECISION__COUNT)
+PARSE_DEFINE_NAME_FN(recommendation_status_name, enum recommendation_status, recommendation_names,
+		     RECOMMENDATION_STATUS__COUNT)
+PARSE_DEFINE_PARSE_FN(recommendation_parse_status, enum recommendation_status, recommendation_names,
+		      RECOMMENDATION_STATUS__COUNT)
+PARSE_DEFINE_NAME_FN(clil_mode_name, enum clil_mode, mode_names, CLIL_MODE__COUNT)
+PARSE_DEFINE_PARSE_FN(clil_parse_mode, enum clil_mode, mode_names, CLIL_MODE__COUNT)
+PARSE_DEFINE_NAME_FN(clil_status_name, enum clil_status, clil_status_names, CLIL_STATUS__COUNT)
+PARSE_DEFINE_PARSE_FN(clil_parse_status, enum clil_status, clil_status_names, CLIL_STATUS__COUNT)
 
 int commission_check_level(enum commission_level level, bool has_clil, struct err *err)
 {
@@ -108,6 +88,15 @@ int commission_check_level(enum commission_level level, bool has_clil, struct er
 		return err_set(err, ERR_UNPROCESSABLE, "clil_id", "a CLIL session names its CLIL");
 	if (level != COMMISSION_CLIL && has_clil)
 		return err_set(err, ERR_UNPROCESSABLE, "clil_id", "only a session of level clil belongs to a CLIL");
+	return ERR_OK;
+}
+
+int commission_check_territory(enum commission_level level, bool has_territory, struct err *err)
+{
+	if (level == COMMISSION_LOCAL && !has_territory)
+		return err_set(err, ERR_UNPROCESSABLE, "territory", "a local CCAPEX names its territory");
+	if (level == COMMISSION_CENTRAL && has_territory)
+		return err_set(err, ERR_UNPROCESSABLE, "territory", "the central CCAPEX covers the whole département");
 	return ERR_OK;
 }
 

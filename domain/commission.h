@@ -22,11 +22,18 @@
 #define COMMISSION_MAX_MEMBERS 50
 #define OPINION_MAX_RECOMMENDATIONS 20
 
+/* operational, doctrinal, strategic: the CCAPEX's sessions as organised
+ * before décret 2026-83, still valid; clil: a CLIL's session; central: the
+ * central CCAPEX of décret 2026-83, for the whole département (no
+ * territory); local: a local CCAPEX of the décret, for a territory of it
+ * (communes or EPCIs). */
 enum commission_level {
 	COMMISSION_OPERATIONAL,
 	COMMISSION_DOCTRINAL,
 	COMMISSION_STRATEGIC,
 	COMMISSION_CLIL,
+	COMMISSION_CENTRAL,
+	COMMISSION_LOCAL,
 	COMMISSION_LEVEL__COUNT
 };
 
@@ -82,6 +89,11 @@ int clil_parse_status(enum clil_status *out, const char *s, const char *field, s
 /* A CLIL session belongs to a CLIL, and only a CLIL session does:
  * ERR_UNPROCESSABLE on "clil_id". */
 int commission_check_level(enum commission_level level, bool has_clil, struct err *err);
+
+/* A local CCAPEX covers a territory, the central one the whole
+ * département: ERR_UNPROCESSABLE on "territory" otherwise. Other levels
+ * take a territory or none. */
+int commission_check_territory(enum commission_level level, bool has_territory, struct err *err);
 
 /* planned -> in_session -> closed; ERR_CONFLICT on "status" otherwise. */
 int commission_check_status_change(enum commission_status from, enum commission_status to, struct err *err);

@@ -74,3 +74,15 @@ bool parse_is_uuid(const char *s)
 	}
 	return true;
 }
+
+int parse_name_index(int *out, const char *s, const char *const *names, int count, const char *field,
+		     struct err *err)
+{
+	for (int i = 0; s != NULL && i < count; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return ERR_OK;
+		}
+	}
+	return err_set(err, ERR_INVALID, field, "unknown value \"%.40s\" for %s", s ? s : "", field);
+}

@@ -136,6 +136,12 @@ static const struct policy_rule policy_rules[] = {
 	{ POLICY_READ_BENEFIT_DECISION, WIDE, R(DEPARTEMENT) },
 	{ POLICY_READ_BENEFIT_DECISION, K(CAF), R(ADDRESSEE) },
 	{ POLICY_APPLY_BENEFIT_DECISION, K(CAF), R(ADDRESSEE) },
+	/* Only the organisation the report was oriented to reports on it: the
+	 * local actor, or the département as the FSL's. Storage gives the
+	 * relation to the addressee alone (DEPARTEMENT to a département, as on
+	 * every case), and none to anyone else. */
+	{ POLICY_REPORT_ORIENTATION, K(DEPARTEMENT), R(DEPARTEMENT) },
+	{ POLICY_REPORT_ORIENTATION, OPERATORS, R(ADDRESSEE) },
 };
 
 static const char *const kind_names[ORG_KIND__COUNT] = {
@@ -186,6 +192,7 @@ static const char *const action_names[POLICY_ACTION__COUNT] = {
 	[POLICY_READ_CAF_SIGNALS] = "read_caf_signals",
 	[POLICY_READ_BENEFIT_DECISION] = "read_benefit_decision",
 	[POLICY_APPLY_BENEFIT_DECISION] = "apply_benefit_decision",
+	[POLICY_REPORT_ORIENTATION] = "report_orientation",
 };
 
 static const char *const relation_names[POLICY_REL__COUNT] = {

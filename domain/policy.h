@@ -65,6 +65,8 @@ enum policy_action {
 	POLICY_READ_BENEFIT_DECISION,   /* case: the secretariat and the addressee CAF; deciding
 	                                   is POLICY_MANAGE_COMMISSIONS */
 	POLICY_APPLY_BENEFIT_DECISION,  /* case: the addressee CAF reports it applied */
+	POLICY_REPORT_ORIENTATION,      /* case: the addressee of a bailiff's report's orientation;
+	                                   storage gives no relation to anyone else */
 	POLICY_ACTION__COUNT
 };
 
@@ -78,7 +80,8 @@ enum policy_relation {
 	POLICY_REL_LANDLORD,     /* is the landlord of the household */
 	POLICY_REL_ASSIGNED,     /* operator of a diagnostic, an outreach case, a letter
 	                            follow-up or a measure on the household */
-	POLICY_REL_ADDRESSEE,    /* a recommendation on the household is addressed to it */
+	POLICY_REL_ADDRESSEE,    /* a recommendation on the household, or the orientation of
+	                            a bailiff's report on it, is addressed to it */
 	POLICY_REL_TERRITORY,    /* social service covering the household's commune */
 	POLICY_REL_BENEFICIARY,  /* CAF: the household is its allocataire */
 	POLICY_REL__COUNT

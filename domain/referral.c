@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "domain/parse.h"
+
 #include "domain/rules.h"
 
 static const char *const kind_names[REFERRAL_KIND__COUNT] = {
@@ -9,6 +11,21 @@ static const char *const kind_names[REFERRAL_KIND__COUNT] = {
 	[REFERRAL_PRIVATE_LANDLORD] = "private_landlord",
 	[REFERRAL_SIGNALLED] = "signalled",
 	[REFERRAL_BAILIFF_REPORT] = "bailiff_report",
+};
+
+static const char *const actor_names[ORIENTATION_ACTOR__COUNT] = {
+	[ORIENTATION_SOCIAL_SERVICE] = "social_service",
+	[ORIENTATION_ASSOCIATION] = "association",
+	[ORIENTATION_ADIL] = "adil",
+	[ORIENTATION_FSL] = "fsl",
+	[ORIENTATION_SIAO] = "siao",
+};
+
+static const char *const orientation_status_names[ORIENTATION_STATUS__COUNT] = {
+	[ORIENTATION_PENDING] = "pending",
+	[ORIENTATION_ACCEPTED] = "accepted",
+	[ORIENTATION_DONE] = "done",
+	[ORIENTATION_DECLINED] = "declined",
 };
 
 static const char *const status_names[REFERRAL_STATUS__COUNT] = {
@@ -50,45 +67,16 @@ static const struct transition transitions[] = {
 	{ REFERRAL_EXAMINED, REFERRAL_ESCALATE, REFERRAL_ADMISSIBLE },
 };
 
-static int parse_name(int *out, const char *s, const char *const *names, int count, const char *field,
-		      struct err *err)
-{
-	for (int i = 0; s != NULL && i < count; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = i;
-			return ERR_OK;
-		}
-	}
-	return err_set(err, ERR_INVALID, field, "unknown %s \"%.40s\"", field, s ? s : "");
-}
-
-const char *referral_kind_name(enum referral_kind kind)
-{
-	return (unsigned)kind < REFERRAL_KIND__COUNT ? kind_names[kind] : NULL;
-}
-
-int referral_parse_kind(enum referral_kind *out, const char *s, const char *field, struct err *err)
-{
-	int v = 0;
-	int rc = parse_name(&v, s, kind_names, REFERRAL_KIND__COUNT, field, err);
-	if (rc == ERR_OK)
-		*out = (enum referral_kind)v;
-	return rc;
-}
-
-const char *referral_status_name(enum referral_status status)
-{
-	return (unsigned)status < REFERRAL_STATUS__COUNT ? status_names[status] : NULL;
-}
-
-int referral_parse_status(enum referral_status *out, const char *s, const char *field, struct err *err)
-{
-	int v = 0;
-	int rc = parse_name(&v, s, status_names, REFERRAL_STATUS__COUNT, field, err);
-	if (rc == ERR_OK)
-		*out = (enum referral_status)v;
-	return rc;
-}
+PARSE_DEFINE_NAME_FN(referral_kind_name, enum referral_kind, kind_names, REFERRAL_KIND__COUNT)
+PARSE_DEFINE_PARSE_FN(referral_parse_kind, enum referral_kind, kind_names, REFERRAL_KIND__COUNT)
+PARSE_DEFINE_NAME_FN(referral_status_name, enum referral_status, status_names, REFERRAL_STATUS__COUNT)
+PARSE_DEFINE_PARSE_FN(referral_parse_status, enum referral_status, status_names, REFERRAL_STATUS__COUNT)
+PARSE_DEFINE_NAME_FN(orientation_actor_name, enum orientation_actor, actor_names, ORIENTATION_ACTOR__COUNT)
+PARSE_DEFINE_PARSE_FN(orientation_parse_actor, enum orientation_actor, actor_names, ORIENTATION_ACTOR__COUNT)
+PARSE_DEFINE_NAME_FN(orientation_status_name, enum orientation_status, orientation_status_names,
+		     ORIENTATION_STATUS__COUNT)
+PARSE_DEFINE_PARSE_FN(orientation_parse_status, enum orientation_status, orientation_status_names,
+		      ORIENTATION_STATUS__COUNT)
 
 const char *referral_step_name(enum referral_step step)
 {
@@ -167,5 +155,68 @@ int referral_check_notice(struct referral_notice *out, enum referral_kind kind, 
 	out->summons_known = true;
 	out->summons = *summons;
 	out->late = date_cmp(referred_on, &out->latest) > 0;
+	return ERR_OK;
+}
+
+int orientation_check_referral(enum referral_kind kind, enum referral_status status, bool has_current,
+			       enum orientation_status current, struct err *err)
+{
+	if (kind != REFERRAL_BAILIFF_REPORT)
+		return err_set(err, ERR_UNPROCESSABLE, "kind", "only a bailiff's report is oriented, not a referral of kind %s",
+			       referral_kind_name(kind) ? referral_kind_name(kind) : "?");
+	if (status == REFERRAL_CLOSED || status == REFERRAL_INADMISSIBLE)
+		return err_set(err, ERR_CONFLICT, "status", "a referral that is %s is no longer oriented",
+			       status_names[status]);
+	if (has_current && current != ORIENTATION_DECLINED)
+		return err_set(err, ERR_CONFLICT, "orientation",
+			       "the report is oriented already; it is oriented again once its addressee declines");
+	return ERR_OK;
+}
+
+int orientation_check_addressee(enum orientation_actor actor, enum org_kind addressee, struct err *err)
+{
+	bool fits = false;
+	switch (actor) {
+	case ORIENTATION_SOCIAL_SERVICE:
+		fits = addressee == ORG_KIND_SOCIAL_SERVICE;
+		break;
+	case ORIENTATION_ASSOCIATION:
+		fits = addressee == ORG_KIND_ASSOCIATION;
+		break;
+	case ORIENTATION_ADIL:
+		fits = addressee == ORG_KIND_ADIL;
+		break;
+	case ORIENTATION_FSL:
+		fits = addressee == ORG_KIND_DEPARTEMENT;
+		break;
+	case ORIENTATION_SIAO:
+		fits = addressee == ORG_KIND_ASSOCIATION || addressee == ORG_KIND_SOCIAL_SERVICE;
+		break;
+	default:
+		return err_set(err, ERR_INVALID, "actor", "unknown actor");
+	}
+	if (!fits)
+		return err_set(err, ERR_UNPROCESSABLE, "addressee_id", "a %s does not take up a report oriented to the %s",
+			       policy_kind_to_string(addressee), actor_names[actor]);
+	return ERR_OK;
+}
+
+int orientation_check_report(enum orientation_status from, enum orientation_status to, bool has_report,
+			     const struct date *reported_on, const struct date *oriented_on,
+			     const struct date *today, struct err *err)
+{
+	bool ok = (from == ORIENTATION_PENDING && to != ORIENTATION_PENDING) ||
+		  (from == ORIENTATION_ACCEPTED && (to == ORIENTATION_DONE || to == ORIENTATION_DECLINED));
+	if (!ok) {
+		const char *a = orientation_status_name(from), *b = orientation_status_name(to);
+		return err_set(err, ERR_CONFLICT, "status", "an orientation that is %s cannot become %s", a ? a : "?",
+			       b ? b : "?");
+	}
+	if (to == ORIENTATION_DECLINED && !has_report)
+		return err_set(err, ERR_UNPROCESSABLE, "report", "say why the orientation is declined");
+	if (date_cmp(reported_on, oriented_on) < 0)
+		return err_set(err, ERR_UNPROCESSABLE, "reported_on", "a report comes on or after the orientation");
+	if (date_cmp(reported_on, today) > 0)
+		return err_set(err, ERR_UNPROCESSABLE, "reported_on", "a report is dated today at the latest");
 	return ERR_OK;
 }

@@ -95,4 +95,61 @@ struct referral_notice {
 int referral_check_notice(struct referral_notice *out, enum referral_kind kind, bool legal_entity,
 			  const struct date *referred_on, const struct date *summons, struct err *err);
 
+/* The orientation of a bailiff's report (décret 2026-83): the CCAPEX
+ * orients every bailiff_report referral to a local actor and names the
+ * organisation, the addressee, that takes it up. The addressee's kind must
+ * fit the actor: a social service, an association or the ADIL is an
+ * organisation of that kind; the FSL is the département's fund, so its
+ * addressee is a departement; the SIAO (service intégré d'accueil et
+ * d'orientation) is run by an association or a social service, which has
+ * no kind of its own.
+ *
+ * The addressee reports as on a recommendation: pending, then accepted,
+ * done or declined; accepted may still become done or declined; done and
+ * declined are final. Declining says why. A declined orientation may be
+ * replaced by a new one (pending again); any other is oriented once. */
+#define ORIENTATION_TEXT_BYTES 8001  /* 2000 characters of UTF-8 */
+
+enum orientation_actor {
+	ORIENTATION_SOCIAL_SERVICE,
+	ORIENTATION_ASSOCIATION,
+	ORIENTATION_ADIL,
+	ORIENTATION_FSL,
+	ORIENTATION_SIAO,
+	ORIENTATION_ACTOR__COUNT
+};
+
+enum orientation_status {
+	ORIENTATION_PENDING,
+	ORIENTATION_ACCEPTED,
+	ORIENTATION_DONE,
+	ORIENTATION_DECLINED,
+	ORIENTATION_STATUS__COUNT
+};
+
+const char *orientation_actor_name(enum orientation_actor actor);
+int orientation_parse_actor(enum orientation_actor *out, const char *s, const char *field, struct err *err);
+const char *orientation_status_name(enum orientation_status status);
+int orientation_parse_status(enum orientation_status *out, const char *s, const char *field, struct err *err);
+
+/* Only a bailiff's report is oriented (ERR_UNPROCESSABLE on "kind"), while
+ * the CCAPEX follows it: not once closed or inadmissible (ERR_CONFLICT on
+ * "status"). has_current: the referral was oriented already; it is
+ * oriented again only when that orientation was declined (ERR_CONFLICT on
+ * "orientation"). */
+int orientation_check_referral(enum referral_kind kind, enum referral_status status, bool has_current,
+			       enum orientation_status current, struct err *err);
+
+/* ERR_UNPROCESSABLE on "addressee_id" when the organisation's kind does not
+ * fit the actor. */
+int orientation_check_addressee(enum orientation_actor actor, enum org_kind addressee, struct err *err);
+
+/* The addressee's report: ERR_CONFLICT on "status" for a change the
+ * machine refuses, ERR_UNPROCESSABLE on "report" for a decline without
+ * one, and on "reported_on" for a day before the orientation or after
+ * today. */
+int orientation_check_report(enum orientation_status from, enum orientation_status to, bool has_report,
+			     const struct date *reported_on, const struct date *oriented_on,
+			     const struct date *today, struct err *err);
+
 #endif

@@ -24,13 +24,15 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " ON CONFLICT (household_id) WHERE status IN " OPEN_STATUSES " DO NOTHING RETURNING id" },
 	{ "ccapex_referral_open",
 	  "SELECT id FROM referrals WHERE household_id = $1::uuid AND status IN " OPEN_STATUSES },
+	/* Reads and lists: the addressee of a bailiff's report's orientation
+	 * reads the referral too (0018); it handles nothing else of it. */
 	{ "ccapex_referral_get",
 	  "SELECT ccapex_referral_json(r, $2::uuid, (x.rels & $4::integer) <> 0, $5::boolean), r.version, x.rels"
-	  " FROM referrals r CROSS JOIN LATERAL (SELECT ccapex_referral_relations(r, $2::uuid, $3) AS rels) x"
+	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $2::uuid, $3) AS rels) x"
 	  " WHERE r.id = $1::uuid AND (x.rels & $6::integer) <> 0" },
 	{ "ccapex_referral_list",
 	  "SELECT ccapex_referral_json(r, $1::uuid, (x.rels & $3::integer) <> 0, $4::boolean), r.created_at::text, r.id"
-	  " FROM referrals r CROSS JOIN LATERAL (SELECT ccapex_referral_relations(r, $1::uuid, $2) AS rels) x"
+	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $1::uuid, $2) AS rels) x"
 	  " WHERE (x.rels & $5::integer) <> 0 AND ($6::text IS NULL OR r.status = $6)"
 	  " AND ($7::text IS NULL OR r.kind = $7) AND ($8::uuid IS NULL OR r.household_id = $8::uuid)"
 	  " AND ($9::text IS NULL OR r.epci_siren = $9)" KEYSET("r", 10, 11)

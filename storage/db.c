@@ -15,6 +15,7 @@
 #include "storage/households_store.h"
 #include "storage/ops_store.h"
 #include "storage/orgs_store.h"
+#include "storage/orientations_store.h"
 #include "storage/pg_err.h"
 #include "storage/procedures_store.h"
 #include "storage/reference_store.h"
@@ -27,6 +28,7 @@ static const struct db_stmt *const statement_sets[] = {
 	orgs_store_statements,
 	audit_store_statements,
 	ccapex_store_statements,
+	orientations_store_statements,
 	households_store_statements,
 	procedures_store_statements,
 	reference_store_statements,

@@ -6,12 +6,15 @@
 
 #include "domain/parse.h"
 
-/* The caller's relations come from a lateral join so that the function runs
- * once per row, for the filter and for the answer. */
+/* Parameters of households_insert. */
 #define HOUSEHOLD_INSERT_PARAMS 21
 
+/* The caller's relations come from a lateral join so that the function runs
+ * once per row, for the filter and for the answer. The addressee of a
+ * bailiff's report's orientation reads the household too (0018). */
 #define VISIBLE_FROM \
-	" FROM households h CROSS JOIN LATERAL (SELECT household_relations(h, $1::uuid, $2::text) AS rel) r"
+	" FROM households h CROSS JOIN LATERAL (SELECT household_relations(h, $1::uuid, $2::text)" \
+	" | orientation_household_relations(h.id, $1::uuid, $2::text) AS rel) r"
 
 const struct db_stmt households_store_statements[] = {
 	{ "households_landlord_ok",

@@ -1311,17 +1311,25 @@ int imports_store_write_acts(PGconn *conn, const struct store_caller *caller, in
 			  " FROM import_act_stage s JOIN households h ON h.id = s.household_id WHERE s.diagnostic"
 			  " ORDER BY s.procedure_id, s.seq", 0, NULL, err);
 	/* The referrals start their history here, set-based, as the trigger
-	 * of 0005 starts it row by row; it stands aside meanwhile (0011). */
-	if (rc == ERR_OK)
+	 * of 0005 starts it row by row; it stands aside meanwhile (0011). A
+	 * report on a case the CCAPEX follows joins its open referral (the
+	 * trigger of 0018): the first report of the batch on each household
+	 * goes first, so that the others on it join after its 'received'. */
+	for (int pass = 0; rc == ERR_OK && pass < 2; pass++) {
+		const char *pp[] = { caller->org_id, pass == 0 ? "true" : "false" };
 		rc = exec_standing_aside(conn, "prevex.referral_history_by_caller",
-			  "WITH r AS (INSERT INTO referrals (household_id, procedure_id, kind, debt_cents, months_unpaid, insee,"
+			  "WITH s AS (SELECT s.household_id, s.procedure_id, s.seq, s.debt_cents, s.months_unpaid,"
+			  "  row_number() OVER (PARTITION BY s.household_id ORDER BY s.procedure_id, s.seq) = 1 AS first"
+			  "  FROM import_act_stage s WHERE s.referral),"
+			  " r AS (INSERT INTO referrals (household_id, procedure_id, kind, debt_cents, months_unpaid, insee,"
 			  "  epci_siren, created_by_org)"
 			  "  SELECT h.id, s.procedure_id, 'bailiff_report', s.debt_cents, s.months_unpaid, h.insee, c.epci_siren,"
-			  "   $1 FROM import_act_stage s JOIN households h ON h.id = s.household_id"
-			  "  JOIN communes c ON c.insee = h.insee WHERE s.referral ORDER BY s.procedure_id, s.seq"
+			  "   $1 FROM s JOIN households h ON h.id = s.household_id"
+			  "  JOIN communes c ON c.insee = h.insee WHERE s.first = $2::boolean ORDER BY s.procedure_id, s.seq"
 			  "  RETURNING id, procedure_id, status, created_by_org, created_at)"
 			  " INSERT INTO referral_events (referral_id, step, status, organisation_id, at)"
-			  " SELECT id, 'received', status, created_by_org, created_at FROM r ORDER BY procedure_id", 1, p1, err);
+			  " SELECT id, 'received', status, created_by_org, created_at FROM r ORDER BY procedure_id", 2, pp, err);
+	}
 	if (rc == ERR_OK)
 		rc = exec(NULL, conn,
 			  "UPDATE prefecture_queue SET status = 'done', done_at = now() WHERE status = 'open' AND procedure_id IN"

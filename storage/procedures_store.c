@@ -55,7 +55,8 @@ const struct db_stmt procedures_store_statements[] = {
 	  " SELECT h.id, $2, 'bailiff_report', $3, $4, h.insee, c.epci_siren, $5"
 	  " FROM households h JOIN communes c ON c.insee = h.insee WHERE h.id = $1"
 	  /* A household with a referral already open keeps that one: the
-	   * bailiff's report joins the case the CCAPEX already follows. */
+	   * bailiff's report joins the case the CCAPEX already follows, as an
+	   * entry of its history (the trigger of 0018). */
 	  " ON CONFLICT (household_id) WHERE status IN ('received', 'admissible', 'scheduled', 'examined')"
 	  " DO NOTHING" },
 	/* Closes and opens in one round trip. The count reads the whole of

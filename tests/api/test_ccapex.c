@@ -700,6 +700,437 @@ START_TEST(clil_letters)
 }
 END_TEST
 
+/* --- décret 2026-83: bailiffs' reports oriented to a local actor --- */
+
+/* A household of the bailiff in 91228 with its procedure and a payment order
+ * over the reporting threshold; the bailiff_report referral it opened. */
+static void bailiff_report(const struct party *bailiff, const char *landlord, const char *line, char *hh,
+			   char *referral_id)
+{
+	char path[128], proc[40];
+	household(bailiff, "91228", "social", landlord, line, hh);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh);
+	create(bailiff, path, "{\"reference\":\"CJ-2026-083\"}", 201, proc);
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
+	create(bailiff, path, "{\"kind\":\"payment_order\",\"date\":\"2026-11-02\",\"debt_cents\":180000,"
+			      "\"rent_cents\":60000,\"months_unpaid\":3}", 201, NULL);
+	/* Received by the CCAPEX: the secretariat finds it. */
+	snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", hh);
+	json_t *j = get(&admin, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	json_t *r = json_array_get(json_object_get(j, "items"), 0);
+	ck_assert_str_eq(str(r, "kind"), "bailiff_report");
+	ck_assert_str_eq(str(r, "status"), "received");
+	ck_assert_str_eq(str(r, "procedure_id"), proc);
+	snprintf(referral_id, 40, "%s", str(r, "id"));
+	json_decref(j);
+}
+
+static void orient(const struct party *p, const char *referral_id, const char *actor, const char *addressee,
+		   const char *extra, int want, const char *field)
+{
+	char path[128], body[512];
+	snprintf(path, sizeof(path), "/v1/referrals/%s/orientation", referral_id);
+	snprintf(body, sizeof(body), "{\"actor\":\"%s\",\"addressee_id\":\"%s\"%s}", actor, addressee, extra ? extra : "");
+	send_expect(p, "POST", path, body, NULL, want, field);
+}
+
+/* The addressee's report, with its own current ETag. */
+static void report(const struct party *p, const char *referral_id, const char *body, int want, const char *field)
+{
+	char path[128], h[64];
+	snprintf(path, sizeof(path), "/v1/referrals/%s/orientation", referral_id);
+	if_match(p, path, h, sizeof(h));
+	send_expect(p, "PATCH", path, body, h, want, field);
+}
+
+/* The events of p's feed of type about the referral, as a new array. */
+static json_t *feed_of(const struct party *p, const char *type, const char *referral_id)
+{
+	json_t *out = json_array();
+	char path[640] = "/v1/events?limit=500";
+	for (int pages = 0; pages < 200; pages++) {
+		json_t *j = get(p, path, 200);
+		json_t *items = json_object_get(j, "items");
+		size_t i;
+		json_t *e;
+		json_array_foreach(items, i, e) {
+			const json_t *res = json_object_get(e, "resource");
+			if (strcmp(str(e, "type"), type) == 0 && strcmp(str(res, "id"), referral_id) == 0)
+				json_array_append(out, e);
+		}
+		bool more = json_array_size(items) > 0;
+		snprintf(path, sizeof(path), "/v1/events?limit=500&after=%s", str(j, "next_cursor"));
+		json_decref(j);
+		if (!more)
+			return out;
+	}
+	ck_abort_msg("the feed never ended");
+	return out;
+}
+
+static size_t feed_count(const struct party *p, const char *type, const char *referral_id)
+{
+	json_t *j = feed_of(p, type, referral_id);
+	size_t n = json_array_size(j);
+	json_decref(j);
+	return n;
+}
+
+/* The status of the i-th event of events. */
+static const char *event_status(const json_t *events, size_t i)
+{
+	return str(json_object_get(json_array_get(events, i), "data"), "status");
+}
+
+START_TEST(bailiff_reports_are_oriented)
+{
+	fixtures_admin(&server, &admin);
+	struct party dept, bailiff, sl, service, other_service, asso, adil;
+	fixtures_party(&server, &admin, "departement", NULL, NULL, &dept);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	/* Neither service covers 91228: only the orientation lets one read. */
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91223\"]}", NULL, &service);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91223\"]}", NULL, &other_service);
+	fixtures_party(&server, &admin, "association", NULL, NULL, &asso);
+	fixtures_party(&server, &admin, "adil", NULL, NULL, &adil);
+	char hh[40], r[40], path[160], hpath[128], opath[128], today[16], yesterday[16], tomorrow[16], body[256];
+	fixtures_sql_value("SELECT current_date::text", 0, NULL, today, sizeof(today));
+	fixtures_sql_value("SELECT (current_date - 1)::text", 0, NULL, yesterday, sizeof(yesterday));
+	fixtures_sql_value("SELECT (current_date + 1)::text", 0, NULL, tomorrow, sizeof(tomorrow));
+
+	bailiff_report(&bailiff, sl.org_id, "9 rue Saint-Spire", hh, r);
+	snprintf(opath, sizeof(opath), "/v1/referrals/%s/orientation", r);
+	snprintf(hpath, sizeof(hpath), "/v1/households/%s", hh);
+	json_decref(get_referral(&dept, r, 200));
+	json_decref(get(&admin, opath, 404));
+	/* Before the orientation, the service reads nothing of the case. */
+	json_decref(get_referral(&service, r, 404));
+	json_decref(get(&service, hpath, 404));
+
+	/* Bad orientations, and those who may not orient. */
+	orient(&admin, r, "caf", service.org_id, NULL, 400, "actor");
+	orient(&admin, r, "social_service", "not-an-id", NULL, 400, "addressee_id");
+	orient(&admin, r, "social_service", service.org_id, ",\"status\":\"done\"", 400, "status");
+	orient(&admin, r, "adil", service.org_id, NULL, 422, "addressee_id");
+	orient(&admin, r, "fsl", service.org_id, NULL, 422, "addressee_id");
+	orient(&admin, r, "siao", adil.org_id, NULL, 422, "addressee_id");
+	orient(&admin, r, "association", "00000000-0000-4000-8000-000000000009", NULL, 422, "addressee_id");
+	orient(&bailiff, r, "social_service", service.org_id, NULL, 403, NULL);
+	orient(&service, r, "social_service", service.org_id, NULL, 403, NULL);
+	orient(&sl, r, "social_service", service.org_id, NULL, 403, NULL);
+	snprintf(path, sizeof(path), "/v1/referrals/%s/orientation", "00000000-0000-4000-8000-00000000000a");
+	send_expect(&admin, "POST", path, "{\"actor\":\"adil\",\"addressee_id\":\"00000000-0000-4000-8000-000000000009\"}",
+		    NULL, 404, NULL);
+	/* Only a bailiff's report is oriented. */
+	char hh2[40], r2[40];
+	household(&sl, "91228", "social", sl.org_id, "11 rue Saint-Spire", hh2);
+	referral(&sl, "social_landlord", hh2, NULL, r2);
+	orient(&admin, r2, "social_service", service.org_id, NULL, 422, "kind");
+
+	/* The secretariat orients it to the social service. */
+	orient(&admin, r, "social_service", service.org_id, ",\"note\":\"Famille connue, rappeler la MDS\"", 201, NULL);
+	orient(&admin, r, "association", asso.org_id, NULL, 409, "orientation");
+	orient(&dept, r, "association", asso.org_id, NULL, 409, "orientation");
+	json_t *j = get(&service, opath, 200);
+	ck_assert_str_eq(str(j, "referral_id"), r);
+	ck_assert_str_eq(str(j, "household_id"), hh);
+	ck_assert_str_eq(str(j, "actor"), "social_service");
+	ck_assert_str_eq(str(j, "addressee_id"), service.org_id);
+	ck_assert_str_eq(str(j, "oriented_by"), admin.org_id);
+	ck_assert_str_eq(str(j, "oriented_on"), today);
+	ck_assert_str_eq(str(j, "note"), "Famille connue, rappeler la MDS");
+	ck_assert_str_eq(str(j, "status"), "pending");
+	ck_assert(json_is_null(json_object_get(j, "reported_on")));
+	json_decref(j);
+
+	/* The addressee reads the referral and the household; nobody else
+	 * gains anything. */
+	j = get_referral(&service, r, 200);
+	ck_assert_str_eq(str(j, "kind"), "bailiff_report");
+	/* The procedure stays the bailiff's and the CCAPEX's. */
+	snprintf(path, sizeof(path), "/v1/procedures/%s", str(j, "procedure_id"));
+	json_decref(j);
+	json_decref(get(&service, path, 404));
+	json_decref(get(&admin, path, 200));
+	j = get(&service, hpath, 200);
+	ck_assert_str_eq(str(j, "id"), hh);
+	json_decref(j);
+	/* It reads; it does not keep the record. */
+	char hh_match[64];
+	if_match(&service, hpath, hh_match, sizeof(hh_match));
+	send_expect(&service, "PATCH", hpath, "{\"sector\":\"private\"}", hh_match, 403, NULL);
+	j = get(&service, "/v1/referrals", 200);
+	ck_assert(list_has(j, r) && !list_has(j, r2));
+	json_decref(j);
+	json_decref(get_referral(&other_service, r, 404));
+	json_decref(get(&other_service, hpath, 404));
+	json_decref(get(&other_service, opath, 404));
+	json_decref(get(&asso, opath, 404));
+	json_decref(get(&sl, opath, 404));
+	json_decref(get(&bailiff, opath, 404));
+	json_decref(get_referral(&bailiff, r, 404));
+	json_decref(get(&dept, opath, 200));
+
+	/* The addressee hears of it. */
+	j = feed_of(&service, "orientation.addressed", r);
+	ck_assert_int_eq(json_array_size(j), 1);
+	json_t *data = json_object_get(json_array_get(j, 0), "data");
+	ck_assert_str_eq(str(data, "actor"), "social_service");
+	ck_assert_str_eq(str(data, "household_id"), hh);
+	ck_assert_str_eq(str(json_object_get(json_array_get(j, 0), "resource"), "type"), "referral");
+	json_decref(j);
+	ck_assert_int_eq(feed_count(&other_service, "orientation.addressed", r), 0);
+
+	/* The report back: who may, and bad ones. */
+	char h[64];
+	if_match(&service, opath, h, sizeof(h));
+	send_expect(&service, "PATCH", opath, "{\"status\":\"accepted\"}", NULL, 428, NULL);
+	send_expect(&other_service, "PATCH", opath, "{\"status\":\"accepted\"}", h, 404, NULL);
+	send_expect(&asso, "PATCH", opath, "{\"status\":\"accepted\"}", h, 404, NULL);
+	send_expect(&admin, "PATCH", opath, "{\"status\":\"accepted\"}", h, 403, NULL);
+	send_expect(&dept, "PATCH", opath, "{\"status\":\"accepted\"}", h, 403, NULL);
+	report(&service, r, "{\"status\":\"finished\"}", 400, "status");
+	report(&service, r, "{\"status\":\"pending\"}", 409, "status");
+	report(&service, r, "{\"status\":\"declined\"}", 422, "report");
+	report(&service, r, "{\"status\":\"accepted\",\"reported_on\":\"2026-02-30\"}", 400, "reported_on");
+	snprintf(body, sizeof(body), "{\"status\":\"accepted\",\"reported_on\":\"%s\"}", yesterday);
+	report(&service, r, body, 422, "reported_on");
+	snprintf(body, sizeof(body), "{\"status\":\"accepted\",\"reported_on\":\"%s\"}", tomorrow);
+	report(&service, r, body, 422, "reported_on");
+	report(&service, r, "{\"status\":\"accepted\",\"actor\":\"adil\"}", 400, "actor");
+	snprintf(body, sizeof(body), "{\"status\":\"accepted\",\"report\":\"Rendez-vous fixé\",\"reported_on\":\"%s\"}",
+		 today);
+	report(&service, r, body, 200, NULL);
+	send_expect(&service, "PATCH", opath, "{\"status\":\"done\"}", h, 412, "If-Match");
+	report(&service, r, "{\"status\":\"done\",\"report\":\"Dossier FSL déposé, plan d'apurement signé\"}", 200, NULL);
+	report(&service, r, "{\"status\":\"declined\",\"report\":\"x\"}", 409, "status");
+	j = get(&admin, opath, 200);
+	ck_assert_str_eq(str(j, "status"), "done");
+	ck_assert_str_eq(str(j, "report"), "Dossier FSL déposé, plan d'apurement signé");
+	ck_assert_str_eq(str(j, "reported_on"), today);
+	ck_assert_str_eq(str(j, "reported_by"), service.org_id);
+	json_decref(j);
+
+	/* The secretariat hears of each report; the addressee of none. */
+	j = feed_of(&admin, "orientation.reported", r);
+	ck_assert_int_eq(json_array_size(j), 2);
+	ck_assert_str_eq(event_status(j, 0), "accepted");
+	ck_assert_str_eq(event_status(j, 1), "done");
+	ck_assert_str_eq(str(json_object_get(json_array_get(j, 1), "data"), "addressee_id"), service.org_id);
+	json_decref(j);
+	ck_assert_int_eq(feed_count(&service, "orientation.reported", r), 0);
+	ck_assert_int_eq(feed_count(&dept, "orientation.reported", r), 0);
+
+	/* A second report goes to the SIAO through an association, which
+	 * declines; the département orients it again, to the FSL, its own. */
+	char hh3[40], r3[40], opath3[128];
+	bailiff_report(&bailiff, NULL, "13 rue Saint-Spire", hh3, r3);
+	snprintf(opath3, sizeof(opath3), "/v1/referrals/%s/orientation", r3);
+	orient(&dept, r3, "siao", asso.org_id, NULL, 201, NULL);
+	char hpath3[128];
+	snprintf(hpath3, sizeof(hpath3), "/v1/households/%s", hh3);
+	json_decref(get_referral(&asso, r3, 200));
+	json_decref(get(&asso, hpath3, 200));
+	report(&asso, r3, "{\"status\":\"declined\",\"report\":\"Aucune place disponible\"}", 200, NULL);
+	orient(&dept, r3, "fsl", admin.org_id, NULL, 422, "addressee_id");
+	orient(&dept, r3, "fsl", dept.org_id, NULL, 200, NULL);
+	j = get(&dept, opath3, 200);
+	ck_assert_str_eq(str(j, "actor"), "fsl");
+	ck_assert_str_eq(str(j, "addressee_id"), dept.org_id);
+	ck_assert_str_eq(str(j, "status"), "pending");
+	ck_assert(json_is_null(json_object_get(j, "report")));
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 3);
+	json_decref(j);
+	/* The association no longer holds it. */
+	json_decref(get(&asso, opath3, 404));
+	json_decref(get_referral(&asso, r3, 404));
+	json_decref(get(&asso, hpath3, 404));
+	/* Only the département it was oriented to reports, not the préfecture. */
+	if_match(&dept, opath3, h, sizeof(h));
+	send_expect(&admin, "PATCH", opath3, "{\"status\":\"done\"}", h, 403, NULL);
+	report(&dept, r3, "{\"status\":\"done\",\"report\":\"Aide FSL accordée\"}", 200, NULL);
+	ck_assert_int_eq(feed_count(&dept, "orientation.addressed", r3), 1);
+	ck_assert_int_eq(feed_count(&asso, "orientation.addressed", r3), 1);
+	/* The département oriented it twice: it hears the association's
+	 * decline and its own report. */
+	j = feed_of(&dept, "orientation.reported", r3);
+	ck_assert_int_eq(json_array_size(j), 2);
+	ck_assert_str_eq(event_status(j, 0), "declined");
+	ck_assert_str_eq(event_status(j, 1), "done");
+	json_decref(j);
+
+	/* A closed report is no longer oriented. */
+	char hh4[40], r4[40];
+	bailiff_report(&bailiff, NULL, "15 rue Saint-Spire", hh4, r4);
+	snprintf(path, sizeof(path), "/v1/referrals/%s", r4);
+	patch(&admin, path, "{\"status\":\"closed\"}", 200, NULL);
+	orient(&admin, r4, "adil", adil.org_id, NULL, 409, "status");
+	/* A path id that is no UUID names nothing. */
+	json_decref(get(&admin, "/v1/referrals/not-an-id/orientation", 404));
+}
+END_TEST
+
+/* Décret 2026-83: the central and the local CCAPEX, beside the old levels. */
+START_TEST(commission_levels_of_the_decree)
+{
+	fixtures_admin(&server, &admin);
+	char central[40], local[40], path[128];
+	commission("central", NULL, "2027-01-14", ",\"title\":\"CCAPEX centrale\"", central);
+	commission("local", NULL, "2027-01-21", ",\"territory\":{\"epcis\":[\"200059228\"],\"communes\":[\"91228\"]}",
+		   local);
+	send_expect(&admin, "POST", "/v1/commissions",
+		    "{\"level\":\"local\",\"date\":\"2027-01-21\"}", NULL, 422, "territory");
+	send_expect(&admin, "POST", "/v1/commissions",
+		    "{\"level\":\"central\",\"date\":\"2027-01-21\",\"territory\":{\"communes\":[\"91228\"]}}", NULL, 422,
+		    "territory");
+	char clil_body[160];
+	snprintf(clil_body, sizeof(clil_body), "{\"level\":\"local\",\"date\":\"2027-01-21\",\"clil_id\":\"%s\"}", local);
+	send_expect(&admin, "POST", "/v1/commissions", clil_body, NULL, 422, "clil_id");
+	snprintf(path, sizeof(path), "/v1/commissions/%s", central);
+	json_t *j = get(&admin, path, 200);
+	ck_assert_str_eq(str(j, "level"), "central");
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(j, "territory"), "communes")), 0);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/commissions/%s", local);
+	j = get(&admin, path, 200);
+	ck_assert_str_eq(str(j, "level"), "local");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(json_object_get(j, "territory"), "epcis"), 0)),
+			 "200059228");
+	json_decref(j);
+	j = get(&admin, "/v1/commissions?level=local&from=2027-01-21&to=2027-01-21", 200);
+	ck_assert(list_has(j, local) && !list_has(j, central));
+	json_decref(j);
+	/* The older levels stay valid. */
+	char older[40];
+	commission("strategic", NULL, "2027-01-28", NULL, older);
+	snprintf(path, sizeof(path), "/v1/commissions/%s", older);
+	j = get(&admin, path, 200);
+	ck_assert_str_eq(str(j, "level"), "strategic");
+	json_decref(j);
+}
+END_TEST
+
+/* The steps of the referral's history, by whom: "received:<org> ...". */
+static void history_of(const char *referral_id, char *out, size_t len)
+{
+	json_t *j = get_referral(&admin, referral_id, 200);
+	size_t i, used = 0;
+	json_t *e;
+	out[0] = '\0';
+	json_array_foreach(json_object_get(j, "history"), i, e)
+		used += (size_t)snprintf(out + used, len - used, "%s%s:%s", i ? " " : "", str(e, "step"),
+					 str(e, "organisation_id"));
+	json_decref(j);
+}
+
+/* A report on a household whose case the CCAPEX already follows (an open
+ * referral) joins that referral, through the API or an import alike. */
+START_TEST(a_report_on_a_followed_case_joins_its_referral)
+{
+	fixtures_admin(&server, &admin);
+	struct party bailiff, sl;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	char hh[2][40], r[2][40], proc[2][40], file[2][16], path[128], body[1024], want[256], got[256];
+	for (int i = 0; i < 2; i++) {
+		fixtures_suffix(file[i], sizeof(file[i]));
+		household(&bailiff, "91228", "social", sl.org_id, i ? "19 rue Saint-Spire" : "17 rue Saint-Spire", hh[i]);
+		referral(&sl, "social_landlord", hh[i], NULL, r[i]);
+		snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh[i]);
+		snprintf(body, sizeof(body), "{\"reference\":\"%s\"}", file[i]);
+		create(&bailiff, path, body, 201, proc[i]);
+	}
+	/* One act through the API... */
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc[0]);
+	create(&bailiff, path, "{\"kind\":\"payment_order\",\"date\":\"2026-11-02\",\"debt_cents\":180000,"
+			       "\"rent_cents\":60000,\"months_unpaid\":3}", 201, NULL);
+	/* ...and one in an import batch. */
+	snprintf(body, sizeof(body),
+		 "[{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2026-11-02\","
+		 "\"debt_cents\":180000,\"rent_cents\":60000,\"months_unpaid\":3}]", file[1], file[1]);
+	char headers[96];
+	snprintf(headers, sizeof(headers), "Idempotency-Key: report-%s\r\n", file[1]);
+	int status = 0;
+	json_t *j = call(&bailiff, "POST", "/v1/imports/acts", body, headers, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "results"), 0), "status"), "created");
+	json_decref(j);
+	for (int i = 0; i < 2; i++) {
+		/* No second referral: the landlord's, still received, records the report. */
+		snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", hh[i]);
+		j = get(&admin, path, 200);
+		ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+		ck_assert(list_has(j, r[i]));
+		json_decref(j);
+		j = get_referral(&admin, r[i], 200);
+		ck_assert_str_eq(str(j, "kind"), "social_landlord");
+		ck_assert_str_eq(str(j, "status"), "received");
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+		json_decref(j);
+		snprintf(want, sizeof(want), "received:%s bailiff_reported:%s", sl.org_id, bailiff.org_id);
+		history_of(r[i], got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	/* Two reports on a household the CCAPEX does not follow yet, in one
+	 * batch (two files): one referral, and the second joins it. */
+	char hh3[40], files3[2][16], proc3[40];
+	household(&bailiff, "91228", "social", sl.org_id, "21 rue Saint-Spire", hh3);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh3);
+	for (int i = 0; i < 2; i++) {
+		fixtures_suffix(files3[i], sizeof(files3[i]));
+		snprintf(body, sizeof(body), "{\"reference\":\"%s\"}", files3[i]);
+		create(&bailiff, path, body, 201, proc3);
+	}
+	snprintf(body, sizeof(body),
+		 "[{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2026-11-02\","
+		 "\"debt_cents\":180000,\"rent_cents\":60000,\"months_unpaid\":3},"
+		 "{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2026-11-03\","
+		 "\"debt_cents\":190000,\"rent_cents\":60000,\"months_unpaid\":3}]",
+		 files3[0], files3[0], files3[1], files3[1]);
+	snprintf(headers, sizeof(headers), "Idempotency-Key: report-%s\r\n", files3[0]);
+	j = call(&bailiff, "POST", "/v1/imports/acts", body, headers, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "results"), 0), "status"), "created");
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "results"), 1), "status"), "created");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", hh3);
+	j = get(&admin, path, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
+	json_t *first = json_array_get(json_object_get(j, "items"), 0);
+	ck_assert_str_eq(str(first, "kind"), "bailiff_report");
+	char r3[40];
+	snprintf(r3, sizeof(r3), "%s", str(first, "id"));
+	json_decref(j);
+	snprintf(want, sizeof(want), "received:%s bailiff_reported:%s", bailiff.org_id, bailiff.org_id);
+	history_of(r3, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+
+	/* A bailiff's report keyed in by the secretariat on a followed case is
+	 * refused, and leaves no trace. */
+	snprintf(body, sizeof(body), "{\"kind\":\"bailiff_report\",\"household_id\":\"%s\"}", hh[0]);
+	send_expect(&admin, "POST", "/v1/referrals", body, NULL, 409, "household_id");
+	history_of(r[0], got, sizeof(got));
+	snprintf(want, sizeof(want), "received:%s bailiff_reported:%s", sl.org_id, bailiff.org_id);
+	ck_assert_str_eq(got, want);
+	/* Once that referral is closed, the next report opens its own. */
+	snprintf(path, sizeof(path), "/v1/referrals/%s", r[0]);
+	patch(&admin, path, "{\"status\":\"closed\"}", 200, NULL);
+	snprintf(body, sizeof(body), "{\"kind\":\"bailiff_report\",\"household_id\":\"%s\",\"procedure_id\":\"%s\"}",
+		 hh[0], proc[0]);
+	char keyed[40];
+	create(&admin, "/v1/referrals", body, 201, keyed);
+	j = get_referral(&admin, keyed, 200);
+	ck_assert_str_eq(str(j, "kind"), "bailiff_report");
+	ck_assert_str_eq(str(j, "procedure_id"), proc[0]);
+	json_decref(j);
+	snprintf(want, sizeof(want), "received:%s", admin.org_id);
+	history_of(keyed, got, sizeof(got));
+	ck_assert_str_eq(got, want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api_ccapex");
@@ -711,6 +1142,9 @@ int main(void)
 	tcase_add_test(tc, a_week_of_the_operational_ccapex);
 	tcase_add_test(tc, clils_and_escalation);
 	tcase_add_test(tc, clil_letters);
+	tcase_add_test(tc, bailiff_reports_are_oriented);
+	tcase_add_test(tc, commission_levels_of_the_decree);
+	tcase_add_test(tc, a_report_on_a_followed_case_joins_its_referral);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -533,6 +533,112 @@ START_TEST(benefit_decisions_reach_the_addressee_caf)
 }
 END_TEST
 
+/* Décret 2026-83: the orientation of a bailiff's report reaches its
+ * addressee's webhook, and the report back the webhook of the secretariat
+ * that oriented it. */
+/* Sends and expects 200 or 201; the answer, a new reference. */
+static json_t *sent(const struct party *p, const char *method, const char *path, const char *body,
+		    const char *headers)
+{
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, p, method, path, body, headers, &status);
+	ck_assert_msg(status == 200 || status == 201, "%s %s answered %d", method, path, status);
+	return j;
+}
+
+/* The body of the first delivery r accepted of type, as a new reference,
+ * waiting up to 30 seconds; NULL when none came. */
+static json_t *delivery_of(struct receiver *r, const char *type)
+{
+	for (int tries = 0; tries < 300; tries++) {
+		pthread_mutex_lock(&r->lock);
+		json_t *found = NULL;
+		for (int i = 0; i < r->accepted && found == NULL; i++) {
+			json_t *b = json_loads(r->bodies[i], 0, NULL);
+			const char *t = json_string_value(json_object_get(json_object_get(b, "event"), "type"));
+			if (t != NULL && strcmp(t, type) == 0)
+				found = json_incref(b);
+			json_decref(b);
+		}
+		pthread_mutex_unlock(&r->lock);
+		if (found != NULL)
+			return found;
+		struct timespec pause = { 0, 100 * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+START_TEST(orientations_reach_both_sides)
+{
+	fixtures_admin(&server, &admin);
+	struct party dept, bailiff, service;
+	fixtures_party(&server, &admin, "departement", NULL, NULL, &dept);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "social_service", "{\"communes\":[\"91223\"]}", NULL, &service);
+	json_t *j = sent(&bailiff, "POST", "/v1/households",
+			    "{\"address\":{\"line\":\"2 rue Saint-Spire\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+			    "\"sector\":\"private\",\"rent_cents\":60000}", NULL);
+	char hh[40], proc[40], ref[40], path[160], body[256];
+	snprintf(hh, sizeof(hh), "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh);
+	j = sent(&bailiff, "POST", path, "{\"reference\":\"CJ-WH-083\"}", NULL);
+	snprintf(proc, sizeof(proc), "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
+	json_decref(sent(&bailiff, "POST", path, "{\"kind\":\"payment_order\",\"date\":\"2026-11-02\",\"debt_cents\":180000,"
+					   "\"rent_cents\":60000,\"months_unpaid\":3}", NULL));
+	snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", hh);
+	int status = 0;
+	j = call(&dept, "GET", path, NULL, &status);
+	expect(j, status, 200, NULL);
+	snprintf(ref, sizeof(ref), "%s",
+		 json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id")));
+	json_decref(j);
+
+	struct receiver to_service, to_dept;
+	receiver_start(&to_service, 0);
+	receiver_start(&to_dept, 0);
+	char url[96], id[40], secret[80], dept_secret[80];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", to_service.port);
+	webhook_new(&service, url, id, secret);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", to_dept.port);
+	webhook_new(&dept, url, id, dept_secret);
+
+	snprintf(path, sizeof(path), "/v1/referrals/%s/orientation", ref);
+	snprintf(body, sizeof(body), "{\"actor\":\"siao\",\"addressee_id\":\"%s\"}", service.org_id);
+	json_decref(sent(&dept, "POST", path, body, NULL));
+	json_t *b = delivery_of(&to_service, "orientation.addressed");
+	ck_assert_msg(b != NULL, "no orientation.addressed delivered to the addressee");
+	json_t *e = json_object_get(b, "event");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "resource"), "id")), ref);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "data"), "actor")), "siao");
+	json_decref(b);
+
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&server, &service, "GET", path, NULL, NULL, &resp), 200);
+	char headers[64];
+	snprintf(headers, sizeof(headers), "If-Match: %s\r\n", http_response_header(&resp, "ETag"));
+	http_response_free(&resp);
+	json_decref(sent(&service, "PATCH", path, "{\"status\":\"done\",\"report\":\"Hébergement trouvé\"}", headers));
+	b = delivery_of(&to_dept, "orientation.reported");
+	ck_assert_msg(b != NULL, "no orientation.reported delivered to the secretariat");
+	e = json_object_get(b, "event");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "data"), "status")), "done");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "data"), "addressee_id")), service.org_id);
+	json_decref(b);
+	receiver_stop(&to_service);
+	receiver_stop(&to_dept);
+	/* The addressee heard of nothing else; its report is not its own news. */
+	ck_assert_int_eq(to_service.accepted, 1);
+	for (int i = 0; i < to_dept.accepted; i++)
+		ck_assert(signature_ok(to_dept.signatures[i], dept_secret, to_dept.bodies[i]));
+	receiver_free(&to_service);
+	receiver_free(&to_dept);
+}
+END_TEST
+
 /* --- a server without the loopback test setting ------------------------------ */
 
 static struct harness strict;
@@ -628,6 +734,7 @@ int main(void)
 	tcase_add_test(tc, webhooks_belong_to_their_organisation);
 	tcase_add_test(tc, failing_receiver_gets_every_delivery_in_order);
 	tcase_add_test(tc, benefit_decisions_reach_the_addressee_caf);
+	tcase_add_test(tc, orientations_reach_both_sides);
 	suite_add_tcase(s, tc);
 	TCase *registration = tcase_create("registration");
 	tcase_set_timeout(registration, 120);

@@ -1,6 +1,7 @@
 /* Issue 5: the referral's status machine and rules, the commission's
  * session, opinions, recommendations and CLILs, and the letter renderer. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,6 +310,165 @@ START_TEST(french_formats)
 }
 END_TEST
 
+/* Décret 2026-83: the central CCAPEX covers the whole département, a local
+ * one names its territory; the older levels take either. */
+START_TEST(commission_levels_of_2026_83)
+{
+	struct err err;
+	enum commission_level level;
+	ck_assert_int_eq(commission_parse_level(&level, "central", "level", &err), ERR_OK);
+	ck_assert_int_eq(level, COMMISSION_CENTRAL);
+	ck_assert_int_eq(commission_parse_level(&level, "local", "level", &err), ERR_OK);
+	ck_assert_int_eq(level, COMMISSION_LOCAL);
+	ck_assert_int_eq(commission_parse_level(&level, "regional", "level", &err), ERR_INVALID);
+	for (int l = 0; l < COMMISSION_LEVEL__COUNT; l++) {
+		ck_assert_int_eq(commission_parse_level(&level, commission_level_name((enum commission_level)l), "level",
+							&err), ERR_OK);
+		ck_assert_int_eq(level, l);
+	}
+	ck_assert_int_eq(commission_check_level(COMMISSION_CENTRAL, false, &err), ERR_OK);
+	ck_assert_int_eq(commission_check_level(COMMISSION_LOCAL, true, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "clil_id");
+	ck_assert_int_eq(commission_check_territory(COMMISSION_LOCAL, true, &err), ERR_OK);
+	ck_assert_int_eq(commission_check_territory(COMMISSION_LOCAL, false, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "territory");
+	ck_assert_int_eq(commission_check_territory(COMMISSION_CENTRAL, false, &err), ERR_OK);
+	ck_assert_int_eq(commission_check_territory(COMMISSION_CENTRAL, true, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "territory");
+	static const enum commission_level older[] = { COMMISSION_OPERATIONAL, COMMISSION_DOCTRINAL,
+						       COMMISSION_STRATEGIC, COMMISSION_CLIL };
+	for (size_t i = 0; i < sizeof(older) / sizeof(older[0]); i++) {
+		ck_assert_int_eq(commission_check_territory(older[i], true, &err), ERR_OK);
+		ck_assert_int_eq(commission_check_territory(older[i], false, &err), ERR_OK);
+	}
+}
+END_TEST
+
+/* Which organisation kind takes up a report oriented to each actor: the
+ * whole table, every kind against every actor. */
+START_TEST(orientation_addressee_fits_actor)
+{
+	struct err err;
+	struct fit {
+		enum orientation_actor actor;
+		enum org_kind kind;
+	};
+	static const struct fit fits[] = {
+		{ ORIENTATION_SOCIAL_SERVICE, ORG_KIND_SOCIAL_SERVICE },
+		{ ORIENTATION_ASSOCIATION, ORG_KIND_ASSOCIATION },
+		{ ORIENTATION_ADIL, ORG_KIND_ADIL },
+		{ ORIENTATION_FSL, ORG_KIND_DEPARTEMENT },
+		{ ORIENTATION_SIAO, ORG_KIND_ASSOCIATION },
+		{ ORIENTATION_SIAO, ORG_KIND_SOCIAL_SERVICE },
+	};
+	int allowed = 0;
+	for (int a = 0; a < ORIENTATION_ACTOR__COUNT; a++) {
+		for (int k = 0; k < ORG_KIND__COUNT; k++) {
+			bool want = false;
+			for (size_t i = 0; i < sizeof(fits) / sizeof(fits[0]); i++)
+				want = want || (fits[i].actor == (enum orientation_actor)a &&
+						fits[i].kind == (enum org_kind)k);
+			int rc = orientation_check_addressee((enum orientation_actor)a, (enum org_kind)k, &err);
+			ck_assert_msg((rc == ERR_OK) == want, "%s to a %s: %d", orientation_actor_name(a),
+				      policy_kind_to_string(k), rc);
+			if (rc != ERR_OK) {
+				ck_assert_int_eq(rc, ERR_UNPROCESSABLE);
+				ck_assert_str_eq(err.field, "addressee_id");
+			}
+			allowed += rc == ERR_OK;
+		}
+	}
+	ck_assert_int_eq(allowed, (int)(sizeof(fits) / sizeof(fits[0])));
+	enum orientation_actor actor;
+	ck_assert_int_eq(orientation_parse_actor(&actor, "fsl", "actor", &err), ERR_OK);
+	ck_assert_int_eq(actor, ORIENTATION_FSL);
+	ck_assert_int_eq(orientation_parse_actor(&actor, "caf", "actor", &err), ERR_INVALID);
+	ck_assert_str_eq(err.field, "actor");
+	ck_assert_int_eq(orientation_parse_actor(&actor, NULL, "actor", &err), ERR_INVALID);
+	ck_assert_ptr_null(orientation_actor_name(ORIENTATION_ACTOR__COUNT));
+}
+END_TEST
+
+START_TEST(orientation_of_a_referral)
+{
+	struct err err;
+	for (int k = 0; k < REFERRAL_KIND__COUNT; k++) {
+		int rc = orientation_check_referral((enum referral_kind)k, REFERRAL_RECEIVED, false, ORIENTATION_PENDING,
+						    &err);
+		ck_assert_int_eq(rc, k == REFERRAL_BAILIFF_REPORT ? ERR_OK : ERR_UNPROCESSABLE);
+		if (rc != ERR_OK)
+			ck_assert_str_eq(err.field, "kind");
+	}
+	/* While the CCAPEX follows it. */
+	ck_assert_int_eq(orientation_check_referral(REFERRAL_BAILIFF_REPORT, REFERRAL_EXAMINED, false,
+						    ORIENTATION_PENDING, &err), ERR_OK);
+	ck_assert_int_eq(orientation_check_referral(REFERRAL_BAILIFF_REPORT, REFERRAL_CLOSED, false,
+						    ORIENTATION_PENDING, &err), ERR_CONFLICT);
+	ck_assert_str_eq(err.field, "status");
+	ck_assert_int_eq(orientation_check_referral(REFERRAL_BAILIFF_REPORT, REFERRAL_INADMISSIBLE, false,
+						    ORIENTATION_PENDING, &err), ERR_CONFLICT);
+	/* Oriented once, again only after a decline. */
+	for (int s = 0; s < ORIENTATION_STATUS__COUNT; s++) {
+		int rc = orientation_check_referral(REFERRAL_BAILIFF_REPORT, REFERRAL_ADMISSIBLE, true,
+						    (enum orientation_status)s, &err);
+		ck_assert_int_eq(rc, s == ORIENTATION_DECLINED ? ERR_OK : ERR_CONFLICT);
+		if (rc != ERR_OK)
+			ck_assert_str_eq(err.field, "orientation");
+	}
+}
+END_TEST
+
+/* The addressee's report: every pair of statuses, and its date. */
+START_TEST(orientation_reports)
+{
+	struct err err;
+	struct date oriented = day(2026, 12, 1), today = day(2026, 12, 3);
+	static const struct {
+		enum orientation_status from, to;
+	} allowed[] = {
+		{ ORIENTATION_PENDING, ORIENTATION_ACCEPTED }, { ORIENTATION_PENDING, ORIENTATION_DONE },
+		{ ORIENTATION_PENDING, ORIENTATION_DECLINED }, { ORIENTATION_ACCEPTED, ORIENTATION_DONE },
+		{ ORIENTATION_ACCEPTED, ORIENTATION_DECLINED },
+	};
+	for (int f = 0; f < ORIENTATION_STATUS__COUNT; f++) {
+		for (int t = 0; t < ORIENTATION_STATUS__COUNT; t++) {
+			bool want = false;
+			for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+				want = want || (allowed[i].from == (enum orientation_status)f &&
+						allowed[i].to == (enum orientation_status)t);
+			int rc = orientation_check_report((enum orientation_status)f, (enum orientation_status)t, true,
+							  &today, &oriented, &today, &err);
+			ck_assert_msg((rc == ERR_OK) == want, "%s -> %s: %d", orientation_status_name(f),
+				      orientation_status_name(t), rc);
+			if (!want) {
+				ck_assert_int_eq(rc, ERR_CONFLICT);
+				ck_assert_str_eq(err.field, "status");
+			}
+		}
+	}
+	/* Declining says why; the others need not. */
+	ck_assert_int_eq(orientation_check_report(ORIENTATION_PENDING, ORIENTATION_DECLINED, false, &today, &oriented,
+						  &today, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "report");
+	ck_assert_int_eq(orientation_check_report(ORIENTATION_PENDING, ORIENTATION_ACCEPTED, false, &today, &oriented,
+						  &today, &err), ERR_OK);
+	/* Dated from the orientation to today, both included. */
+	struct date before = day(2026, 11, 30), tomorrow = day(2026, 12, 4);
+	ck_assert_int_eq(orientation_check_report(ORIENTATION_PENDING, ORIENTATION_DONE, false, &oriented, &oriented,
+						  &today, &err), ERR_OK);
+	ck_assert_int_eq(orientation_check_report(ORIENTATION_PENDING, ORIENTATION_DONE, false, &before, &oriented,
+						  &today, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "reported_on");
+	ck_assert_int_eq(orientation_check_report(ORIENTATION_PENDING, ORIENTATION_DONE, false, &tomorrow, &oriented,
+						  &today, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "reported_on");
+	enum orientation_status st;
+	ck_assert_int_eq(orientation_parse_status(&st, "done", "status", &err), ERR_OK);
+	ck_assert_int_eq(st, ORIENTATION_DONE);
+	ck_assert_int_eq(orientation_parse_status(&st, "finished", "status", &err), ERR_INVALID);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ccapex");
@@ -325,6 +485,10 @@ int main(void)
 	tcase_add_test(tc, templates_are_complete);
 	tcase_add_test(tc, accept_negotiation);
 	tcase_add_test(tc, french_formats);
+	tcase_add_test(tc, commission_levels_of_2026_83);
+	tcase_add_test(tc, orientation_addressee_fits_actor);
+	tcase_add_test(tc, orientation_of_a_referral);
+	tcase_add_test(tc, orientation_reports);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
