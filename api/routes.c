@@ -1,6 +1,7 @@
 #include "api/router.h"
 
 #include "api/audit.h"
+#include "api/calendar.h"
 #include "api/clils.h"
 #include "api/commissions.h"
 #include "api/households.h"
@@ -107,6 +108,10 @@ const struct route routes[] = {
 	/* Statistics: JSON, or CSV with Accept: text/csv. */
 	{ "GET", "/v1/stats/key-figures", stats_key_figures, 0 },
 	{ "GET", "/v1/stats/acts", stats_acts, 0 },
+
+	/* The French calendar and the end of a legal delay: no case data. */
+	{ "GET", "/v1/calendar", calendar_list_days, 0 },
+	{ "GET", "/v1/calendar/add", calendar_add_delay, 0 },
 
 	{ "GET", "/v1/events", feed_list, 0 },
 	{ "POST", "/v1/webhooks", webhooks_create, ROUTE_BODY_JSON },

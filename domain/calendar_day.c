@@ -67,9 +67,10 @@ int calendar_day_parse(struct date *out, const char *s, const char *field,
 		       struct err *err)
 {
 	struct date d;
-	int rc = date_parse(&d, s, field, err);
-	if (rc != ERR_OK)
-		return rc;
+	struct err why;
+	if (date_parse(&d, s, field, &why) != ERR_OK)
+		return err_set(err, ERR_INVALID, field, "%s: %s", field,
+			       why.message);
 	if (d.y < CALENDAR_DAY_FIRST_YEAR || d.y > CALENDAR_DAY_LAST_YEAR)
 		return err_set(err, ERR_INVALID, field,
 			       "%s must be from %d-01-01 to %d-12-31", field,
@@ -87,7 +88,7 @@ int calendar_day_check_range(const struct date *from, const struct date *to,
 			       "%s must not be before from", to_field);
 	if (days > CALENDAR_DAY_MAX_RANGE)
 		return err_set(err, ERR_INVALID, to_field,
-			       "the range holds %d days; at most %d, both ends included",
-			       days, CALENDAR_DAY_MAX_RANGE);
+			       "from..%s holds %d days; at most %d, both ends included",
+			       to_field, days, CALENDAR_DAY_MAX_RANGE);
 	return ERR_OK;
 }
