@@ -339,6 +339,31 @@ START_TEST(add_bad_requests)
 }
 END_TEST
 
+/* No case data: every kind of organisation may ask, with a read-only token
+ * too. */
+START_TEST(every_kind_may_ask)
+{
+	static const struct {
+		const char *kind, *territory;
+	} kinds[] = {
+		{"prefecture", NULL}, {"departement", NULL}, {"bailiff", NULL}, {"social_landlord", NULL},
+		{"private_landlord", NULL}, {"caf", NULL}, {"adil", NULL},
+		{"social_service", "{\"communes\":[\"91228\"]}"}, {"association", NULL}, {"banque_de_france", NULL},
+	};
+	for (size_t i = 0; i < N(kinds); i++) {
+		struct party p;
+		fixtures_party(&server, &admin, kinds[i].kind, kinds[i].territory, "read", &p);
+		json_t *j = get_ok(&p, "/v1/calendar?from=2027-05-17&to=2027-05-17");
+		ck_assert_str_eq(str(json_object_get(json_array_get(json_object_get(j, "days"), 0), "holiday"), "id"),
+				 "whit_monday");
+		json_decref(j);
+		j = get_ok(&p, "/v1/calendar/add?date=2027-04-05&delay=P6W");
+		ck_assert_str_eq(str(j, "end"), "2027-05-18");
+		json_decref(j);
+	}
+}
+END_TEST
+
 START_TEST(no_token)
 {
 	static const char *const paths[] = {
@@ -377,6 +402,7 @@ static Suite *calendar_suite(void)
 	tcase_add_test(tc, days_bad_requests);
 	tcase_add_test(tc, add_each_kind_and_unit);
 	tcase_add_test(tc, add_bad_requests);
+	tcase_add_test(tc, every_kind_may_ask);
 	tcase_add_test(tc, no_token);
 	suite_add_tcase(s, tc);
 	return s;

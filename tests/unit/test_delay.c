@@ -209,6 +209,32 @@ START_TEST(test_end_matches_engine)
 }
 END_TEST
 
+/* Every duration rule of the engine, from every day of 2024 to 2030: the
+ * service's end is the engine's due date. */
+START_TEST(test_end_matches_every_rule)
+{
+	int compared = 0;
+	for (int id = 0; id < RULE__COUNT; id++) {
+		for (struct date d = mk(2024, 1, 1); d.y <= 2030; date_add_days(&d, &d, 1)) {
+			const struct rule *r = NULL;
+			struct date engine;
+			struct delay_end mine;
+			struct err e;
+			err_clear(&e);
+			if (rules_find(&r, (enum rule_id)id, &d, &e) != ERR_OK || r->kind == RULE_THRESHOLD)
+				continue;
+			ck_assert_int_eq(rules_due_date(&engine, (enum rule_id)id, &d, &d, NULL, &e), ERR_OK);
+			ck_assert_int_eq(delay_end_compute(&mine, &d, &r->duration, r->kind, &e), ERR_OK);
+			ck_assert_msg(date_cmp(&engine, &mine.end) == 0, "rule %d from %04d-%02d-%02d", id, d.y, d.m,
+				      d.d);
+			compared++;
+		}
+	}
+	/* at least the eight duration rules of 2026, each over 2557 days */
+	ck_assert_int_ge(compared, 8 * 2557);
+}
+END_TEST
+
 START_TEST(test_end_refused)
 {
 	struct delay_end r;
@@ -388,6 +414,7 @@ static Suite *delay_suite(void)
 	tc = tcase_create("end");
 	tcase_add_test(tc, test_end_table);
 	tcase_add_test(tc, test_end_matches_engine);
+	tcase_add_test(tc, test_end_matches_every_rule);
 	tcase_add_test(tc, test_end_refused);
 	tcase_add_test(tc, test_end_extremes);
 	suite_add_tcase(s, tc);
