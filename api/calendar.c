@@ -14,7 +14,7 @@ static int query_date(const struct req *req, const char *name, struct date *out,
 	return calendar_day_parse(out, s, name, err);
 }
 
-/* Returns a new reference. */
+/* Returns a new reference, or NULL when out of memory. */
 static json_t *day_json(const struct date *d)
 {
 	struct calendar_day day;
@@ -23,9 +23,21 @@ static json_t *day_json(const struct date *d)
 	date_format(s, d);
 	json_t *holiday = day.holiday_id == NULL ? json_null()
 						  : json_pack("{ss ss}", "id", day.holiday_id, "name", day.holiday_name);
-	return json_pack("{ss ss sb so* sb sb}", "date", s, "weekday", calendar_day_weekday_name(day.weekday),
+	return json_pack("{ss ss sb so sb sb}", "date", s, "weekday", calendar_day_weekday_name(day.weekday),
 			 "working_day", day.working_day, "holiday", holiday, "winter_truce", day.winter_truce,
 			 "eviction_allowed", day.eviction_allowed);
+}
+
+/* Returns a new reference, or NULL when out of memory. */
+static json_t *days_json(const struct date *from, const struct date *to)
+{
+	json_t *days = json_array();
+	for (struct date d = *from; days != NULL && date_cmp(&d, to) <= 0; date_add_days(&d, &d, 1))
+		if (json_array_append_new(days, day_json(&d)) != 0) {
+			json_decref(days);
+			days = NULL;
+		}
+	return days;
 }
 
 int calendar_list_days(struct req *req, struct reply *rep, struct err *err)
@@ -38,17 +50,13 @@ int calendar_list_days(struct req *req, struct reply *rep, struct err *err)
 		rc = calendar_day_check_range(&from, &to, "to", err);
 	if (rc != ERR_OK)
 		return rc;
-	json_t *days = json_array();
-	for (struct date d = from; days != NULL && date_cmp(&d, &to) <= 0; date_add_days(&d, &d, 1))
-		if (json_array_append_new(days, day_json(&d)) != 0) {
-			json_decref(days);
-			days = NULL;
-		}
+	json_t *days = days_json(&from, &to);
 	if (days == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
 	char f[DATE_STR_LEN], t[DATE_STR_LEN];
 	date_format(f, &from);
 	date_format(t, &to);
+	/* json_pack's o steals days, even when it fails */
 	return reply_json(rep, 200, json_pack("{ss ss so}", "from", f, "to", t, "days", days));
 }
 
