@@ -3,6 +3,7 @@
 #include "api/audit.h"
 #include "api/benefit_decisions.h"
 #include "api/caf_signals.h"
+#include "api/calendar.h"
 #include "api/clils.h"
 #include "api/commissions.h"
 #include "api/households.h"
@@ -116,6 +117,10 @@ const struct route routes[] = {
 	/* Statistics: JSON, or CSV with Accept: text/csv. */
 	{ "GET", "/v1/stats/key-figures", stats_key_figures, 0 },
 	{ "GET", "/v1/stats/acts", stats_acts, 0 },
+
+	/* The French calendar and the end of a legal delay: no case data. */
+	{ "GET", "/v1/calendar", calendar_list_days, 0 },
+	{ "GET", "/v1/calendar/add", calendar_add_delay, 0 },
 
 	{ "GET", "/v1/events", feed_list, 0 },
 	{ "POST", "/v1/webhooks", webhooks_create, ROUTE_BODY_JSON },

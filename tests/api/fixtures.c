@@ -8,6 +8,24 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+void fixtures_server_start(struct harness *h)
+{
+	const char *env[] = { fixtures_keys_env(), NULL };
+	if (harness_start(h, env) != 0) {
+		fprintf(stderr, "harness: %s\n", h->error);
+		abort();
+	}
+}
+
+int fixtures_run_suite(struct Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 void fixtures_suffix(char *out, size_t len)
 {
 	unsigned int r = 0;

@@ -66,6 +66,14 @@ char *fixtures_prevex(const char *args);
  * (PREVEX_TEST_DATABASE_URL) with text parameters, into out ("" for NULL). */
 void fixtures_sql_value(const char *sql, int n, const char *const *params, char *out, size_t len);
 
+/* harness_start() with a fresh keys folder (fixtures_keys_env()), or
+ * aborts with the harness's error: for an unchecked fixture. */
+void fixtures_server_start(struct harness *h);
+
+/* Runs every test of s; EXIT_SUCCESS when none failed. Frees s. */
+struct Suite;
+int fixtures_run_suite(struct Suite *s);
+
 /* A random suffix for names ("a1b2c3d4"). */
 void fixtures_suffix(char *out, size_t len);
 
