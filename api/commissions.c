@@ -451,6 +451,7 @@ int commissions_agenda_remove(struct req *req, struct reply *rep, struct err *er
 /* --- opinions --- */
 
 struct recommendation_in {
+	char id[CCAPEX_ID_LEN];          /* "" when given without one */
 	char addressee[CCAPEX_ID_LEN];
 	char text[RECOMMENDATION_TEXT_BYTES];
 	char due_s[DATE_STR_LEN];
@@ -469,6 +470,7 @@ struct opinion_write {
 	struct recommendation_in recs[OPINION_MAX_RECOMMENDATIONS];
 	int nrecs;
 	char kinds_lit[ORG_KIND__COUNT * 24 + 3];
+	struct ccapex_held held;
 	char id[CCAPEX_ID_LEN];
 	bool created;
 	char *json;
@@ -499,8 +501,8 @@ static int read_decisions(struct opinion_write *o, const json_t *list, struct er
 
 static int read_recommendations(struct opinion_write *o, const json_t *list, struct err *err)
 {
-	static const char *const allowed[] = { "addressee_id", "text", "due_date", NULL };
-	static const char *const refused[] = { "id", "status", "comment", "referral_id", "commission_id", NULL };
+	static const char *const allowed[] = { "id", "addressee_id", "text", "due_date", NULL };
+	static const char *const refused[] = { "status", "comment", "referral_id", "commission_id", NULL };
 	if (list == NULL || json_is_null(list))
 		return ERR_OK;
 	if (!json_is_array(list))
@@ -517,6 +519,10 @@ static int read_recommendations(struct opinion_write *o, const json_t *list, str
 		if (!json_is_object(item))
 			return err_set(err, ERR_INVALID, prefix, "each recommendation is an object");
 		int rc = json_in_keys(item, allowed, refused, err);
+		if (rc == ERR_OK)
+			rc = json_in_string(item, "id", false, r->id, sizeof(r->id), &present, err);
+		if (rc == ERR_OK && present && !parse_is_uuid(r->id))
+			rc = err_set(err, ERR_INVALID, "id", "id must be the UUID of a recommendation of this opinion");
 		if (rc == ERR_OK)
 			rc = json_in_string(item, "addressee_id", true, r->addressee, sizeof(r->addressee), &present, err);
 		if (rc == ERR_OK && !parse_is_uuid(r->addressee))
@@ -553,6 +559,44 @@ static void addressee_kinds(char *out, size_t len)
 					 policy_kind_to_string((enum org_kind)k));
 	}
 	snprintf(out + used, len - used, "}");
+}
+
+/* The opinion's recommendations as given: those still given keep their
+ * ids (and reports), the others are withdrawn, the new ones added. */
+static int recommendations_tx(PGconn *conn, struct opinion_write *o, struct err *err)
+{
+	struct recommendation_held held[2 * OPINION_MAX_RECOMMENDATIONS];
+	struct recommendation_given given[OPINION_MAX_RECOMMENDATIONS];
+	int match[OPINION_MAX_RECOMMENDATIONS];
+	bool kept[2 * OPINION_MAX_RECOMMENDATIONS] = { false };
+	int rc = ccapex_store_recommendations_held(conn, o->id, &o->held, err);
+	for (int k = 0; rc == ERR_OK && k < o->held.count; k++) {
+		const struct ccapex_held_item *it = &o->held.items[k];
+		held[k] = (struct recommendation_held){ .id = it->id, .addressee = it->addressee, .text = it->text };
+		if (date_parse(&held[k].due, it->due, "due_date", err) != ERR_OK ||
+		    recommendation_parse_status(&held[k].status, it->status, "status", err) != ERR_OK)
+			rc = err_set(err, ERR_INTERNAL, "", "a stored recommendation is malformed");
+	}
+	for (int i = 0; i < o->nrecs; i++)
+		given[i] = (struct recommendation_given){ .id = o->recs[i].id, .addressee = o->recs[i].addressee,
+							  .text = o->recs[i].text, .due = o->recs[i].due };
+	if (rc == ERR_OK)
+		rc = opinion_match_recommendations(match, held, o->held.count, given, o->nrecs, err);
+	for (int i = 0; rc == ERR_OK && i < o->nrecs; i++) {
+		if (match[i] >= 0) {
+			kept[match[i]] = true;
+			rc = ccapex_store_recommendation_keep(conn, held[match[i]].id, o->recs[i].due_s, err);
+			continue;
+		}
+		char field[48];
+		snprintf(field, sizeof(field), "recommendations[%d].addressee_id", i);
+		rc = ccapex_store_recommendation_add(conn, o->id, o->recs[i].addressee, o->recs[i].text,
+						     o->recs[i].due_s, o->kinds_lit, field, err);
+	}
+	for (int k = 0; rc == ERR_OK && k < o->held.count; k++)
+		if (!kept[k])
+			rc = ccapex_store_recommendation_withdraw(conn, held[k].id, err);
+	return rc;
 }
 
 static int opinion_tx(PGconn *conn, void *ctx, struct err *err)
@@ -596,14 +640,8 @@ static int opinion_tx(PGconn *conn, void *ctx, struct err *err)
 		};
 		rc = ccapex_store_referral_change(conn, o->referral_id, &change, err);
 	}
-	if (rc == ERR_OK && !o->created)
-		rc = ccapex_store_opinion_clear(conn, o->id, err);
-	for (int i = 0; rc == ERR_OK && i < o->nrecs; i++) {
-		char field[48];
-		snprintf(field, sizeof(field), "recommendations[%d].addressee_id", i);
-		rc = ccapex_store_recommendation_add(conn, o->id, o->recs[i].addressee, o->recs[i].text,
-						     o->recs[i].due_s, o->kinds_lit, field, err);
-	}
+	if (rc == ERR_OK)
+		rc = recommendations_tx(conn, o, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, o->req, "opinion", "referral", o->referral_id, "ok", err);
 	if (rc == ERR_OK)
@@ -643,6 +681,7 @@ int commissions_put_opinion(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = ccapex_reply_text_json(rep, o->created ? 201 : 200, o->json, 0, NULL);
 	free(o->json);
+	ccapex_held_free(&o->held);
 	free(o);
 	return rc;
 }

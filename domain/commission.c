@@ -53,6 +53,7 @@ static const char *const recommendation_names[RECOMMENDATION_STATUS__COUNT] = {
 	[RECOMMENDATION_ACCEPTED] = "accepted",
 	[RECOMMENDATION_DONE] = "done",
 	[RECOMMENDATION_DECLINED] = "declined",
+	[RECOMMENDATION_WITHDRAWN] = "withdrawn",
 };
 
 static const char *const mode_names[CLIL_MODE__COUNT] = {
@@ -164,6 +165,11 @@ int recommendation_check_due(const struct date *due, const struct date *session,
 int recommendation_check_report(enum recommendation_status from, enum recommendation_status to,
 				bool has_comment, struct err *err)
 {
+	if (from == RECOMMENDATION_WITHDRAWN)
+		return err_set(err, ERR_CONFLICT, "status", "the recommendation was withdrawn: it takes no report");
+	if (to == RECOMMENDATION_WITHDRAWN)
+		return err_set(err, ERR_CONFLICT, "status",
+			       "a recommendation is withdrawn by giving its opinion again without it");
 	bool ok = (from == RECOMMENDATION_PENDING && to != RECOMMENDATION_PENDING) ||
 		  (from == RECOMMENDATION_ACCEPTED && (to == RECOMMENDATION_DONE || to == RECOMMENDATION_DECLINED));
 	if (!ok) {
@@ -173,6 +179,69 @@ int recommendation_check_report(enum recommendation_status from, enum recommenda
 	}
 	if (to == RECOMMENDATION_DECLINED && !has_comment)
 		return err_set(err, ERR_UNPROCESSABLE, "comment", "say why the recommendation is declined");
+	return ERR_OK;
+}
+
+/* "recommendations[i]" or "recommendations[i].member", into buf. */
+static const char *given_field(char *buf, size_t len, int i, const char *member)
+{
+	snprintf(buf, len, "recommendations[%d]%s%s", i, member[0] ? "." : "", member);
+	return buf;
+}
+
+static bool held_is_final(const struct recommendation_held *h)
+{
+	return h->status != RECOMMENDATION_PENDING;
+}
+
+int opinion_match_recommendations(int *match, const struct recommendation_held *held, int nheld,
+				  const struct recommendation_given *given, int ngiven, struct err *err)
+{
+	bool taken[OPINION_MAX_RECOMMENDATIONS * 2] = { false };
+	char f[64];
+	if (nheld > (int)(sizeof(taken) / sizeof(taken[0])))
+		return err_set(err, ERR_INTERNAL, "", "too many recommendations held");
+	for (int i = 0; i < ngiven; i++) {
+		match[i] = -1;
+		if (given[i].id == NULL || given[i].id[0] == '\0')
+			continue;
+		for (int k = 0; k < nheld; k++)
+			if (strcmp(held[k].id, given[i].id) == 0)
+				match[i] = k;
+		if (match[i] < 0)
+			return err_set(err, ERR_UNPROCESSABLE, given_field(f, sizeof(f), i, "id"),
+				       "%s is not a recommendation in force on this opinion", given[i].id);
+		if (taken[match[i]])
+			return err_set(err, ERR_UNPROCESSABLE, given_field(f, sizeof(f), i, "id"),
+				       "%s is given twice", given[i].id);
+		taken[match[i]] = true;
+		if (strcmp(held[match[i]].addressee, given[i].addressee) != 0)
+			return err_set(err, ERR_UNPROCESSABLE, given_field(f, sizeof(f), i, "addressee_id"),
+				       "%s keeps its addressee: leave it out to withdraw it, and give a new one",
+				       given[i].id);
+	}
+	for (int i = 0; i < ngiven; i++) {
+		if (given[i].id != NULL && given[i].id[0] != '\0')
+			continue;
+		for (int k = 0; k < nheld && match[i] < 0; k++)
+			if (!taken[k] && strcmp(held[k].addressee, given[i].addressee) == 0 &&
+			    strcmp(held[k].text, given[i].text) == 0) {
+				match[i] = k;
+				taken[k] = true;
+			}
+	}
+	for (int i = 0; i < ngiven; i++) {
+		const struct recommendation_held *h = match[i] >= 0 ? &held[match[i]] : NULL;
+		if (h != NULL && held_is_final(h) &&
+		    (strcmp(h->text, given[i].text) != 0 || date_cmp(&h->due, &given[i].due) != 0))
+			return err_set(err, ERR_CONFLICT, given_field(f, sizeof(f), i, ""),
+				       "its addressee has reported on %s: it is kept as it is or not at all", h->id);
+	}
+	for (int k = 0; k < nheld; k++)
+		if (!taken[k] && held_is_final(&held[k]))
+			return err_set(err, ERR_CONFLICT, "recommendations",
+				       "its addressee has reported on recommendation %s: it cannot be withdrawn",
+				       held[k].id);
 	return ERR_OK;
 }
 

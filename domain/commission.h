@@ -62,6 +62,7 @@ enum recommendation_status {
 	RECOMMENDATION_ACCEPTED,
 	RECOMMENDATION_DONE,
 	RECOMMENDATION_DECLINED,
+	RECOMMENDATION_WITHDRAWN,  /* dropped when its opinion was replaced */
 	RECOMMENDATION_STATUS__COUNT
 };
 
@@ -120,6 +121,34 @@ int recommendation_check_due(const struct date *due, const struct date *session,
  * one. */
 int recommendation_check_report(enum recommendation_status from, enum recommendation_status to,
 				bool has_comment, struct err *err);
+
+/* A recommendation in force on an opinion, and one of the opinion given
+ * again. Borrowed strings; id is "" for a recommendation given without one. */
+struct recommendation_held {
+	const char *id;
+	const char *addressee;
+	const char *text;
+	struct date due;
+	enum recommendation_status status;
+};
+struct recommendation_given {
+	const char *id;
+	const char *addressee;
+	const char *text;
+	struct date due;
+};
+
+/* An opinion given again keeps the recommendations it still gives, under
+ * their ids: match[i] is the index in held of the one given[i] keeps, or
+ * -1 for a new one. A given one keeps the held one its id names (which must
+ * be held, kept once, and keep its addressee), or else the first held one
+ * left with the same addressee and text. Held ones left unmatched are to
+ * be withdrawn. A held one its addressee has reported on is final: kept as
+ * it is, or ERR_CONFLICT ("recommendations[i]" when changed,
+ * "recommendations" when left out). ERR_UNPROCESSABLE on
+ * "recommendations[i].id" or "recommendations[i].addressee_id". */
+int opinion_match_recommendations(int *match, const struct recommendation_held *held, int nheld,
+				  const struct recommendation_given *given, int ngiven, struct err *err);
 
 /* A mono-landlord CLIL has exactly one landlord, an inter-landlord one at
  * least two: ERR_UNPROCESSABLE on "landlords". */

@@ -132,8 +132,15 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " ON CONFLICT (commission_id, referral_id) DO UPDATE SET summary = EXCLUDED.summary,"
 	  " decisions = EXCLUDED.decisions, version = opinions.version + 1, updated_at = now()"
 	  " RETURNING id, xmax = 0" },
-	{ "ccapex_opinion_clear",
-	  "DELETE FROM recommendations WHERE opinion_id = $1::uuid RETURNING status" },
+	{ "ccapex_recommendations_held",
+	  "SELECT id, addressee_org_id, body, due_on::text, status FROM recommendations"
+	  " WHERE opinion_id = $1::uuid AND status <> 'withdrawn' ORDER BY created_at, id FOR UPDATE" },
+	{ "ccapex_recommendation_keep",
+	  "UPDATE recommendations SET due_on = $2::date, version = version + 1, updated_at = now()"
+	  " WHERE id = $1::uuid AND due_on <> $2::date" },
+	{ "ccapex_recommendation_withdraw",
+	  "UPDATE recommendations SET status = 'withdrawn', withdrawn_at = now(), version = version + 1,"
+	  " updated_at = now() WHERE id = $1::uuid AND status = 'pending'" },
 	{ "ccapex_recommendation_insert",
 	  "INSERT INTO recommendations (opinion_id, referral_id, commission_id, addressee_org_id, body, due_on)"
 	  " SELECT o.id, o.referral_id, o.commission_id, g.id, $3, $4::date FROM opinions o, organisations g"
@@ -584,17 +591,52 @@ int ccapex_store_opinion_put(PGconn *conn, const char *commission_id, const char
 			      "the referral is not on this commission's agenda");
 }
 
-int ccapex_store_opinion_clear(PGconn *conn, const char *opinion_id, struct err *err)
+void ccapex_held_free(struct ccapex_held *held)
+{
+	if (held == NULL)
+		return;
+	for (int i = 0; i < held->count; i++)
+		free(held->items[i].text);
+	held->count = 0;
+}
+
+int ccapex_store_recommendations_held(PGconn *conn, const char *opinion_id, struct ccapex_held *out,
+				      struct err *err)
 {
 	const char *params[] = { opinion_id };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "ccapex_opinion_clear", 1, params, err);
-	for (int i = 0; rc == ERR_OK && i < PQntuples(res); i++)
-		if (strcmp(PQgetvalue(res, i, 0), "pending") != 0)
-			rc = err_set(err, ERR_CONFLICT, "recommendations",
-				     "an addressee has reported on a recommendation: the opinion is final");
+	ccapex_held_free(out);
+	int rc = db_exec(&res, conn, "ccapex_recommendations_held", 1, params, err);
+	int n = rc == ERR_OK ? PQntuples(res) : 0;
+	if (n > (int)(sizeof(out->items) / sizeof(out->items[0])))
+		rc = err_set(err, ERR_INTERNAL, "", "an opinion holds more recommendations than it can give");
+	for (int i = 0; rc == ERR_OK && i < n; i++) {
+		struct ccapex_held_item *it = &out->items[i];
+		snprintf(it->id, sizeof(it->id), "%s", PQgetvalue(res, i, 0));
+		snprintf(it->addressee, sizeof(it->addressee), "%s", PQgetvalue(res, i, 1));
+		snprintf(it->due, sizeof(it->due), "%s", PQgetvalue(res, i, 3));
+		snprintf(it->status, sizeof(it->status), "%s", PQgetvalue(res, i, 4));
+		if ((it->text = strdup(PQgetvalue(res, i, 2))) == NULL)
+			rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+		else
+			out->count++;
+	}
 	PQclear(res);
+	if (rc != ERR_OK)
+		ccapex_held_free(out);
 	return rc;
+}
+
+int ccapex_store_recommendation_keep(PGconn *conn, const char *id, const char *due_date, struct err *err)
+{
+	const char *params[] = { id, due_date };
+	return db_exec_discard(conn, "ccapex_recommendation_keep", 2, params, err);
+}
+
+int ccapex_store_recommendation_withdraw(PGconn *conn, const char *id, struct err *err)
+{
+	const char *params[] = { id };
+	return db_exec_discard(conn, "ccapex_recommendation_withdraw", 1, params, err);
 }
 
 int ccapex_store_recommendation_add(PGconn *conn, const char *opinion_id, const char *addressee_id,

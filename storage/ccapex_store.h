@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/commission.h"
 #include "domain/err.h"
 #include "storage/db.h"
 #include "storage/orgs_store.h"
@@ -183,9 +184,27 @@ int ccapex_store_agenda_remove(PGconn *conn, const char *commission_id, const ch
 int ccapex_store_opinion_put(PGconn *conn, const char *commission_id, const char *referral_id, const char *summary,
 			     const char *decisions, const char *org_id, char id[CCAPEX_ID_LEN], bool *created,
 			     struct err *err);
-/* Removes the opinion's recommendations before they are given again;
- * ERR_CONFLICT once one has been reported on. */
-int ccapex_store_opinion_clear(PGconn *conn, const char *opinion_id, struct err *err);
+/* The opinion's recommendations in force (not withdrawn), locked, oldest
+ * first. Caller-owned, zeroed before the first call; what a previous call
+ * left in out is freed. Free with ccapex_held_free(). */
+struct ccapex_held {
+	int count;
+	struct ccapex_held_item {
+		char id[CCAPEX_ID_LEN];
+		char addressee[CCAPEX_ID_LEN];
+		char *text;    /* owned */
+		char due[16];  /* YYYY-MM-DD */
+		char status[16];
+	} items[2 * OPINION_MAX_RECOMMENDATIONS];
+};
+int ccapex_store_recommendations_held(PGconn *conn, const char *opinion_id, struct ccapex_held *out,
+				      struct err *err);
+void ccapex_held_free(struct ccapex_held *held);
+/* A recommendation given again: its due date is set, its version moves on
+ * only if it changed. */
+int ccapex_store_recommendation_keep(PGconn *conn, const char *id, const char *due_date, struct err *err);
+/* A recommendation its opinion no longer gives. */
+int ccapex_store_recommendation_withdraw(PGconn *conn, const char *id, struct err *err);
 /* addressee_kinds: text[] literal of the kinds that may receive one.
  * ERR_UNPROCESSABLE on field when the addressee is not such an organisation. */
 int ccapex_store_recommendation_add(PGconn *conn, const char *opinion_id, const char *addressee_id,

@@ -625,6 +625,152 @@ static void letter_problem(const struct party *p, const char *r, const char *kin
 	http_response_free(&resp);
 }
 
+/* The recommendations of a referral, by status, as the prefecture reads them. */
+static int recommendations_with(const char *referral_id, const char *status, char ids[][40], int max)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "/v1/recommendations?referral_id=%s&limit=100", referral_id);
+	json_t *j = get(&admin, path, 200);
+	int n = 0;
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(j, "items"), i, item) {
+		if (status != NULL && strcmp(str(item, "status"), status) != 0)
+			continue;
+		if (n < max)
+			snprintf(ids[n], 40, "%s", str(item, "id"));
+		n++;
+	}
+	json_decref(j);
+	return n;
+}
+
+/* Whether p's feed holds an event of type on resource id. */
+static bool feed_has(const struct party *p, const char *type, const char *id)
+{
+	char path[96] = "/v1/events?limit=500";
+	bool found = false;
+	for (int round = 0; round < 20 && !found; round++) {
+		json_t *j = get(p, path, 200);
+		size_t i;
+		json_t *item;
+		json_array_foreach(json_object_get(j, "items"), i, item)
+			if (strcmp(str(item, "type"), type) == 0 &&
+			    strcmp(str(json_object_get(item, "resource"), "id"), id) == 0)
+				found = true;
+		const char *next = str(j, "next_cursor");
+		bool more = json_array_size(json_object_get(j, "items")) > 0 && next != NULL;
+		if (more)
+			snprintf(path, sizeof(path), "/v1/events?limit=500&after=%s", next);
+		json_decref(j);
+		if (!more)
+			break;
+	}
+	return found;
+}
+
+START_TEST(replacing_an_opinion_keeps_its_recommendations)
+{
+	fixtures_admin(&server, &admin);
+	struct party sl, asso;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &sl);
+	fixtures_party(&server, &admin, "association", NULL, NULL, &asso);
+	char hh[40], r[40], k[40], body[2048], path[160], h[64];
+	household(&sl, "91228", "social", sl.org_id, "12 rue Voltaire", hh);
+	referral(&sl, "social_landlord", hh, NULL, r);
+	admit(r);
+	commission("operational", NULL, "2026-12-01", NULL, k);
+	agenda_add(k, r, 201, NULL);
+	session_status(k, "in_session");
+	snprintf(body, sizeof(body), "{\"summary\":\"Dette de 2 400 €.\",\"decisions\":[\"fsl_aid\"],"
+		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
+		 "\"due_date\":\"2026-12-20\"},{\"addressee_id\":\"%s\",\"text\":\"Accompagner le ménage\","
+		 "\"due_date\":\"2026-12-21\"}]}", sl.org_id, asso.org_id);
+	opinion(k, r, body, 201, NULL);
+	char first[2][40];
+	ck_assert_int_eq(recommendations_with(r, NULL, first, 2), 2);
+	char plan[40], support[40];
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", first[0]);
+	json_t *j = get(&admin, path, 200);
+	bool plan_first = strcmp(str(j, "addressee_id"), sl.org_id) == 0;
+	json_decref(j);
+	snprintf(plan, sizeof(plan), "%s", first[plan_first ? 0 : 1]);
+	snprintf(support, sizeof(support), "%s", first[plan_first ? 1 : 0]);
+	/* The landlord reports on its recommendation. */
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", plan);
+	if_match(&sl, path, h, sizeof(h));
+	send_expect(&sl, "PATCH", path, "{\"status\":\"accepted\"}", h, 200, NULL);
+
+	/* Replaced: the plan is kept by its id, the support is dropped, a
+	 * rehousing is added. */
+	snprintf(body, sizeof(body), "{\"summary\":\"Dette de 2 400 €, relogement.\",\"decisions\":[\"fsl_aid\"],"
+		 "\"recommendations\":[{\"id\":\"%s\",\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
+		 "\"due_date\":\"2026-12-20\"},{\"addressee_id\":\"%s\",\"text\":\"Rechercher un relogement\","
+		 "\"due_date\":\"2026-12-22\"}]}", plan, sl.org_id, asso.org_id);
+	opinion(k, r, body, 200, NULL);
+	char ids[4][40];
+	ck_assert_int_eq(recommendations_with(r, NULL, ids, 4), 3);
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", plan);
+	j = get(&sl, path, 200);
+	ck_assert_str_eq(str(j, "status"), "accepted");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", support);
+	j = get(&asso, path, 200);
+	ck_assert_str_eq(str(j, "status"), "withdrawn");
+	ck_assert(str(j, "withdrawn_at") != NULL);
+	json_decref(j);
+	/* A withdrawn recommendation takes no report. */
+	if_match(&asso, path, h, sizeof(h));
+	send_expect(&asso, "PATCH", path, "{\"status\":\"accepted\"}", h, 409, "status");
+	ck_assert(feed_has(&asso, "recommendation.withdrawn", support));
+	ck_assert(!feed_has(&sl, "recommendation.withdrawn", plan));
+	char rehousing[1][40];
+	ck_assert_int_eq(recommendations_with(r, "pending", rehousing, 1), 1);
+
+	/* The same opinion again, without ids: the same recommendations, matched
+	 * by addressee and text. */
+	snprintf(body, sizeof(body), "{\"summary\":\"Dette de 2 400 €, relogement.\",\"decisions\":[\"fsl_aid\"],"
+		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
+		 "\"due_date\":\"2026-12-20\"},{\"addressee_id\":\"%s\",\"text\":\"Rechercher un relogement\","
+		 "\"due_date\":\"2026-12-23\"}]}", sl.org_id, asso.org_id);
+	opinion(k, r, body, 200, NULL);
+	ck_assert_int_eq(recommendations_with(r, NULL, ids, 4), 3);
+	ck_assert_int_eq(recommendations_with(r, "pending", ids, 4), 1);
+	ck_assert_str_eq(ids[0], rehousing[0]);
+	snprintf(path, sizeof(path), "/v1/recommendations/%s", rehousing[0]);
+	j = get(&asso, path, 200);
+	ck_assert_str_eq(str(j, "due_date"), "2026-12-23");
+	json_decref(j);
+
+	/* What cannot be: reviving a withdrawn one, changing a reported one,
+	 * moving one to another addressee, an id from elsewhere. */
+	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
+		 "\"addressee_id\":\"%s\",\"text\":\"Accompagner le ménage\",\"due_date\":\"2026-12-21\"}]}",
+		 support, asso.org_id);
+	opinion(k, r, body, 422, "recommendations[0].id");
+	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
+		 "\"addressee_id\":\"%s\",\"text\":\"Un autre plan\",\"due_date\":\"2026-12-20\"}]}", plan, sl.org_id);
+	opinion(k, r, body, 409, "recommendations[0]");
+	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
+		 "\"addressee_id\":\"%s\",\"text\":\"Rechercher un relogement\",\"due_date\":\"2026-12-23\"}]}",
+		 rehousing[0], sl.org_id);
+	opinion(k, r, body, 422, "recommendations[0].addressee_id");
+	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":"
+		 "\"00000000-0000-4000-8000-000000000009\",\"addressee_id\":\"%s\",\"text\":\"t\","
+		 "\"due_date\":\"2026-12-23\"}]}", sl.org_id);
+	opinion(k, r, body, 422, "recommendations[0].id");
+	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
+		 "\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\",\"due_date\":\"2026-12-20\"},{\"id\":\"%s\","
+		 "\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\",\"due_date\":\"2026-12-20\"}]}",
+		 plan, sl.org_id, plan, sl.org_id);
+	opinion(k, r, body, 422, "recommendations[1].id");
+	/* Dropping the reported one would withdraw it: refused, nothing changed. */
+	opinion(k, r, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 409, "recommendations");
+	ck_assert_int_eq(recommendations_with(r, "pending", ids, 4), 1);
+	ck_assert_int_eq(recommendations_with(r, "withdrawn", ids, 4), 1);
+}
+END_TEST
+
 START_TEST(clil_letters)
 {
 	fixtures_admin(&server, &admin);
@@ -1145,6 +1291,7 @@ int main(void)
 	tcase_add_test(tc, bailiff_reports_are_oriented);
 	tcase_add_test(tc, commission_levels_of_the_decree);
 	tcase_add_test(tc, a_report_on_a_followed_case_joins_its_referral);
+	tcase_add_test(tc, replacing_an_opinion_keeps_its_recommendations);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -187,9 +187,69 @@ START_TEST(recommendation_reports)
 			 ERR_CONFLICT);
 	ck_assert_int_eq(recommendation_check_report(RECOMMENDATION_PENDING, RECOMMENDATION_PENDING, false, &err),
 			 ERR_CONFLICT);
+	ck_assert_int_eq(recommendation_check_report(RECOMMENDATION_WITHDRAWN, RECOMMENDATION_ACCEPTED, false, &err),
+			 ERR_CONFLICT);
+	ck_assert_int_eq(recommendation_check_report(RECOMMENDATION_PENDING, RECOMMENDATION_WITHDRAWN, true, &err),
+			 ERR_CONFLICT);
 	struct date session = day(2026, 12, 3), due = day(2026, 12, 2);
 	ck_assert_int_eq(recommendation_check_due(&due, &session, "x", &err), ERR_UNPROCESSABLE);
 	ck_assert_int_eq(recommendation_check_due(&session, &session, "x", &err), ERR_OK);
+}
+END_TEST
+
+#define A "00000000-0000-4000-8000-00000000000a"
+#define B "00000000-0000-4000-8000-00000000000b"
+
+START_TEST(recommendations_given_again)
+{
+	struct err err;
+	struct recommendation_held held[] = {
+		{ "r1", A, "plan", day(2026, 12, 20), RECOMMENDATION_ACCEPTED },
+		{ "r2", B, "support", day(2026, 12, 21), RECOMMENDATION_PENDING },
+		{ "r3", B, "support", day(2026, 12, 22), RECOMMENDATION_PENDING },
+	};
+	int match[4];
+	/* By id, by addressee and text (the first one left), and new. */
+	struct recommendation_given g1[] = {
+		{ "", B, "support", day(2026, 12, 30) },
+		{ "r1", A, "plan", day(2026, 12, 20) },
+		{ "", B, "rehousing", day(2026, 12, 30) },
+		{ "", B, "support", day(2026, 12, 30) },
+	};
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g1, 4, &err), ERR_OK);
+	ck_assert_int_eq(match[0], 1);
+	ck_assert_int_eq(match[1], 0);
+	ck_assert_int_eq(match[2], -1);
+	ck_assert_int_eq(match[3], 2);
+	/* An id claims its recommendation before any match by text. */
+	struct recommendation_given g2[] = {
+		{ "", B, "support", day(2026, 12, 30) },
+		{ "r2", B, "support, revised", day(2026, 12, 30) },
+		{ "", A, "plan", day(2026, 12, 20) },
+	};
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g2, 3, &err), ERR_OK);
+	ck_assert_int_eq(match[0], 2);
+	ck_assert_int_eq(match[1], 1);
+	ck_assert_int_eq(match[2], 0);
+	/* The reported one, changed or left out. */
+	struct recommendation_given g3[] = { { "r1", A, "plan", day(2026, 12, 21) } };
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g3, 1, &err), ERR_CONFLICT);
+	ck_assert_str_eq(err.field, "recommendations[0]");
+	struct recommendation_given g4[] = { { "", A, "another plan", day(2026, 12, 20) } };
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g4, 1, &err), ERR_CONFLICT);
+	ck_assert_str_eq(err.field, "recommendations");
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, NULL, 0, &err), ERR_CONFLICT);
+	ck_assert_int_eq(opinion_match_recommendations(match, held + 1, 2, NULL, 0, &err), ERR_OK);
+	/* Unknown id, an id twice, another addressee. */
+	struct recommendation_given g5[] = { { "r1", A, "plan", day(2026, 12, 20) }, { "r9", A, "x", day(2026, 12, 20) } };
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g5, 2, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "recommendations[1].id");
+	struct recommendation_given g6[] = { { "r1", A, "plan", day(2026, 12, 20) }, { "r1", A, "plan", day(2026, 12, 20) } };
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g6, 2, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "recommendations[1].id");
+	struct recommendation_given g7[] = { { "r1", A, "plan", day(2026, 12, 20) }, { "r2", A, "support", day(2026, 12, 21) } };
+	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g7, 2, &err), ERR_UNPROCESSABLE);
+	ck_assert_str_eq(err.field, "recommendations[1].addressee_id");
 }
 END_TEST
 
@@ -481,6 +541,7 @@ int main(void)
 	tcase_add_test(tc, opinion_decisions);
 	tcase_add_test(tc, recommendation_reports);
 	tcase_add_test(tc, clil_landlords);
+	tcase_add_test(tc, recommendations_given_again);
 	tcase_add_test(tc, render_text_and_html);
 	tcase_add_test(tc, templates_are_complete);
 	tcase_add_test(tc, accept_negotiation);
