@@ -54,7 +54,7 @@ prevex_ensure_packages() {
 PREVEX_BUILD_PACKAGES=(
 	build-essential gcc meson ninja-build pkg-config python3
 	libulfius-dev libmicrohttpd-dev libjansson-dev libpq-dev libjwt-dev libssl-dev libcurl4-gnutls-dev check
-	postgresql-15 postgresql-client-15 curl ca-certificates python3-yaml
+	postgresql-15 postgresql-client-15 curl ca-certificates python3-yaml python3-jsonschema
 )
 
 # --- build ---------------------------------------------------------------------
