@@ -59,8 +59,8 @@ void calendar_day_describe(struct calendar_day *out, const struct date *d)
 	out->holiday_name = calendar_day_holiday_name(out->holiday_id);
 	out->working_day = calendar_is_working_day(d);
 	out->winter_truce = calendar_in_winter_truce(d);
-	out->eviction_allowed = out->weekday != WEEKDAY_SUNDAY &&
-				out->holiday_id == NULL && !out->winter_truce;
+	/* The engine's own test (earliest_eviction), and the truce. */
+	out->eviction_allowed = calendar_is_enforcement_day(d) && !out->winter_truce;
 }
 
 int calendar_day_parse(struct date *out, const char *s, const char *field,
