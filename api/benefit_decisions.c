@@ -92,7 +92,7 @@ static int change(PGconn *conn, struct decision_access *a, struct err *err)
 	int rc = caf_store_decision_lock(conn, a->id, a->all, a->addressee, &st, err);
 	if (rc == ERR_OK)
 		rc = step_allowed(a, err);
-	if (rc == ERR_OK && st.version != a->version)
+	if (rc == ERR_OK && !req_version_matches(a->version, st.version))
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the benefit decision has changed since version %d; fetch it again", a->version);
 	if (rc == ERR_OK && a->step == STEP_DECIDE)

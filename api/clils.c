@@ -129,7 +129,7 @@ static int clils_update_tx(PGconn *conn, void *ctx, struct err *err)
 	int rc = ccapex_store_clil_lock(conn, w->id_param, mode_s, &landlords, &version, err);
 	if (rc != ERR_OK)
 		return rc;
-	if (version != w->version)
+	if (!req_version_matches(w->version, version))
 		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			       "the CLIL has changed since version %d; fetch it again", w->version);
 	if (clil_parse_mode(&mode, mode_s, "mode", err) != ERR_OK)

@@ -270,7 +270,7 @@ static int commissions_update_tx(PGconn *conn, void *ctx, struct err *err)
 	int rc = ccapex_store_commission_lock(conn, w->path_id, &lock, err);
 	if (rc != ERR_OK)
 		return rc;
-	if (lock.version != w->version)
+	if (!req_version_matches(w->version, lock.version))
 		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			       "the commission has changed since version %d; fetch it again", w->version);
 	if (commission_parse_status(&from, lock.status, "status", err) != ERR_OK)

@@ -297,7 +297,7 @@ static int update_tx(PGconn *conn, void *ctx, struct err *err)
 	json_t *current = NULL;
 	char *patch = NULL;
 	int rc = field_store_get(conn, FIELD_DIAGNOSTIC, &op->caller, op->mask, op->id, true, &op->row, err);
-	if (rc == ERR_OK && op->row.version != op->version)
+	if (rc == ERR_OK && !req_version_matches(op->version, op->row.version))
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the diagnostic has changed since version %d; fetch it again", op->version);
 	if (rc == ERR_OK && (current = json_loads(op->row.json, 0, NULL)) == NULL)

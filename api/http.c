@@ -121,6 +121,10 @@ int req_if_match(const struct req *req, int *version, struct err *err)
 	if (h == NULL)
 		return err_set(err, ERR_PRECONDITION_REQUIRED, "If-Match",
 			       "If-Match with the resource's ETag is required to change it");
+	if (strcmp(h, "*") == 0) {
+		*version = REQ_ANY_VERSION;
+		return ERR_OK;
+	}
 	size_t n = strlen(h);
 	char digits[16];
 	int64_t v;

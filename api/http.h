@@ -74,9 +74,19 @@ void reply_header(struct reply *rep, const char *name, const char *value);
  * joins a repeated parameter of the same name with commas, no UUID either). */
 int req_path_uuid(const struct req *req, const char *name, const char **out, struct err *err);
 
-/* The version an If-Match header names ("3", quotes included): 428 without
- * the header, 412 when it cannot be one of our ETags. */
+/* If-Match: * (RFC 9110 13.1.1): whatever the current version is. */
+#define REQ_ANY_VERSION 0
+
+/* The version an If-Match header names ("3", quotes included), or
+ * REQ_ANY_VERSION for "*": 428 without the header, 412 when it cannot be
+ * one of our ETags. Storage takes REQ_ANY_VERSION (0) as "any" too. */
 int req_if_match(const struct req *req, int *version, struct err *err);
+
+/* Whether the version If-Match asked for admits the current one. */
+static inline bool req_version_matches(int wanted, int current)
+{
+	return wanted == REQ_ANY_VERSION || wanted == current;
+}
 
 /* ETag: "version", the form req_if_match() reads. */
 void reply_etag(struct reply *rep, int version);

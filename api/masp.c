@@ -108,7 +108,7 @@ int masp_create(struct req *req, struct reply *rep, struct err *err)
 static int load_for_change(PGconn *conn, struct masp_op *op, struct masp_state *s, struct err *err)
 {
 	int rc = field_store_get(conn, FIELD_MEASURE, &op->caller, op->mask, op->id, true, &op->row, err);
-	if (rc == ERR_OK && op->row.version != op->version)
+	if (rc == ERR_OK && !req_version_matches(op->version, op->row.version))
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the measure has changed since version %d; fetch it again", op->version);
 	json_t *current = rc == ERR_OK ? json_loads(op->row.json, 0, NULL) : NULL;

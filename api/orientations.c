@@ -167,7 +167,7 @@ static int orientations_report_tx(PGconn *conn, void *ctx, struct err *err)
 											: POLICY_REL_ADDRESSEE;
 	if (!policy_allows(w->req->actor.kind, POLICY_REPORT_ORIENTATION, rel))
 		return err_set(err, ERR_FORBIDDEN, "", "only the addressee reports on the orientation");
-	if (lock.version != w->version)
+	if (!req_version_matches(w->version, lock.version))
 		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			       "the orientation has changed since version %d; fetch it again", w->version);
 	if (orientation_parse_status(&from, lock.status, "status", err) != ERR_OK ||

@@ -116,7 +116,7 @@ int outreach_change_case(PGconn *conn, const struct req *req, const char *id, in
 	json_t *patch = case_patch(data);
 	char *text = NULL;
 	int rc = field_store_get(conn, FIELD_OUTREACH_CASE, &caller, mask, id, true, out, err);
-	if (rc == ERR_OK && out->version != version)
+	if (rc == ERR_OK && !req_version_matches(version, out->version))
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the case has changed since version %d; fetch it again", version);
 	const char *team = json_string_value(json_object_get(data, "assigned_org_id"));
@@ -177,7 +177,7 @@ int outreach_change_intervention(PGconn *conn, const struct req *req, const char
 	struct date done_on, opened_on;
 	int rc = field_store_intervention_get(conn, &caller, field_mask(req, POLICY_WRITE_OUTREACH), id, true, out,
 					      case_id, err);
-	if (rc == ERR_OK && out->version != version)
+	if (rc == ERR_OK && !req_version_matches(version, out->version))
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the intervention has changed since version %d; fetch it again", version);
 	if (rc == ERR_OK && field_json_date(data, "date", &done_on)) {
@@ -209,7 +209,7 @@ int outreach_remove_intervention(PGconn *conn, const struct req *req, const char
 	char case_id[40];
 	int rc = field_store_intervention_get(conn, &caller, field_mask(req, POLICY_WRITE_OUTREACH), id, true, &row,
 					      case_id, err);
-	if (rc == ERR_OK && row.version != version)
+	if (rc == ERR_OK && !req_version_matches(version, row.version))
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the intervention has changed since version %d; fetch it again", version);
 	if (rc == ERR_OK)
@@ -355,7 +355,7 @@ static int delete_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct case_op *op = ctx;
 	int rc = field_store_get(conn, FIELD_OUTREACH_CASE, &op->caller, op->mask, op->id, true, &op->row, err);
-	if (rc == ERR_OK && op->row.version != op->version)
+	if (rc == ERR_OK && !req_version_matches(op->version, op->row.version))
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the case has changed since version %d; fetch it again", op->version);
 	if (rc == ERR_OK)

@@ -83,7 +83,7 @@ static int recommendations_get_tx(PGconn *conn, void *ctx, struct err *err)
 		rc = ccapex_store_recommendation_lock(conn, a->id, a->all, a->addressee, status, &version, err);
 		if (rc != ERR_OK)
 			return rc;
-		if (version != a->version)
+		if (!req_version_matches(a->version, version))
 			return err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 				       "the recommendation has changed since version %d; fetch it again", a->version);
 		if (recommendation_parse_status(&from, status, "status", err) != ERR_OK)

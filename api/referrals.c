@@ -352,7 +352,7 @@ static int referrals_change_tx(PGconn *conn, void *ctx, struct err *err)
 	int rc = ccapex_store_referral_lock(conn, c->id, &c->viewer, &lock, err);
 	if (rc != ERR_OK)
 		return rc;
-	if (c->version > 0 && lock.version != c->version)
+	if (!req_version_matches(c->version, lock.version))
 		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			       "the referral has changed since version %d; fetch it again", c->version);
 	if (referral_parse_status(&from, lock.status, "status", err) != ERR_OK)

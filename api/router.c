@@ -128,6 +128,14 @@ int router_check_table(char *msg, size_t len)
 	return 0;
 }
 
+/* HEAD is GET without the body (RFC 9110 9.3.2): every GET route takes it,
+ * and libmicrohttpd sends the head alone. */
+static bool method_matches(const char *route_method, const char *method)
+{
+	return strcmp(route_method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
+}
+
 /* Finds the route for method and path. Returns it, or NULL with *code set to
  * ERR_NOT_FOUND, or ERR_METHOD_NOT_ALLOWED and allow filled. */
 static const struct route *router_find(struct req *req, char *allow, size_t allow_len, int *code,
@@ -145,14 +153,15 @@ static const struct route *router_find(struct req *req, char *allow, size_t allo
 	for (size_t i = 0; i < routes_count; i++) {
 		if (!route_match(&routes[i], n, seg, seglen, NULL))
 			continue;
-		if (strcmp(routes[i].method, req->method) == 0) {
+		if (method_matches(routes[i].method, req->method)) {
 			route_match(&routes[i], n, seg, seglen, req);
 			return &routes[i];
 		}
 		if (*path_route == NULL)
 			*path_route = &routes[i];
 		size_t used = strlen(allow);
-		snprintf(allow + used, allow_len - used, "%s%s", used ? ", " : "", routes[i].method);
+		snprintf(allow + used, allow_len - used, "%s%s%s", used ? ", " : "", routes[i].method,
+			 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
 	}
 	*code = *path_route ? ERR_METHOD_NOT_ALLOWED : ERR_NOT_FOUND;
 	return NULL;
@@ -261,6 +270,95 @@ static void request_log(const struct req *req, const struct route *route, int st
 }
 
 /* Answers rc (with err) and the request's log line and metrics. */
+static bool is_read(const struct req *req)
+{
+	return strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+}
+
+/* Whether etag is among the entity tags of an If-None-Match value, or the
+ * value is "*". Weak comparison (RFC 9110 8.8.3.2): W/"3" matches "3". */
+static bool etag_listed(const char *list, const char *etag)
+{
+	size_t want = strlen(etag);
+	const char *p = list;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		const char *start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		const char *end = p;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end - start == 1 && *start == '*')
+			return true;
+		if (end - start > 2 && start[0] == 'W' && start[1] == '/')
+			start += 2;
+		if ((size_t)(end - start) == want && memcmp(start, etag, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A read whose ETag the client already holds (If-None-Match): 304, without
+ * a body (RFC 9110 13.1.2, 15.4.5). */
+static void reply_not_modified(struct reply *rep, const struct req *req)
+{
+	if (rep->status != 200 || !is_read(req))
+		return;
+	const char *list = req_header(req, "If-None-Match");
+	const char *etag = u_map_get_case(rep->headers, "ETag");
+	if (list == NULL || etag == NULL || !etag_listed(list, etag))
+		return;
+	rep->status = 304;
+	json_decref(rep->body);
+	rep->body = NULL;
+	free(rep->text);
+	rep->text = NULL;
+}
+
+/* A page that has a next one: Link: <the same query, cursor moved>; rel="next"
+ * (RFC 8288), beside the body's next_cursor. A page is last when its
+ * next_cursor is null, has_more is false, or it has no items. */
+static void reply_link_next(struct reply *rep, const struct req *req)
+{
+	if (rep->status != 200 || !is_read(req) || req->route == NULL || !json_is_object(rep->body))
+		return;
+	const char *next = json_string_value(json_object_get(rep->body, "next_cursor"));
+	const json_t *more = json_object_get(rep->body, "has_more");
+	const json_t *items = json_object_get(rep->body, "items");
+	if (next == NULL || (more != NULL && !json_is_true(more)) || (items != NULL && json_array_size(items) == 0))
+		return;
+	const char *param = (req->route->flags & ROUTE_CURSOR_AFTER) ? "after" : "cursor";
+	struct _u_map *query = req->u->map_url;
+	const char **keys = query ? u_map_enum_keys(query) : NULL;
+	size_t cap = strlen(req->path) + strlen(next) * 3 + 64, used = 0;
+	for (int i = 0; keys != NULL && keys[i] != NULL; i++)
+		cap += (strlen(keys[i]) + strlen(u_map_get(query, keys[i]))) * 3 + 2;
+	char *link = malloc(cap);
+	if (link == NULL)
+		return;
+	used += (size_t)snprintf(link, cap, "<%s", req->path);
+	char sep = '?';
+	for (int i = 0; keys != NULL && keys[i] != NULL; i++) {
+		if (strcmp(keys[i], param) == 0)
+			continue;
+		char *k = ulfius_url_encode(keys[i]), *v = ulfius_url_encode(u_map_get(query, keys[i]));
+		if (k != NULL && v != NULL)
+			used += (size_t)snprintf(link + used, cap - used, "%c%s=%s", sep, k, v);
+		sep = '&';
+		u_free(k);
+		u_free(v);
+	}
+	char *c = ulfius_url_encode(next);
+	if (c != NULL)
+		snprintf(link + used, cap - used, "%c%s=%s>; rel=\"next\"", sep, param, c);
+	u_free(c);
+	if (c != NULL)
+		reply_header(rep, "Link", link);
+	free(link);
+}
+
 static void router_finish(struct req *req, struct reply *rep, struct _u_response *resp, int rc,
 			  struct err *err, const struct route *path_route)
 {
@@ -268,6 +366,9 @@ static void router_finish(struct req *req, struct reply *rep, struct _u_response
 		if (err->code == ERR_OK)
 			err_set(err, (enum err_code)rc, "", "%s", "");
 		problem_reply(rep, req, err);
+	} else {
+		reply_link_next(rep, req);
+		reply_not_modified(rep, req);
 	}
 	const struct route *observed = req->route ? req->route : path_route;
 	reply_send(rep, req, resp);

@@ -16,6 +16,7 @@ enum route_flags {
 	ROUTE_BODY_JSON = 1 << 1,   /* takes a JSON object */
 	ROUTE_BODY_FORM = 1 << 2,   /* also takes application/x-www-form-urlencoded */
 	ROUTE_BODY_RAW = 1 << 3,    /* takes a body the handler reads itself (imports) */
+	ROUTE_CURSOR_AFTER = 1 << 4,/* its pages go on with ?after= (the feed), not ?cursor= */
 };
 
 struct route {

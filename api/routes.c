@@ -122,7 +122,7 @@ const struct route routes[] = {
 	{ "GET", "/v1/calendar", calendar_list_days, 0 },
 	{ "GET", "/v1/calendar/add", calendar_add_delay, 0 },
 
-	{ "GET", "/v1/events", feed_list, 0 },
+	{ "GET", "/v1/events", feed_list, ROUTE_CURSOR_AFTER },
 	{ "POST", "/v1/webhooks", webhooks_create, ROUTE_BODY_JSON },
 	{ "GET", "/v1/webhooks", webhooks_list, 0 },
 	{ "GET", "/v1/webhooks/{id}", webhooks_get, 0 },

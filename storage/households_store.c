@@ -69,7 +69,7 @@ const struct db_stmt households_store_statements[] = {
 	  " vulnerability_notes = CASE WHEN $30::boolean THEN $31 ELSE vulnerability_notes END,"
 	  " lease_signed_on = CASE WHEN $32::boolean THEN $33::date ELSE lease_signed_on END,"
 	  " version = version + 1, updated_at = now()"
-	  " WHERE id = $1 AND version = $2 RETURNING id" },
+	  " WHERE id = $1 AND ($2::integer = 0 OR version = $2) RETURNING id" },
 	{ NULL, NULL },
 };
 

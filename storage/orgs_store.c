@@ -24,7 +24,7 @@ const struct db_stmt orgs_store_statements[] = {
 	  " siret = CASE WHEN $4::boolean THEN $5 ELSE siret END,"
 	  " disabled = coalesce($6::boolean, disabled),"
 	  " version = version + 1, updated_at = now()"
-	  " WHERE id = $1 AND version = $2 RETURNING version" },
+	  " WHERE id = $1 AND ($2::integer = 0 OR version = $2) RETURNING version" },
 	{ "orgs_exists", "SELECT 1 FROM organisations WHERE id = $1" },
 	{ "orgs_set_territory",
 	  "WITH dc AS (DELETE FROM organisation_communes WHERE organisation_id = $1),"

@@ -545,6 +545,87 @@ END_TEST
 /* Issue 14: the lease's date, in the rent group: who reads the rent reads
  * and sets it; null clears it; a bad date is 400 naming it; a household the
  * caller cannot read is 404, whatever it sends. */
+/* Issue 15: HTTP's conditional requests and HEAD, and Link on pages. */
+START_TEST(conditional_requests_head_and_links)
+{
+	char body[2048], id[40], path[96], h[96];
+	body_of(body, sizeof(body), "91174", "");
+	create(&admin, body, id);
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+
+	/* If-Match: * changes whatever the version is. */
+	int status = 0;
+	json_t *j = call(&admin, "PATCH", path, "{\"rent_cents\":62000}", "If-Match: *\r\n", &status);
+	assert_problem(j, status, 200, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+	json_decref(j);
+
+	/* If-None-Match: the ETag held, weak or strong, or *: 304 and no body. */
+	const char *held[] = { "\"2\"", "W/\"2\"", "\"1\", \"2\"", "*" };
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+		struct http_response resp = { 0 };
+		snprintf(h, sizeof(h), "If-None-Match: %s\r\n", held[i]);
+		ck_assert_int_eq(fixtures_call(&server, &admin, "GET", path, NULL, h, &resp), 304);
+		ck_assert_uint_eq(resp.body_len, 0);
+		ck_assert_str_eq(http_response_header(&resp, "ETag"), "\"2\"");
+		http_response_free(&resp);
+	}
+	struct http_response resp = { 0 };
+	ck_assert_int_eq(fixtures_call(&server, &admin, "GET", path, NULL, "If-None-Match: \"1\"\r\n", &resp), 200);
+	ck_assert_uint_gt(resp.body_len, 0);
+	http_response_free(&resp);
+	/* Another organisation's household stays a 404, conditional or not. */
+	struct party other;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &other);
+	ck_assert_int_eq(fixtures_call(&server, &other, "GET", path, NULL, "If-None-Match: *\r\n", &resp), 404);
+	http_response_free(&resp);
+
+	/* HEAD: GET's status and headers, no body. */
+	ck_assert_int_eq(fixtures_call(&server, &admin, "HEAD", path, NULL, NULL, &resp), 200);
+	ck_assert_uint_eq(resp.body_len, 0);
+	ck_assert_str_eq(http_response_header(&resp, "ETag"), "\"2\"");
+	http_response_free(&resp);
+	ck_assert_int_eq(fixtures_call(&server, &other, "HEAD", path, NULL, NULL, &resp), 404);
+	http_response_free(&resp);
+	ck_assert_int_eq(fixtures_call(&server, NULL, "HEAD", path, NULL, NULL, &resp), 401);
+	http_response_free(&resp);
+	ck_assert_int_eq(fixtures_call(&server, &admin, "DELETE", path, NULL, NULL, &resp), 405);
+	ck_assert_ptr_nonnull(strstr(http_response_header(&resp, "Allow"), "HEAD"));
+	http_response_free(&resp);
+
+	/* Link: rel="next" on each page but the last; following it walks the list. */
+	create(&admin, body, id);
+	create(&admin, body, id);
+	char next[1024] = "/v1/households?commune=91174&limit=1";
+	int pages = 0;
+	for (;;) {
+		ck_assert_int_eq(fixtures_call(&server, &admin, "GET", next, NULL, NULL, &resp), 200);
+		j = harness_json(&resp);
+		const char *cursor = json_string_value(json_object_get(j, "next_cursor"));
+		const char *link = http_response_header(&resp, "Link");
+		pages++;
+		if (link == NULL) {
+			ck_assert_ptr_null(cursor);
+			json_decref(j);
+			http_response_free(&resp);
+			break;
+		}
+		ck_assert_ptr_nonnull(cursor);
+		ck_assert_msg(link[0] == '<' && strstr(link, ">; rel=\"next\"") != NULL, "Link: %s", link);
+		ck_assert_ptr_nonnull(strstr(link, "commune=91174"));
+		ck_assert_ptr_nonnull(strstr(link, "limit=1"));
+		size_t n = (size_t)(strstr(link, ">;") - link - 1);
+		ck_assert_uint_lt(n, sizeof(next));
+		memcpy(next, link + 1, n);
+		next[n] = '\0';
+		json_decref(j);
+		http_response_free(&resp);
+		ck_assert_int_lt(pages, 10000);
+	}
+	ck_assert_int_ge(pages, 3);
+}
+END_TEST
+
 START_TEST(lease_date_rides_with_the_rent)
 {
 	struct party bailiff, other_bailiff, landlord;
@@ -628,6 +709,7 @@ int main(void)
 	tcase_add_test(tc, reads_are_audited);
 	tcase_add_test(tc, concurrent_patches_lose_nothing);
 	tcase_add_test(tc, lease_date_rides_with_the_rent);
+	tcase_add_test(tc, conditional_requests_head_and_links);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
