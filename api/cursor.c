@@ -80,6 +80,14 @@ int cursor_from_query(const struct req *req, struct page_cursor *out, struct err
 	return cursor_parse(req_query(req, "cursor"), out, err);
 }
 
+int cursor_from_query_uuid(const struct req *req, struct page_cursor *out, struct err *err)
+{
+	int rc = cursor_from_query(req, out, err);
+	if (rc == ERR_OK && out->set && (!parse_is_uuid(out->after_id) || out->after_time[0] == '\0'))
+		return err_set(err, ERR_INVALID, "cursor", "not a cursor of this list");
+	return rc;
+}
+
 int cursor_limit(const struct req *req, int def, int max, int *out, struct err *err)
 {
 	return req_query_int(req, "limit", 1, max, def, out, err);

@@ -16,6 +16,9 @@ int cursor_parse(const char *text, struct page_cursor *out, struct err *err);
  * ERR_INVALID naming "cursor" when it is not one of ours. */
 int cursor_from_query(const struct req *req, struct page_cursor *out, struct err *err);
 
+/* cursor_from_query() for a list keyed by (created_at, a UUID id). */
+int cursor_from_query_uuid(const struct req *req, struct page_cursor *out, struct err *err);
+
 /* Reads `limit`: default def, 1..max, else ERR_INVALID naming "limit". */
 int cursor_limit(const struct req *req, int def, int max, int *out, struct err *err);
 

@@ -178,23 +178,6 @@ static int households_list_tx(PGconn *conn, void *ctx, struct err *err)
 	return households_store_list(conn, &q->caller, &q->filter, &q->after, q->limit, &q->page, err);
 }
 
-static bool is_stage(const char *s)
-{
-	for (int i = 0; i < STAGE__COUNT; i++)
-		if (strcmp(procedure_stage_name((enum procedure_stage)i), s) == 0)
-			return true;
-	return false;
-}
-
-/* RFC 3339: 2026-01-31T12:00:00Z or with an offset; PostgreSQL parses it. */
-static bool is_timestamp(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 20 || n > 35 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':')
-		return false;
-	return strspn(s, "0123456789-:.TZ+") == n;
-}
-
 static int read_filters(const struct req *req, struct household_filter *f, struct err *err)
 {
 	enum housing_sector sector;
@@ -209,9 +192,10 @@ static int read_filters(const struct req *req, struct household_filter *f, struc
 		return err_set(err, ERR_INVALID, "epci", "epci must be a SIREN of 9 digits");
 	if (f->sector != NULL && household_parse_sector(f->sector, &sector) != 0)
 		return err_set(err, ERR_INVALID, "sector", "sector must be social or private");
-	if (f->stage != NULL && !is_stage(f->stage))
-		return err_set(err, ERR_INVALID, "stage", "stage must be none or a stage of the procedure");
-	if (f->updated_since != NULL && !is_timestamp(f->updated_since))
+	enum procedure_stage stage;
+	if (f->stage != NULL && procedure_parse_stage(&stage, f->stage, "stage", err) != ERR_OK)
+		return ERR_INVALID;
+	if (f->updated_since != NULL && !req_is_timestamp(f->updated_since))
 		return err_set(err, ERR_INVALID, "updated_since", "updated_since must be an RFC 3339 timestamp");
 	return ERR_OK;
 }
@@ -222,9 +206,7 @@ int households_list(struct req *req, struct reply *rep, struct err *err)
 	households_caller(req, &q.caller);
 	int rc = read_filters(req, &q.filter, err);
 	if (rc == ERR_OK)
-		rc = cursor_from_query(req, &q.after, err);
-	if (rc == ERR_OK && q.after.set && (!parse_is_uuid(q.after.after_id) || q.after.after_time[0] == '\0'))
-		rc = err_set(err, ERR_INVALID, "cursor", "not a cursor of this list");
+		rc = cursor_from_query_uuid(req, &q.after, err);
 	if (rc == ERR_OK)
 		rc = cursor_limit(req, 50, 500, &q.limit, err);
 	if (rc == ERR_OK)

@@ -75,6 +75,14 @@ void reply_header(struct reply *rep, const char *name, const char *value)
 	u_map_put(rep->headers, name, value);
 }
 
+bool req_is_timestamp(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 20 || n > 35 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':')
+		return false;
+	return strspn(s, "0123456789-:.TZ+") == n;
+}
+
 bool http_media_type_is(const char *value, const char *type)
 {
 	if (value == NULL)

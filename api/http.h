@@ -95,6 +95,10 @@ void reply_etag(struct reply *rep, int version);
  * it is malformed, has duplicate keys or is not an object. */
 int http_parse_json_body(struct req *req, struct err *err);
 
+/* An RFC 3339 timestamp as a query gives it (2026-01-31T12:00:00Z, or with
+ * an offset), in the shape PostgreSQL then parses. */
+bool req_is_timestamp(const char *s);
+
 /* True when the media type of value (a Content-Type header) is type,
  * ignoring case and parameters. */
 bool http_media_type_is(const char *value, const char *type);

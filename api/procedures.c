@@ -11,8 +11,10 @@
 #include "api/households.h"
 #include "api/households_json.h"
 #include "api/json_in.h"
+#include "api/field_common.h"
 #include "api/tx.h"
 #include "domain/deadlines.h"
+#include "domain/parse.h"
 #include "domain/procedure.h"
 #include "domain/rules.h"
 #include "storage/households_store.h"
@@ -196,6 +198,59 @@ int procedures_get(struct req *req, struct reply *rep, struct err *err)
 		rc = reply_json(rep, 200, o);
 	}
 	work_free(w);
+	return rc;
+}
+
+struct procedure_list {
+	struct store_caller caller;
+	unsigned relations;
+	struct procedure_filter filter;
+	struct page_cursor after;
+	int limit;
+	struct json_page page;
+};
+
+static int list_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct procedure_list *q = ctx;
+	return procedures_store_list(conn, &q->caller, q->relations, &q->filter, &q->after, q->limit, &q->page,
+				     err);
+}
+
+/* GET /v1/procedures: the procedures the caller reads, filtered; the way
+ * back from a bailiff's file reference or a household to its procedures. */
+int procedures_list(struct req *req, struct reply *rep, struct err *err)
+{
+	struct procedure_list q = { 0 };
+	households_caller(req, &q.caller);
+	struct procedure_filter *f = &q.filter;
+	f->reference = req_query(req, "reference");
+	f->household_id = req_query(req, "household_id");
+	f->stage = req_query(req, "stage");
+	f->status = req_query(req, "status");
+	f->updated_since = req_query(req, "updated_since");
+	enum procedure_stage stage;
+	enum procedure_status status;
+	int rc = field_require_any(req, POLICY_READ_PROCEDURE, &q.relations, err);
+	if (rc == ERR_OK && f->reference != NULL && (f->reference[0] == '\0' || strlen(f->reference) > 100))
+		rc = err_set(err, ERR_INVALID, "reference", "reference must be 1 to 100 characters");
+	if (rc == ERR_OK && f->household_id != NULL && !parse_is_uuid(f->household_id))
+		rc = err_set(err, ERR_INVALID, "household_id", "household_id must be a UUID");
+	if (rc == ERR_OK && f->stage != NULL)
+		rc = procedure_parse_stage(&stage, f->stage, "stage", err);
+	if (rc == ERR_OK && f->status != NULL)
+		rc = procedure_parse_status(&status, f->status, "status", err);
+	if (rc == ERR_OK && f->updated_since != NULL && !req_is_timestamp(f->updated_since))
+		rc = err_set(err, ERR_INVALID, "updated_since", "updated_since must be an RFC 3339 timestamp");
+	if (rc == ERR_OK)
+		rc = cursor_from_query_uuid(req, &q.after, err);
+	if (rc == ERR_OK)
+		rc = cursor_limit(req, 50, 500, &q.limit, err);
+	if (rc == ERR_OK)
+		rc = tx_run(req, list_tx, &q, err);
+	if (rc == ERR_OK)
+		rc = reply_json(rep, 200, cursor_page_json(&q.page));
+	json_page_free(&q.page);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include "domain/procedure.h"
 
 int procedures_create(struct req *req, struct reply *rep, struct err *err);
+int procedures_list(struct req *req, struct reply *rep, struct err *err);
 int procedures_get(struct req *req, struct reply *rep, struct err *err);
 int procedures_add_event(struct req *req, struct reply *rep, struct err *err);
 int procedures_list_events(struct req *req, struct reply *rep, struct err *err);

@@ -52,6 +52,7 @@ const struct route routes[] = {
 	{ "PATCH", "/v1/households/{id}", households_update, ROUTE_BODY_JSON },
 	{ "GET", "/v1/households/{id}/timeline", households_timeline, 0 },
 	{ "POST", "/v1/households/{id}/procedures", procedures_create, ROUTE_BODY_JSON },
+	{ "GET", "/v1/procedures", procedures_list, 0 },
 	{ "GET", "/v1/procedures/{id}", procedures_get, 0 },
 	{ "POST", "/v1/procedures/{id}/events", procedures_add_event, ROUTE_BODY_JSON },
 	{ "GET", "/v1/procedures/{id}/events", procedures_list_events, 0 },

@@ -104,6 +104,26 @@ int procedure_parse_outcome(enum judgment_outcome *out, const char *s,
 	return ERR_OK;
 }
 
+int procedure_parse_stage(enum procedure_stage *out, const char *s,
+			  const char *field, struct err *err)
+{
+	int i = find_name(stage_names, STAGE__COUNT, s);
+	if (i < 0)
+		return err_set(err, ERR_INVALID, field, "stage must be none or a stage of the procedure");
+	*out = (enum procedure_stage)i;
+	return ERR_OK;
+}
+
+int procedure_parse_status(enum procedure_status *out, const char *s,
+			   const char *field, struct err *err)
+{
+	int i = find_name(status_names, PROCEDURE__STATUS_COUNT, s);
+	if (i < 0)
+		return err_set(err, ERR_INVALID, field, "status must be open, suspended or closed");
+	*out = (enum procedure_status)i;
+	return ERR_OK;
+}
+
 static void state_init(struct procedure_state *st)
 {
 	memset(st, 0, sizeof(*st));

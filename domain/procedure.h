@@ -205,6 +205,10 @@ const char *procedure_outcome_name(enum judgment_outcome outcome);
 int procedure_parse_outcome(enum judgment_outcome *out, const char *s,
 			    const char *field, struct err *err);
 const char *procedure_stage_name(enum procedure_stage stage);
+int procedure_parse_stage(enum procedure_stage *out, const char *s,
+			  const char *field, struct err *err);
 const char *procedure_status_name(enum procedure_status status);
+int procedure_parse_status(enum procedure_status *out, const char *s,
+			   const char *field, struct err *err);
 
 #endif

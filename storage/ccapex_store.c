@@ -204,37 +204,6 @@ static int one_json(PGconn *conn, const char *stmt, int n, const char *const *pa
 	return rc;
 }
 
-/* A keyset page: column 0 the JSON, 1 the created_at text, 2 the id;
- * the statement was asked for limit + 1 rows. */
-static int one_page(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
-		    struct json_page *page, struct err *err)
-{
-	memset(page, 0, sizeof(*page));
-	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, stmt, n, params, err);
-	if (rc != ERR_OK)
-		return rc;
-	int rows = PQntuples(res);
-	int keep = rows > limit ? limit : rows;
-	if (rows > limit) {
-		page->next.set = true;
-		copy_value(page->next.after_time, sizeof(page->next.after_time), res, limit - 1, 1);
-		copy_value(page->next.after_id, sizeof(page->next.after_id), res, limit - 1, 2);
-	}
-	page->items = calloc((size_t)(keep ? keep : 1), sizeof(char *));
-	if (page->items == NULL)
-		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-	for (int i = 0; rc == ERR_OK && i < keep; i++) {
-		page->items[i] = dup_value(res, i, 0, err);
-		if (page->items[i] == NULL)
-			rc = ERR_INTERNAL;
-		else
-			page->count++;
-	}
-	PQclear(res);
-	return rc;
-}
-
 static void fmt_int(char *out, size_t len, long long v)
 {
 	snprintf(out, len, "%lld", v);
@@ -330,7 +299,7 @@ int ccapex_store_referral_list(PGconn *conn, const struct ccapex_viewer *v, cons
 	const char *params[] = { v->org_id, v->kind, social, v->all_recommendations ? "true" : "false", read,
 				 f->status, f->kind, f->household_id, f->epci,
 				 after->set ? after->after_time : NULL, after->set ? after->after_id : NULL, lim };
-	return one_page(conn, "ccapex_referral_list", 12, params, limit, page, err);
+	return json_page_keyset(conn, "ccapex_referral_list", 12, params, limit, page, err);
 }
 
 int ccapex_store_referral_lock(PGconn *conn, const char *id, const struct ccapex_viewer *v,
@@ -435,7 +404,7 @@ int ccapex_store_clil_list(PGconn *conn, const char *status, const struct page_c
 	fmt_int(lim, sizeof(lim), limit + 1);
 	const char *params[] = { status, after->set ? after->after_time : NULL, after->set ? after->after_id : NULL,
 				 lim };
-	return one_page(conn, "ccapex_clil_list", 4, params, limit, page, err);
+	return json_page_keyset(conn, "ccapex_clil_list", 4, params, limit, page, err);
 }
 
 int ccapex_store_clil_lock(PGconn *conn, const char *id, char mode[CCAPEX_NAME_LEN], int *landlords, int *version,
@@ -516,7 +485,7 @@ int ccapex_store_commission_list(PGconn *conn, bool wide, const struct ccapex_vi
 	const char *params[] = { wide ? "true" : "false", v->org_id, v->kind, read, f->level, f->status, f->clil_id,
 				 f->from, f->to, after->set ? after->after_time : NULL,
 				 after->set ? after->after_id : NULL, lim };
-	return one_page(conn, "ccapex_commission_list", 12, params, limit, page, err);
+	return json_page_keyset(conn, "ccapex_commission_list", 12, params, limit, page, err);
 }
 
 int ccapex_store_commission_lock(PGconn *conn, const char *id, struct ccapex_commission_lock *out, struct err *err)
@@ -667,7 +636,7 @@ int ccapex_store_recommendation_list(PGconn *conn, bool all, const char *address
 	fmt_int(lim, sizeof(lim), limit + 1);
 	const char *params[] = { all ? "true" : "false", addressee, f->status, f->referral_id, f->addressee_id,
 				 after->set ? after->after_time : NULL, after->set ? after->after_id : NULL, lim };
-	return one_page(conn, "ccapex_recommendation_list", 8, params, limit, page, err);
+	return json_page_keyset(conn, "ccapex_recommendation_list", 8, params, limit, page, err);
 }
 
 int ccapex_store_recommendation_get(PGconn *conn, const char *id, bool all, const char *addressee, char **json,
@@ -703,7 +672,7 @@ int ccapex_store_recommendation_report(PGconn *conn, const char *id, const char 
 int ccapex_store_run_page(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
 			  struct json_page *page, struct err *err)
 {
-	return one_page(conn, stmt, n, params, limit, page, err);
+	return json_page_keyset(conn, stmt, n, params, limit, page, err);
 }
 
 int ccapex_store_run_json(PGconn *conn, const char *stmt, int n, const char *const *params, char **json,

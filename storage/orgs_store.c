@@ -162,6 +162,35 @@ int orgs_store_list(PGconn *conn, const char *kind, const struct page_cursor *af
 	return rc;
 }
 
+int json_page_keyset(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
+		    struct json_page *page, struct err *err)
+{
+	memset(page, 0, sizeof(*page));
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, stmt, n, params, err);
+	if (rc != ERR_OK)
+		return rc;
+	int rows = PQntuples(res);
+	int keep = rows > limit ? limit : rows;
+	if (rows > limit) {
+		page->next.set = true;
+		snprintf(page->next.after_time, sizeof(page->next.after_time), "%s", PQgetvalue(res, limit - 1, 1));
+		snprintf(page->next.after_id, sizeof(page->next.after_id), "%s", PQgetvalue(res, limit - 1, 2));
+	}
+	page->items = calloc((size_t)(keep ? keep : 1), sizeof(char *));
+	if (page->items == NULL)
+		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+	for (int i = 0; rc == ERR_OK && i < keep; i++) {
+		page->items[i] = dup_value(res, i, 0, err);
+		if (page->items[i] == NULL)
+			rc = ERR_INTERNAL;
+		else
+			page->count++;
+	}
+	PQclear(res);
+	return rc;
+}
+
 int orgs_store_update(PGconn *conn, const char *id, int version, const struct org_patch *patch,
 		      char **json, int *new_version, struct err *err)
 {

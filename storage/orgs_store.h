@@ -27,6 +27,12 @@ struct json_page {
 };
 void json_page_free(struct json_page *page);
 
+/* Runs the prepared statement stmt, which was asked for limit + 1 rows of
+ * (JSON text, created_at text, id) in keyset order, into page: at most
+ * limit items, and the cursor after the last when there are more. */
+int json_page_keyset(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
+		     struct json_page *page, struct err *err);
+
 int orgs_store_create(PGconn *conn, const struct org_input *in, char **json, struct err *err);
 /* ERR_NOT_FOUND when there is no such organisation. */
 int orgs_store_get(PGconn *conn, const char *id, char **json, int *version, struct err *err);

@@ -15,6 +15,20 @@ const struct db_stmt procedures_store_statements[] = {
 	{ "procedures_insert",
 	  "INSERT INTO procedures (household_id, filed_by_org, reference) VALUES ($1, $2, $3)"
 	  " RETURNING procedure_json(procedures), id" },
+	{ "procedures_list",
+	  "WITH page AS (SELECT p.id, p.created_at, procedure_json(p) AS j"
+	  "  FROM procedures p JOIN households h ON h.id = p.household_id"
+	  "  WHERE ($4::text IS NULL OR p.reference = $4) AND ($5::uuid IS NULL OR p.household_id = $5::uuid)"
+	  "   AND ($6::text IS NULL OR p.stage = $6) AND ($7::text IS NULL OR p.status = $7)"
+	  "   AND ($8::timestamptz IS NULL OR p.updated_at >= $8::timestamptz)"
+	  "   AND ($9::timestamptz IS NULL OR (p.created_at, p.id) > ($9::timestamptz, $10::uuid))"
+	  "   AND (procedure_relations(p, h, $1::uuid, $2::text) & $3::integer) <> 0"
+	  "  ORDER BY p.created_at, p.id LIMIT $11::int + 1),"
+	  " audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id,"
+	  "  request_id, outcome)"
+	  "  SELECT $12::uuid, $1::uuid, 'read', 'procedure', s.id::text, $13, 'ok'"
+	  "  FROM (SELECT page.id FROM page ORDER BY page.created_at, page.id LIMIT $11::int) s)"
+	  " SELECT j, created_at::text, id FROM page ORDER BY page.created_at, page.id" },
 	{ "procedures_load", LOAD_SQL },
 	{ "procedures_lock", LOAD_SQL " FOR UPDATE OF p" },
 	{ "procedures_events",
@@ -438,4 +452,19 @@ int procedures_store_timeline(PGconn *conn, const struct store_caller *caller, c
 	}
 	PQclear(res);
 	return rc;
+}
+
+int procedures_store_list(PGconn *conn, const struct store_caller *caller, unsigned relations,
+			  const struct procedure_filter *filter, const struct page_cursor *after, int limit,
+			  struct json_page *page, struct err *err)
+{
+	char rel[16], lim[16];
+	snprintf(rel, sizeof(rel), "%u", relations);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *params[] = {
+		caller->org_id, caller->kind, rel, filter->reference, filter->household_id, filter->stage,
+		filter->status, filter->updated_since, after->set ? after->after_time : NULL,
+		after->set ? after->after_id : NULL, lim, caller->client_id, caller->request_id,
+	};
+	return json_page_keyset(conn, "procedures_list", 13, params, limit, page, err);
 }

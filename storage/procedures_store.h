@@ -45,6 +45,22 @@ int procedures_store_create_many(PGconn *conn, const struct store_caller *caller
 				 const char *const *household_ids, const char *const *references, char (*ids)[40],
 				 struct err *err);
 
+/* Filters of the procedure list; NULL members do not filter. */
+struct procedure_filter {
+	const char *reference;
+	const char *household_id;
+	const char *stage;
+	const char *status;
+	const char *updated_since;  /* RFC 3339 date-time or date */
+};
+
+/* One page, in (created_at, id) order, of the procedures on which the
+ * caller holds a relation in relations (bits 1u << enum policy_relation),
+ * with one audit row ("read") per item, in the same statement. */
+int procedures_store_list(PGconn *conn, const struct store_caller *caller, unsigned relations,
+			  const struct procedure_filter *filter, const struct page_cursor *after, int limit,
+			  struct json_page *page, struct err *err);
+
 /* Loads a procedure and its events in order. lock: SELECT ... FOR UPDATE,
  * so that event posts on one procedure never interleave. ERR_NOT_FOUND
  * when absent or not visible to the caller. */

@@ -610,6 +610,91 @@ static bool procedure_flagged(const struct party *p, const char *id, const char 
 /* Payment orders of 10 March 2025: + 6 weeks = Monday 21 April, Easter
  * Monday, so Tuesday 22 April; + 2 months = Saturday 10 May, so Monday
  * 12 May. Today (2026 or later) both have expired. */
+/* The ids of a page of GET /v1/procedures (query after the "?"), as p. */
+static int listed_ids(const struct party *p, const char *query, char ids[][40], int max)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "/v1/procedures?%s", query);
+	int status = 0;
+	json_t *j = call(p, "GET", path, NULL, &status);
+	expect(j, status, 200, NULL);
+	int n = 0;
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(j, "items"), i, item) {
+		if (n < max)
+			snprintf(ids[n], 40, "%s", json_string_value(json_object_get(item, "id")));
+		n++;
+	}
+	json_decref(j);
+	return n;
+}
+
+/* Issue 15: the way back from what a partner holds (its file reference, a
+ * household) to the procedures, each organisation seeing only its own. */
+START_TEST(procedures_are_found_by_reference_household_and_stage)
+{
+	struct party bailiff, other, landlord;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &other);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	char hh[40], p1[40], p2[40], path[160], body[256], ref[64], sfx[16];
+	fixtures_suffix(sfx, sizeof(sfx));
+	snprintf(ref, sizeof(ref), "CJ-WAY-%s", sfx);
+	household(&bailiff, "91228", landlord.org_id, hh);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh);
+	snprintf(body, sizeof(body), "{\"reference\":\"%s\"}", ref);
+	int status = 0;
+	json_t *j = call(&bailiff, "POST", path, body, &status);
+	expect(j, status, 201, NULL);
+	snprintf(p1, sizeof(p1), "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	procedure(&bailiff, hh, p2);
+	event_ok(&bailiff, p2, "{\"kind\":\"payment_order\",\"date\":\"2026-09-01\",\"debt_cents\":90000,"
+			       "\"rent_cents\":60000}", NULL);
+
+	char ids[8][40], q[256];
+	snprintf(q, sizeof(q), "reference=%s", ref);
+	ck_assert_int_eq(listed_ids(&bailiff, q, ids, 8), 1);
+	ck_assert_str_eq(ids[0], p1);
+	snprintf(q, sizeof(q), "household_id=%s", hh);
+	ck_assert_int_eq(listed_ids(&bailiff, q, ids, 8), 2);
+	snprintf(q, sizeof(q), "household_id=%s&stage=payment_order", hh);
+	ck_assert_int_eq(listed_ids(&bailiff, q, ids, 8), 1);
+	ck_assert_str_eq(ids[0], p2);
+	snprintf(q, sizeof(q), "household_id=%s&status=open&updated_since=2000-01-01T00:00:00Z&limit=1", hh);
+	ck_assert_int_eq(listed_ids(&bailiff, q, ids, 8), 1);
+	snprintf(q, sizeof(q), "household_id=%s&updated_since=2999-01-01T00:00:00Z", hh);
+	ck_assert_int_eq(listed_ids(&bailiff, q, ids, 8), 0);
+	/* The landlord of the household and the préfecture read them; another
+	 * bailiff sees nothing of them. */
+	snprintf(q, sizeof(q), "household_id=%s", hh);
+	ck_assert_int_eq(listed_ids(&admin, q, ids, 8), 2);
+	ck_assert_int_eq(listed_ids(&landlord, q, ids, 8), 2);
+	ck_assert_int_eq(listed_ids(&other, q, ids, 8), 0);
+	snprintf(q, sizeof(q), "reference=%s", ref);
+	ck_assert_int_eq(listed_ids(&other, q, ids, 8), 0);
+	/* Bad filters name themselves. */
+	static const char *const bad[][2] = {
+		{ "/v1/procedures?household_id=12", "household_id" },
+		{ "/v1/procedures?stage=hearing", "stage" },
+		{ "/v1/procedures?status=gone", "status" },
+		{ "/v1/procedures?updated_since=yesterday", "updated_since" },
+		{ "/v1/procedures?reference=", "reference" },
+		{ "/v1/procedures?limit=0", "limit" },
+		{ "/v1/procedures?cursor=zz", "cursor" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = call(&bailiff, "GET", bad[i][0], NULL, &status);
+		expect(j, status, 400, bad[i][1]);
+		json_decref(j);
+	}
+	j = call(NULL, "GET", "/v1/procedures", NULL, &status);
+	ck_assert_int_eq(status, 401);
+	json_decref(j);
+}
+END_TEST
+
 START_TEST(time_to_pay_follows_the_lease)
 {
 	struct party bailiff;
@@ -792,6 +877,7 @@ int main(void)
 	tcase_add_test(tc, time_to_pay_follows_the_lease);
 	tcase_add_test(tc, closed_procedure_keeps_its_deadlines);
 	tcase_add_test(tc, evictions_on_sundays_and_holidays_are_flagged);
+	tcase_add_test(tc, procedures_are_found_by_reference_household_and_stage);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
