@@ -12,7 +12,7 @@ static const char *const kind_names[IMPORT__KIND_COUNT] = { "acts", "caf-signals
 static const char *const status_names[IMPORT__STATUS_COUNT] = { "pending", "created", "updated", "unchanged",
 								 "rejected" };
 static const char *const match_names[IMPORT__MATCH_COUNT] = { "none", "matched", "unmatched", "ambiguous",
-								"unconfirmed" };
+								"unconfirmed", "created" };
 static const char *const benefit_names[CAF_BENEFIT__COUNT] = { "kept", "suspended" };
 static const char *const party_names[ADIL_PARTY__COUNT] = { "household", "landlord" };
 static const char *const outcome_names[ADIL_OUTCOME__COUNT] = { "information_given", "referred", "letter_sent",

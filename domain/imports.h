@@ -36,13 +36,14 @@ enum import_status {
 enum import_match {
 	IMPORT_MATCH_NONE,      /* the item named no household to look for */
 	IMPORT_MATCH_MATCHED,   /* exactly one known household */
-	IMPORT_MATCH_UNMATCHED, /* none: a CAF signal is kept unattached, an act opens a new household */
+	IMPORT_MATCH_UNMATCHED, /* none: a CAF signal is kept unattached */
 	IMPORT_MATCH_AMBIGUOUS, /* several: reported, never guessed */
 	/* An act's CAF number names a household the importer cannot read and
 	 * neither the address nor the holder's name on file confirms it: the
 	 * act is rejected, nothing is attached or created, and the answer says
 	 * nothing of the households that carry the number. */
 	IMPORT_MATCH_UNCONFIRMED,
+	IMPORT_MATCH_CREATED,   /* none: the act opened the household it gave */
 	IMPORT__MATCH_COUNT
 };
 

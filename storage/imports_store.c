@@ -922,7 +922,7 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 			file->relations = 1u << POLICY_REL_FILER;
 			/* A file that joins another of the batch is matched to
 			 * the household that one opens. */
-			file->match = strcmp(outcome, "new") == 0 ? IMPORT_MATCH_UNMATCHED : IMPORT_MATCH_MATCHED;
+			file->match = strcmp(outcome, "new") == 0 ? IMPORT_MATCH_CREATED : IMPORT_MATCH_MATCHED;
 			snprintf(file->household_id, sizeof(file->household_id), "%s", PQgetvalue(res, r, 3));
 		} else if (strcmp(outcome, "unconfirmed") == 0) {
 			file->match = IMPORT_MATCH_UNCONFIRMED;
