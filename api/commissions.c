@@ -344,6 +344,8 @@ struct agenda_change {
 	char referral_buf[CCAPEX_ID_LEN];
 	bool adding;
 	int position;
+	int if_match;              /* the session's version the client holds */
+	int version;               /* the session's, after the change */
 };
 
 /* Locks the session and then the referral, always in that order. */
@@ -353,6 +355,10 @@ static int agenda_lock(PGconn *conn, struct agenda_change *a, enum referral_stat
 	struct ccapex_referral_lock rlock;
 	enum commission_status cs;
 	int rc = ccapex_store_commission_lock(conn, a->commission_id, &lock, err);
+	if (rc == ERR_OK && !req_version_matches(a->if_match, lock.version))
+		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
+			       "the session has changed since version %d; fetch it again", a->if_match);
+	a->version = lock.version + 1;
 	if (rc == ERR_OK && commission_parse_status(&cs, lock.status, "status", err) != ERR_OK)
 		rc = err_set(err, ERR_INTERNAL, "", "a stored commission status is unknown");
 	if (rc == ERR_OK)
@@ -401,6 +407,8 @@ static int agenda_tx(PGconn *conn, void *ctx, struct err *err)
 	};
 	rc = ccapex_store_referral_change(conn, a->referral_id, &change, err);
 	if (rc == ERR_OK)
+		rc = ccapex_store_commission_touch(conn, a->commission_id, err);
+	if (rc == ERR_OK)
 		rc = audit_record(conn, a->req, a->adding ? "schedule" : "unschedule", "referral", a->referral_id, "ok",
 				  err);
 	return rc;
@@ -417,6 +425,8 @@ int commissions_agenda_add(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = req_path_uuid(req, "id", &a.commission_id, err);
 	if (rc == ERR_OK)
+		rc = req_if_match(req, &a.if_match, err);
+	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
 		rc = json_in_string(req->body, "referral_id", true, a.referral_buf, sizeof(a.referral_buf), &present,
@@ -426,9 +436,11 @@ int commissions_agenda_add(struct req *req, struct reply *rep, struct err *err)
 	a.referral_id = a.referral_buf;
 	if (rc == ERR_OK)
 		rc = tx_run(req, agenda_tx, &a, err);
-	if (rc == ERR_OK)
+	if (rc == ERR_OK) {
+		reply_etag(rep, a.version);
 		rc = reply_json(rep, 201, json_pack("{ss ss si}", "commission_id", a.commission_id, "referral_id",
 						    a.referral_id, "position", a.position));
+	}
 	return rc;
 }
 
@@ -442,9 +454,13 @@ int commissions_agenda_remove(struct req *req, struct reply *rep, struct err *er
 	if (rc == ERR_OK)
 		rc = req_path_uuid(req, "referral_id", &a.referral_id, err);
 	if (rc == ERR_OK)
-		rc = tx_run(req, agenda_tx, &a, err);
+		rc = req_if_match(req, &a.if_match, err);
 	if (rc == ERR_OK)
+		rc = tx_run(req, agenda_tx, &a, err);
+	if (rc == ERR_OK) {
+		reply_etag(rep, a.version);
 		reply_empty(rep, 204);
+	}
 	return rc;
 }
 
@@ -473,6 +489,9 @@ struct opinion_write {
 	struct ccapex_held held;
 	char id[CCAPEX_ID_LEN];
 	bool created;
+	bool has_if_match;
+	int if_match;              /* the opinion's version the client holds */
+	int version;               /* the opinion's, after the change */
 	char *json;
 };
 
@@ -623,7 +642,16 @@ static int opinion_tx(PGconn *conn, void *ctx, struct err *err)
 	}
 	if (rc == ERR_OK)
 		rc = ccapex_store_opinion_put(conn, o->commission_id, o->referral_id, o->summary, o->decisions_lit,
-					      o->req->actor.org_id, o->id, &o->created, err);
+					      o->req->actor.org_id, o->id, &o->created, &o->version, err);
+	/* Replacing an opinion needs its ETag, as a PATCH does; giving the
+	 * first one needs none (and If-Match names no opinion yet: 412). */
+	if (rc == ERR_OK && !o->created && !o->has_if_match)
+		rc = err_set(err, ERR_PRECONDITION_REQUIRED, "If-Match",
+			     "an opinion is given on this referral: If-Match with its ETag is required to replace it");
+	if (rc == ERR_OK && o->has_if_match &&
+	    (o->created || !req_version_matches(o->if_match, o->version - 1)))
+		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
+			     "If-Match does not match the current opinion's ETag; fetch the referral again");
 	if (rc == ERR_OK)
 		rc = ccapex_store_referral_lock(conn, o->referral_id, &o->viewer, &rlock, err);
 	if (rc == ERR_OK && referral_parse_status(&from, rlock.status, "status", err) != ERR_OK)
@@ -667,6 +695,9 @@ int commissions_put_opinion(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK && !parse_is_uuid(req_param(req, "referral_id")))
 		rc = err_set(err, ERR_UNPROCESSABLE, "referral_id", "no such referral on this agenda");
 	o->referral_id = req_param(req, "referral_id");
+	o->has_if_match = req_header(req, "If-Match") != NULL;
+	if (rc == ERR_OK && o->has_if_match)
+		rc = req_if_match(req, &o->if_match, err);
 	if (rc == ERR_OK)
 		rc = json_in_keys(req->body, allowed, refused, err);
 	if (rc == ERR_OK)
@@ -679,7 +710,7 @@ int commissions_put_opinion(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = tx_run(req, opinion_tx, o, err);
 	if (rc == ERR_OK)
-		rc = ccapex_reply_text_json(rep, o->created ? 201 : 200, o->json, 0, NULL);
+		rc = ccapex_reply_text_json(rep, o->created ? 201 : 200, o->json, o->version, NULL);
 	free(o->json);
 	ccapex_held_free(&o->held);
 	free(o);

@@ -453,6 +453,7 @@ static int opinion_give(struct demo_ctx *c, const char *commission, const struct
 	static const enum opinion_decision decisions[] = { DECISION_KEEP_WITH_PAYMENT_PLAN, DECISION_FSL_AID };
 	char opinion[40], due[DATE_STR_LEN];
 	bool created = false;
+	int version = 0;
 	struct date due_on;
 	date_add_days(&due_on, session, 60);
 	day_text(due, &due_on);
@@ -461,7 +462,8 @@ static int opinion_give(struct demo_ctx *c, const char *commission, const struct
 		rc = recommendation_check_due(&due_on, session, "due_date", err);
 	if (rc == ERR_OK)
 		rc = ccapex_store_opinion_put(c->conn, commission, r->id, "Maintien dans les lieux avec plan d'apurement",
-					      "{keep_with_payment_plan,fsl_aid}", c->o->prefecture, opinion, &created, err);
+					      "{keep_with_payment_plan,fsl_aid}", c->o->prefecture, opinion, &created, &version,
+					      err);
 	if (rc == ERR_OK)
 		rc = referral_step(c, r->id, REFERRAL_EXAMINE, commission, NULL, err);
 	if (rc == ERR_OK)

@@ -463,6 +463,8 @@ int referrals_escalate(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = req_path_uuid(req, "id", &c->id, err);
 	if (rc == ERR_OK)
+		rc = req_if_match(req, &c->version, err);
+	if (rc == ERR_OK)
 		rc = tx_run(req, referrals_change_tx, c, err);
 	if (rc == ERR_OK)
 		rc = ccapex_reply_text_json(rep, 200, c->json, c->new_version, NULL);

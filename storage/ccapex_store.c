@@ -131,7 +131,9 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " VALUES ($1::uuid, $2::uuid, $3, $4::text[], $5::uuid)"
 	  " ON CONFLICT (commission_id, referral_id) DO UPDATE SET summary = EXCLUDED.summary,"
 	  " decisions = EXCLUDED.decisions, version = opinions.version + 1, updated_at = now()"
-	  " RETURNING id, xmax = 0" },
+	  " RETURNING id, xmax = 0, version" },
+	{ "ccapex_commission_touch",
+	  "UPDATE commissions SET version = version + 1, updated_at = now() WHERE id = $1::uuid" },
 	{ "ccapex_recommendations_held",
 	  "SELECT id, addressee_org_id, body, due_on::text, status FROM recommendations"
 	  " WHERE opinion_id = $1::uuid AND status <> 'withdrawn' ORDER BY created_at, id FOR UPDATE" },
@@ -543,9 +545,15 @@ int ccapex_store_agenda_remove(PGconn *conn, const char *commission_id, const ch
 	return rc;
 }
 
+int ccapex_store_commission_touch(PGconn *conn, const char *commission_id, struct err *err)
+{
+	const char *params[] = { commission_id };
+	return db_exec_discard(conn, "ccapex_commission_touch", 1, params, err);
+}
+
 int ccapex_store_opinion_put(PGconn *conn, const char *commission_id, const char *referral_id, const char *summary,
 			     const char *decisions, const char *org_id, char id[CCAPEX_ID_LEN], bool *created,
-			     struct err *err)
+			     int *version, struct err *err)
 {
 	id[0] = '\0';
 	const char *params[] = { commission_id, referral_id, summary, decisions, org_id };
@@ -554,6 +562,7 @@ int ccapex_store_opinion_put(PGconn *conn, const char *commission_id, const char
 	if (rc == ERR_OK) {
 		copy_value(id, CCAPEX_ID_LEN, res, 0, 0);
 		*created = value_true(res, 0, 1);
+		*version = atoi(PQgetvalue(res, 0, 2));
 	}
 	PQclear(res);
 	return name_reference(rc, err, "opinions_on_agenda", "referral_id",

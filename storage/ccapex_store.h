@@ -177,13 +177,16 @@ int ccapex_store_agenda_add(PGconn *conn, const char *commission_id, const char 
 			    struct err *err);
 /* ERR_NOT_FOUND when the referral is not on the agenda. */
 int ccapex_store_agenda_remove(PGconn *conn, const char *commission_id, const char *referral_id, struct err *err);
+/* A change of the session's agenda moves the session's version on, so that
+ * If-Match on the session guards its agenda too. */
+int ccapex_store_commission_touch(PGconn *conn, const char *commission_id, struct err *err);
 
 /* Records or replaces the opinion; decisions is a text[] literal of checked
  * names. ERR_UNPROCESSABLE on "referral_id" when the referral is not on the
  * commission's agenda. */
 int ccapex_store_opinion_put(PGconn *conn, const char *commission_id, const char *referral_id, const char *summary,
 			     const char *decisions, const char *org_id, char id[CCAPEX_ID_LEN], bool *created,
-			     struct err *err);
+			     int *version, struct err *err);
 /* The opinion's recommendations in force (not withdrawn), locked, oldest
  * first. Caller-owned, zeroed before the first call; what a previous call
  * left in out is freed. Free with ccapex_held_free(). */

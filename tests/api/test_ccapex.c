@@ -122,12 +122,21 @@ static void commission(const char *level, const char *clil, const char *date, co
 	create(&admin, "/v1/commissions", body, 201, id);
 }
 
+/* The session's ETag as an If-Match header: its agenda changes with it. */
+static void session_if_match(const char *commission_id, char *out, size_t len)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/v1/commissions/%s", commission_id);
+	if_match(&admin, path, out, len);
+}
+
 static void agenda_add(const char *commission_id, const char *referral_id, int want, const char *field)
 {
-	char path[96], body[96];
+	char path[96], body[96], h[64];
 	snprintf(path, sizeof(path), "/v1/commissions/%s/agenda", commission_id);
 	snprintf(body, sizeof(body), "{\"referral_id\":\"%s\"}", referral_id);
-	send_expect(&admin, "POST", path, body, NULL, want, field);
+	session_if_match(commission_id, h, sizeof(h));
+	send_expect(&admin, "POST", path, body, h, want, field);
 }
 
 static void session_status(const char *commission_id, const char *status)
@@ -138,11 +147,30 @@ static void session_status(const char *commission_id, const char *status)
 	patch(&admin, path, body, 200, NULL);
 }
 
+/* If-Match with the version of the opinion the session gave on the
+ * referral, or "" when it gave none yet. */
+static void opinion_if_match(const char *commission_id, const char *referral_id, char *out, size_t len)
+{
+	char path[96];
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/v1/referrals/%s", referral_id);
+	int status = 0;
+	json_t *j = call(&admin, "GET", path, NULL, NULL, &status);
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(j, "opinions"), i, o)
+		if (strcmp(json_string_value(json_object_get(o, "commission_id")), commission_id) == 0)
+			snprintf(out, len, "If-Match: \"%lld\"\r\n",
+				 (long long)json_integer_value(json_object_get(o, "version")));
+	json_decref(j);
+}
+
 static void opinion(const char *commission_id, const char *referral_id, const char *body, int want, const char *field)
 {
-	char path[128];
+	char path[128], h[64];
 	snprintf(path, sizeof(path), "/v1/commissions/%s/opinions/%s", commission_id, referral_id);
-	send_expect(&admin, "PUT", path, body, NULL, want, field);
+	opinion_if_match(commission_id, referral_id, h, sizeof(h));
+	send_expect(&admin, "PUT", path, body, h[0] ? h : NULL, want, field);
 }
 
 static json_t *get(const struct party *p, const char *path, int want)
@@ -351,8 +379,22 @@ START_TEST(a_week_of_the_operational_ccapex)
 	agenda_add(k, r3, 201, NULL);
 	agenda_add(k, r1, 409, "referral_id");
 	snprintf(path, sizeof(path), "/v1/commissions/%s/agenda/%s", k, r2);
-	send_expect(&admin, "DELETE", path, NULL, NULL, 204, NULL);
-	send_expect(&admin, "DELETE", path, NULL, NULL, 404, NULL);
+	/* The agenda changes with the session's ETag, as the session does. */
+	char stale[64], fresh[64];
+	session_if_match(k, stale, sizeof(stale));
+	send_expect(&admin, "DELETE", path, NULL, NULL, 428, "If-Match");
+	send_expect(&admin, "DELETE", path, NULL, "If-Match: \"999\"\r\n", 412, "If-Match");
+	send_expect(&admin, "DELETE", path, NULL, stale, 204, NULL);
+	send_expect(&admin, "DELETE", path, NULL, stale, 412, "If-Match");
+	session_if_match(k, fresh, sizeof(fresh));
+	ck_assert_str_ne(fresh, stale);
+	send_expect(&admin, "DELETE", path, NULL, fresh, 404, NULL);
+	snprintf(body, sizeof(body), "{\"referral_id\":\"%s\"}", r2);
+	snprintf(path, sizeof(path), "/v1/commissions/%s/agenda", k);
+	send_expect(&admin, "POST", path, body, NULL, 428, "If-Match");
+	send_expect(&admin, "POST", path, body, "If-Match: *\r\n", 201, NULL);
+	snprintf(path, sizeof(path), "/v1/commissions/%s/agenda/%s", k, r2);
+	send_expect(&admin, "DELETE", path, NULL, "If-Match: *\r\n", 204, NULL);
 	agenda_add(k, r2, 201, NULL);
 	/* A referral sits on at most one open agenda. */
 	char k2[40];
@@ -436,9 +478,15 @@ START_TEST(a_week_of_the_operational_ccapex)
 	j = get(&pl, "/v1/referrals", 200);
 	ck_assert(list_has(j, r2) && !list_has(j, r1));
 	json_decref(j);
-	j = get(&ss, "/v1/referrals", 200);
-	ck_assert(list_has(j, r3) && !list_has(j, r1) && !list_has(j, r2));
-	json_decref(j);
+	/* The social service's territory holds other tests' referrals too: one
+	 * household at a time, so that no page boundary hides one. */
+	const char *hs[] = { h1, h2, h3 }, *rs[] = { r1, r2, r3 };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", hs[i]);
+		j = get(&ss, path, 200);
+		ck_assert(list_has(j, rs[i]) == (i == 2));
+		json_decref(j);
+	}
 	snprintf(path, sizeof(path), "/v1/referrals?household_id=%s", h4);
 	j = get(&dept, path, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
@@ -580,15 +628,23 @@ START_TEST(clils_and_escalation)
 	session_status(k, "closed");
 	snprintf(path, sizeof(path), "/v1/referrals/%s/escalation", r);
 	send_expect(&sl, "POST", path, NULL, NULL, 403, NULL);
-	send_expect(&admin, "POST", path, NULL, NULL, 200, NULL);
-	send_expect(&admin, "POST", path, NULL, NULL, 409, "status");
+	/* Escalation changes the referral: its ETag, as a PATCH. */
+	char referral_path[96];
+	snprintf(referral_path, sizeof(referral_path), "/v1/referrals/%s", r);
+	send_expect(&admin, "POST", path, NULL, NULL, 428, "If-Match");
+	send_expect(&admin, "POST", path, NULL, "If-Match: \"999\"\r\n", 412, "If-Match");
+	if_match(&admin, referral_path, h, sizeof(h));
+	send_expect(&admin, "POST", path, NULL, h, 200, NULL);
+	if_match(&admin, referral_path, h, sizeof(h));
+	send_expect(&admin, "POST", path, NULL, h, 409, "status");
 	commission("operational", NULL, "2026-12-10", NULL, k2);
 	agenda_add(k2, r, 201, NULL);
 	session_status(k2, "in_session");
 	opinion(k2, r, "{\"summary\":\"Suite CLIL.\",\"decisions\":[\"keep_with_payment_plan\"]}", 201, NULL);
 	session_status(k2, "closed");
 	/* An operational examination goes nowhere further. */
-	send_expect(&admin, "POST", path, NULL, NULL, 409, "status");
+	if_match(&admin, referral_path, h, sizeof(h));
+	send_expect(&admin, "POST", path, NULL, h, 409, "status");
 	j = get_referral(&admin, r, 200);
 	ck_assert(json_is_true(json_object_get(j, "escalated")));
 	ck_assert_int_eq(json_array_size(json_object_get(j, "opinions")), 2);
@@ -701,6 +757,12 @@ START_TEST(replacing_an_opinion_keeps_its_recommendations)
 	if_match(&sl, path, h, sizeof(h));
 	send_expect(&sl, "PATCH", path, "{\"status\":\"accepted\"}", h, 200, NULL);
 
+	/* Replacing needs the opinion's ETag; the first one needed none. */
+	char opath[160];
+	snprintf(opath, sizeof(opath), "/v1/commissions/%s/opinions/%s", k, r);
+	send_expect(&admin, "PUT", opath, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", NULL, 428, "If-Match");
+	send_expect(&admin, "PUT", opath, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", "If-Match: \"7\"\r\n", 412,
+		    "If-Match");
 	/* Replaced: the plan is kept by its id, the support is dropped, a
 	 * rehousing is added. */
 	snprintf(body, sizeof(body), "{\"summary\":\"Dette de 2 400 €, relogement.\",\"decisions\":[\"fsl_aid\"],"

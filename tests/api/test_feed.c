@@ -442,6 +442,12 @@ START_TEST(purged_events_and_stale_cursors)
 	const char *old[] = { seq[0], seq[1] };
 	sql(conn, "UPDATE feed_events SET created_at = now() - interval '100 days' WHERE seq IN ($1, $2)", 2, old,
 	    NULL, 0);
+	/* Webhooks other tests left behind (test_webhooks' receivers are gone)
+	 * would hold the purge back: they are moved to the feed's end first,
+	 * so that this test passes in any order on a shared database. */
+	sql(conn, "UPDATE webhooks w SET cursor_pos = f.pos, cursor_seq = f.seq"
+		  " FROM (SELECT pos, seq FROM feed_events ORDER BY pos DESC, seq DESC LIMIT 1) f"
+		  " WHERE (w.cursor_pos, w.cursor_seq) < (f.pos, f.seq)", 0, NULL, NULL, 0);
 	char behind[16];
 	sql(conn, "SELECT count(*) FROM webhooks w, feed_events f WHERE f.seq = $1"
 		  " AND (w.cursor_pos, w.cursor_seq) < (f.pos, f.seq)", 1, old, behind, sizeof(behind));
