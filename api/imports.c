@@ -517,6 +517,8 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 		err_clear(&e);
 		res->match = file->match;
 		res->candidates = file->candidates;
+		snprintf(res->procedure_id, sizeof(res->procedure_id), "%s", file->procedure_id);
+		snprintf(res->household_id, sizeof(res->household_id), "%s", file->household_id);
 		if (file->problem.code != ERR_OK) {
 			import_result_reject(res, &file->problem);
 			continue;
@@ -705,6 +707,11 @@ static json_t *batch_answer(const struct import_batch *b, const char *id)
 			json_object_set_new(o, "external_id", json_null());
 		if (o != NULL && r->resource_id[0] != '\0' && r->status != IMPORT_REJECTED)
 			json_object_set_new(o, "id", json_string(r->resource_id));
+		/* The way back from the act to its file and household. */
+		if (o != NULL && r->procedure_id[0] != '\0' && r->status != IMPORT_REJECTED) {
+			json_object_set_new(o, "procedure_id", json_string(r->procedure_id));
+			json_object_set_new(o, "household_id", json_string(r->household_id));
+		}
 		if (o != NULL && r->match != IMPORT_MATCH_NONE) {
 			json_object_set_new(o, "match", json_string(import_match_name(r->match)));
 			/* 0 when the count would tell of households the importer cannot read. */

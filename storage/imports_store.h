@@ -25,6 +25,8 @@ struct import_result {
 	char field[64];          /* rejected: the member at fault */
 	char reason[256];        /* rejected: why */
 	char resource_id[40];    /* the signal, contact or event written */
+	char procedure_id[40];   /* acts: the file's procedure, "" otherwise */
+	char household_id[40];   /* acts: its household */
 };
 
 /* Marks r rejected with err's field and message. */

@@ -194,6 +194,31 @@ START_TEST(an_update_and_an_ambiguous_match)
 }
 END_TEST
 
+/* Posts a batch that must become a job (202), follows its Location until
+ * the job is done; the last answer (a new reference), Location in location. */
+static json_t *job_until_done(const struct party *p, const char *kind, const char *key, const char *body,
+			      char *location, size_t len)
+{
+	int status = 0;
+	struct http_response raw = { 0 };
+	json_t *j = import(p, kind, key, body, &status, &raw);
+	ck_assert_msg(status == 202, "answered %d: %s", status, raw.body);
+	snprintf(location, len, "%s", http_response_header(&raw, "Location"));
+	http_response_free(&raw);
+	json_decref(j);
+	j = NULL;
+	for (int i = 0; i < 200; i++) {
+		json_decref(j);
+		j = fixtures_call_json(&server, p, "GET", location, NULL, NULL, &status);
+		ck_assert_int_eq(status, 200);
+		if (strcmp(json_string_value(json_object_get(j, "status")), "done") == 0)
+			break;
+		usleep(100000);
+	}
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "done");
+	return j;
+}
+
 START_TEST(a_large_batch_becomes_a_job)
 {
 	struct party caf;
@@ -210,23 +235,8 @@ START_TEST(a_large_batch_becomes_a_job)
 	unique(key, sizeof(key), "job-");
 	char *body = caf_batch(2500, tag);
 	int status = 0;
-	struct http_response raw = { 0 };
-	json_t *j = import(&caf, "caf-signals", key, body, &status, &raw);
-	ck_assert_msg(status == 202, "answered %d: %s", status, raw.body);
 	char location[128];
-	snprintf(location, sizeof(location), "%s", http_response_header(&raw, "Location"));
-	http_response_free(&raw);
-	json_decref(j);
-	j = NULL;
-	for (int i = 0; i < 200; i++) {
-		json_decref(j);
-		j = fixtures_call_json(&server, &caf, "GET", location, NULL, NULL, &status);
-		ck_assert_int_eq(status, 200);
-		if (strcmp(json_string_value(json_object_get(j, "status")), "done") == 0)
-			break;
-		usleep(100000);
-	}
-	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "done");
+	json_t *j = job_until_done(&caf, "caf-signals", key, body, location, sizeof(location));
 	ck_assert_int_eq(count_of(j, "created"), 2500 - 13);
 	ck_assert_int_eq(count_of(j, "rejected"), 13);
 	/* The results, a page at a time: each index once, in order. */
@@ -944,6 +954,25 @@ START_TEST(one_tenant_in_new_files_of_one_batch_gets_one_household)
 		ck_assert_msg(strcmp(result_status(j, i), "created") == 0, "item %d: %s (%s)", i, result_status(j, i),
 			      result_field(j, i));
 	ck_assert_str_eq(json_string_value(json_object_get(result_at(j, 0), "match")), "created");
+	/* Each result names its file's procedure and household: one household
+	 * for the tenant, one procedure per file. */
+	const char *tenant = json_string_value(json_object_get(result_at(j, 0), "household_id"));
+	ck_assert_ptr_nonnull(tenant);
+	const int same[] = { 0, 1, 2, 4 };
+	for (int i = 0; i < 4; i++) {
+		ck_assert_str_eq(json_string_value(json_object_get(result_at(j, same[i]), "household_id")), tenant);
+		for (int k = 0; k < i; k++)
+			ck_assert_str_ne(json_string_value(json_object_get(result_at(j, same[i]), "procedure_id")),
+					 json_string_value(json_object_get(result_at(j, same[k]), "procedure_id")));
+	}
+	ck_assert_str_ne(json_string_value(json_object_get(result_at(j, 3), "household_id")), tenant);
+	char proc_path[96];
+	snprintf(proc_path, sizeof(proc_path), "/v1/procedures/%s",
+		 json_string_value(json_object_get(result_at(j, 1), "procedure_id")));
+	json_t *proc = fixtures_call_json(&server, &bailiff, "GET", proc_path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(proc, "household_id")), tenant);
+	json_decref(proc);
 	json_decref(j);
 	char n[40];
 	/* A bailiff's act keeps no CAF number on the household it opens: the
@@ -971,6 +1000,49 @@ START_TEST(one_tenant_in_new_files_of_one_batch_gets_one_household)
 	count_sql("SELECT count(*) FROM procedures p JOIN households h ON h.id = p.household_id"
 		  " WHERE h.address_line = '5 rue des Tanneurs ' || $1", sfx, n);
 	ck_assert_str_eq(n, "5");
+}
+END_TEST
+
+/* A job's act results name their procedure and household as a synchronous
+ * answer does. */
+START_TEST(act_job_results_name_procedures_and_households)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	harness_stop(&server);
+	const char *env[] = { keys_env, "PREVEX_IMPORT_SYNC_MAX=1", "PREVEX_IMPORT_POLL_MS=50", NULL };
+	ck_assert_int_eq(harness_start(&server, env), 0);
+	char sfx[16], tag[32], line[64], body[2048], key[64];
+	upper_suffix(sfx, sizeof(sfx));
+	snprintf(tag, sizeof(tag), "job-%s", sfx);
+	snprintf(line, sizeof(line), "9 rue du Four %s", sfx);
+	int len = snprintf(body, sizeof(body), "[");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 0, NULL, "Hugo Lenoir", line);
+	len += snprintf(body + len, sizeof(body) - (size_t)len, ",");
+	len += act_item(body + len, sizeof(body) - (size_t)len, tag, 1, NULL, "Hugo Lenoir", line);
+	snprintf(body + len, sizeof(body) - (size_t)len, "]");
+	unique(key, sizeof(key), "actjob-");
+	int status = 0;
+	char location[128];
+	json_t *j = job_until_done(&bailiff, "acts", key, body, location, sizeof(location));
+	const json_t *r0 = result_at(j, 0), *r1 = result_at(j, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(r0, "status")), "created");
+	ck_assert_str_eq(json_string_value(json_object_get(r0, "match")), "created");
+	ck_assert_str_eq(json_string_value(json_object_get(r1, "match")), "matched");
+	ck_assert_str_eq(json_string_value(json_object_get(r0, "household_id")),
+			 json_string_value(json_object_get(r1, "household_id")));
+	ck_assert_str_ne(json_string_value(json_object_get(r0, "procedure_id")),
+			 json_string_value(json_object_get(r1, "procedure_id")));
+	char proc_path[96];
+	snprintf(proc_path, sizeof(proc_path), "/v1/procedures/%s", json_string_value(json_object_get(r0, "procedure_id")));
+	json_t *proc = fixtures_call_json(&server, &bailiff, "GET", proc_path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(proc, "household_id")),
+			 json_string_value(json_object_get(r0, "household_id")));
+	json_decref(proc);
+	json_decref(j);
+	harness_stop(&server);
+	start();
 }
 END_TEST
 
@@ -1011,6 +1083,7 @@ int main(void)
 	tcase_add_test(tc, over_the_item_limit_is_413);
 	tcase_add_test(tc, a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read);
 	tcase_add_test(tc, one_tenant_in_new_files_of_one_batch_gets_one_household);
+	tcase_add_test(tc, act_job_results_name_procedures_and_households);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
