@@ -191,7 +191,10 @@ prevex_pg_start() {
 		"port = $PG_PORT" \
 		"unix_socket_directories = '$q'" \
 		"unix_socket_permissions = 0700" \
-		"max_connections = 200" |
+		"max_connections = 200" \
+		"# No row or statement in the log: a refused row can hold personal data." \
+		"log_error_verbosity = terse" \
+		"log_min_error_statement = panic" |
 		prevex_as_pg tee "$data/prevex.conf" >/dev/null
 	if prevex_as_pg "$PG_BIN/pg_ctl" status -D "$data" >/dev/null 2>&1; then
 		prevex_log "PostgreSQL already running (socket in $PREVEX_PG_SOCKET_DIR)"
