@@ -96,24 +96,18 @@ static int summons_deadlines(struct context *cx, const struct procedure *p,
 	const struct summons_data *s = &ev->summons;
 	struct date notice, interview, report;
 	struct rule_applied notice_rule, interview_rule, report_rule;
-	int rc = rules_due_date(&notice, RULE_SUMMONS_NOTICE_TO_PREFET,
-				&ev->date, &s->hearing_date, NULL, err);
+	int rc = rules_due_date_applied(&notice, &notice_rule,
+					RULE_SUMMONS_NOTICE_TO_PREFET, &ev->date,
+					&s->hearing_date, NULL, err);
 	if (rc == ERR_OK)
-		rc = rules_applied(&notice_rule, RULE_SUMMONS_NOTICE_TO_PREFET,
-				   &ev->date, err);
+		rc = rules_due_date_applied(&interview, &interview_rule,
+					    RULE_DIAGNOSTIC_INTERVIEW_OFFER,
+					    &ev->date, &ev->date, NULL, err);
 	if (rc == ERR_OK)
-		rc = rules_due_date(&interview, RULE_DIAGNOSTIC_INTERVIEW_OFFER,
-				    &ev->date, &ev->date, NULL, err);
-	if (rc == ERR_OK)
-		rc = rules_applied(&interview_rule,
-				   RULE_DIAGNOSTIC_INTERVIEW_OFFER, &ev->date,
-				   err);
-	if (rc == ERR_OK)
-		rc = rules_due_date(&report, RULE_DIAGNOSTIC_REPORT_NOTICE,
-				    &ev->date, &s->hearing_date, NULL, err);
-	if (rc == ERR_OK)
-		rc = rules_applied(&report_rule, RULE_DIAGNOSTIC_REPORT_NOTICE,
-				   &ev->date, err);
+		rc = rules_due_date_applied(&report, &report_rule,
+					    RULE_DIAGNOSTIC_REPORT_NOTICE,
+					    &ev->date, &s->hearing_date, NULL,
+					    err);
 	if (rc != ERR_OK)
 		return rc;
 
@@ -142,12 +136,10 @@ static int order_to_leave_deadlines(struct context *cx,
 	struct duration judge = {o->delay_months, DURATION_MONTHS};
 	struct date due;
 	struct rule_applied rule;
-	int rc = rules_due_date(&due, RULE_ORDER_TO_LEAVE_DELAY, &ev->date,
-				&ev->date, o->delay_months > 0 ? &judge : NULL,
-				err);
-	if (rc == ERR_OK)
-		rc = rules_applied(&rule, RULE_ORDER_TO_LEAVE_DELAY, &ev->date,
-				   err);
+	int rc = rules_due_date_applied(&due, &rule, RULE_ORDER_TO_LEAVE_DELAY,
+					&ev->date, &ev->date,
+					o->delay_months > 0 ? &judge : NULL,
+					err);
 	if (rc != ERR_OK)
 		return rc;
 	const struct event *left = procedure_find_act(p, EVENT_HOUSEHOLD_LEFT);
@@ -205,11 +197,9 @@ static int cfp_deadlines(struct context *cx, const struct procedure *p,
 		}
 		struct date due;
 		struct rule_applied rule;
-		int rc = rules_due_date(&due, RULE_CFP_ANSWER, &req->date,
-					&req->date, NULL, err);
-		if (rc == ERR_OK)
-			rc = rules_applied(&rule, RULE_CFP_ANSWER, &req->date,
-					   err);
+		int rc = rules_due_date_applied(&due, &rule, RULE_CFP_ANSWER,
+						&req->date, &req->date, NULL,
+						err);
 		if (rc != ERR_OK)
 			return rc;
 		bool silent = answer != NULL

@@ -3,7 +3,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "domain/calendar.h"
 
 /* The amount at the start of s and, in *len, the digits read (0 when none,
  * or when a leading zero makes it malformed). More digits than any bound
@@ -124,25 +123,11 @@ int delay_end_compute(struct delay_end *out, const struct date *from,
 	    delay_unit_to_string(dur->unit)[0] == '\0')
 		return err_set(err, ERR_INVALID, "delay",
 			       "not a duration of days, weeks, months or working days");
-	struct delay_end r;
-	switch (kind) {
-	case RULE_DELAY_TO_ACT:
-		rules_add_duration(&r.unextended_end, from, dur);
-		calendar_extend_to_working_day(&r.end, &r.unextended_end);
-		break;
-	case RULE_WAITING_PERIOD:
-		rules_add_duration(&r.unextended_end, from, dur);
-		r.end = r.unextended_end;
-		break;
-	case RULE_NOTICE_BEFORE:
-		rules_subtract_duration(&r.unextended_end, from, dur);
-		r.end = r.unextended_end;
-		break;
-	case RULE_THRESHOLD:
-	default:
+	if (kind != RULE_DELAY_TO_ACT && kind != RULE_WAITING_PERIOD && kind != RULE_NOTICE_BEFORE)
 		return err_set(err, ERR_INVALID, "kind",
 			       "a threshold has no end date");
-	}
+	struct delay_end r;
+	rules_end_of(&r.end, &r.unextended_end, kind, from, dur);
 	r.extended = date_cmp(&r.end, &r.unextended_end) != 0;
 	*out = r;
 	return ERR_OK;

@@ -119,50 +119,58 @@ int rules_applied(struct rule_applied *out, enum rule_id id,
 {
 	const struct rule *r = NULL;
 	int rc = rules_find(&r, id, on, err);
-	if (rc != ERR_OK)
-		return rc;
-	out->id = id;
-	out->version = r->version;
-	out->basis = r->source;
-	return ERR_OK;
+	if (rc == ERR_OK)
+		*out = (struct rule_applied){ id, r->version, r->source };
+	return rc;
+}
+
+void rules_end_of(struct date *end, struct date *unextended, enum rule_kind kind, const struct date *from,
+		  const struct duration *dur)
+{
+	struct date last;
+	if (kind == RULE_NOTICE_BEFORE)
+		rules_subtract_duration(&last, from, dur);
+	else
+		rules_add_duration(&last, from, dur);
+	if (unextended != NULL)
+		*unextended = last;
+	if (kind == RULE_DELAY_TO_ACT)
+		calendar_extend_to_working_day(&last, &last);
+	*end = last;
 }
 
 static int due_under(struct date *out, const struct rule *r,
 		     const struct date *from, const struct duration *dur,
 		     struct err *err)
 {
-	enum rule_id id = r->id;
 	if (!date_is_valid(from))
 		return err_set(err, ERR_INVALID, "date", "not a valid date");
-	if (dur == NULL)
-		dur = &r->duration;
-	switch (r->kind) {
-	case RULE_DELAY_TO_ACT:
-		rules_add_duration(out, from, dur);
-		calendar_extend_to_working_day(out, out);
-		return ERR_OK;
-	case RULE_WAITING_PERIOD:
-		rules_add_duration(out, from, dur);
-		return ERR_OK;
-	case RULE_NOTICE_BEFORE:
-		rules_subtract_duration(out, from, dur);
-		return ERR_OK;
-	case RULE_THRESHOLD:
-	default:
+	if (r->kind == RULE_THRESHOLD)
 		return err_set(err, ERR_INVALID, "", "rule %d is a threshold",
-			       (int)id);
-	}
+			       (int)r->id);
+	rules_end_of(out, NULL, r->kind, from, dur != NULL ? dur : &r->duration);
+	return ERR_OK;
 }
 
 int rules_due_date(struct date *out, enum rule_id id, const struct date *on,
 		   const struct date *from, const struct duration *dur,
 		   struct err *err)
 {
+	return rules_due_date_applied(out, NULL, id, on, from, dur, err);
+}
+
+int rules_due_date_applied(struct date *out, struct rule_applied *applied,
+			   enum rule_id id, const struct date *on,
+			   const struct date *from, const struct duration *dur,
+			   struct err *err)
+{
 	const struct rule *r = NULL;
 	int rc = rules_find(&r, id, on, err);
-	if (rc != ERR_OK)
-		return rc;
-	return due_under(out, r, from, dur, err);
+	if (rc == ERR_OK)
+		rc = due_under(out, r, from, dur, err);
+	if (rc == ERR_OK && applied != NULL)
+		*applied = (struct rule_applied){ id, r->version, r->source };
+	return rc;
 }
 
 int rules_time_to_pay(struct date *due, struct rule_applied *applied,

@@ -132,6 +132,22 @@ int rules_due_date(struct date *out, enum rule_id id, const struct date *on,
 		   const struct date *from, const struct duration *dur,
 		   struct err *err);
 
+/* rules_due_date(), and in *applied (may be NULL) the version it applied,
+ * as a deadline reports it. */
+int rules_due_date_applied(struct date *out, struct rule_applied *applied,
+			   enum rule_id id, const struct date *on,
+			   const struct date *from, const struct duration *dur,
+			   struct err *err);
+
+/* The end of dur counted from `from` as a delay of kind (not a threshold):
+ * a delay to act is moved past a Saturday, Sunday or holiday (CPC art.
+ * 642), a waiting period ends on its last day, a notice before `from` is
+ * counted backwards and never moved. *unextended (may be NULL) gets the day
+ * before any move. from must be valid. The one computation of the engine's
+ * deadlines and of GET /v1/calendar/add. */
+void rules_end_of(struct date *end, struct date *unextended, enum rule_kind kind, const struct date *from,
+		  const struct duration *dur);
+
 /* Plain calendar arithmetic: no extension to a working day, which depends on
  * the kind of delay (see calendar_extend_to_working_day()). Working days
  * count strictly after (or before) from. out may alias from. */
