@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "domain/parse.h"
 #include "domain/rules.h"
 
 static const char *const test_names[CAF_TEST__COUNT] = {
@@ -26,39 +27,20 @@ void caf_benefit_decisions_since(struct date *out)
 	*out = decisions_since;
 }
 
-enum test_result { TEST_UNKNOWN, TEST_NOT_MET, TEST_MET };
-
-/* debt >= k x rent without a product that could overflow (rules.c does the
- * same): for positive integers, debt >= k*rent exactly when debt/k >= rent. */
-static bool reaches_multiple(int64_t debt, int k, int64_t rent)
-{
-	return rent > 0 && debt >= 0 && debt / k >= rent;
-}
-
-static enum test_result rent_test(const struct threshold *t, const struct caf_arrears_facts *f)
-{
-	if (!f->rent_known || (t->rent_with_charges && !f->charges_known))
-		return TEST_UNKNOWN;
-	int64_t rent = f->rent_cents;
-	if (t->rent_with_charges && f->charges_cents > 0)
-		rent = rent > INT64_MAX - f->charges_cents ? INT64_MAX : rent + f->charges_cents;
-	return reaches_multiple(f->debt_cents, t->rent_multiple, rent) ? TEST_MET : TEST_NOT_MET;
-}
-
-static enum test_result months_test(const struct threshold *t, const struct caf_arrears_facts *f)
-{
-	if (!f->first_missed_known || !date_is_valid(&f->first_missed_on))
-		return TEST_UNKNOWN;
-	struct date from;
-	date_add_months(&from, &f->first_missed_on, t->months_after_first_missed);
-	return date_cmp(&f->on, &from) >= 0 ? TEST_MET : TEST_NOT_MET;
-}
-
 int caf_judge_arrears(struct caf_arrears *out, const struct caf_arrears_facts *f, struct err *err)
 {
 	memset(out, 0, sizeof(*out));
+	struct arrears a = {
+		.debt_cents = f->debt_cents,
+		.rent_cents = f->rent_known ? f->rent_cents : -1,
+		.charges_cents = f->charges_known ? f->charges_cents : -1,
+		.months_unpaid = -1,
+		.first_missed_known = f->first_missed_known,
+		.first_missed_on = f->first_missed_on,
+	};
+	struct threshold_tests t;
 	const struct rule *r = NULL;
-	int rc = rules_find(&r, RULE_CAF_ARREARS, &f->on, err);
+	int rc = rules_threshold_tests(&t, &r, RULE_CAF_ARREARS, &a, &f->on, err);
 	if (rc == ERR_NOT_FOUND) {
 		/* No version known that day (before 1 September 2016): nothing
 		 * can be said, and the judgement names no rule. */
@@ -68,28 +50,17 @@ int caf_judge_arrears(struct caf_arrears *out, const struct caf_arrears_facts *f
 	}
 	if (rc != ERR_OK)
 		return rc;
-	const struct threshold *t = &r->threshold;
-	enum test_result results[CAF_TEST__COUNT];
-	bool made[CAF_TEST__COUNT] = { false };
-	if (t->rent_multiple > 0) {
-		made[CAF_TEST_TWO_MONTHS_RENT_WITH_CHARGES] = true;
-		results[CAF_TEST_TWO_MONTHS_RENT_WITH_CHARGES] = rent_test(t, f);
-	}
-	if (t->debt_over_cents > 0) {
-		made[CAF_TEST_DEBT_OVER_450] = true;
-		results[CAF_TEST_DEBT_OVER_450] = f->debt_cents > t->debt_over_cents ? TEST_MET : TEST_NOT_MET;
-	}
-	if (t->months_after_first_missed > 0) {
-		made[CAF_TEST_THREE_MONTHS_AFTER_FIRST_MISSED] = true;
-		results[CAF_TEST_THREE_MONTHS_AFTER_FIRST_MISSED] = months_test(t, f);
-	}
+	/* The tests of the rule, each under its name. */
+	const enum threshold_result results[CAF_TEST__COUNT] = {
+		[CAF_TEST_TWO_MONTHS_RENT_WITH_CHARGES] = t.rent_multiple,
+		[CAF_TEST_DEBT_OVER_450] = t.debt_over,
+		[CAF_TEST_THREE_MONTHS_AFTER_FIRST_MISSED] = t.months_after_first_missed,
+	};
 	bool unknown = false;
 	for (int i = 0; i < CAF_TEST__COUNT; i++) {
-		if (!made[i])
-			continue;
-		if (results[i] == TEST_MET)
+		if (results[i] == THRESHOLD_MET)
 			out->tests_met |= 1u << i;
-		unknown = unknown || results[i] == TEST_UNKNOWN;
+		unknown = unknown || results[i] == THRESHOLD_UNKNOWN;
 	}
 	out->constituted = out->tests_met != 0 ? CAF_CONSTITUTED : unknown ? CAF_UNKNOWN : CAF_NOT_CONSTITUTED;
 	static const struct date origin = { 1, 1, 1 };
@@ -100,12 +71,13 @@ int caf_judge_arrears(struct caf_arrears *out, const struct caf_arrears_facts *f
 	return ERR_OK;
 }
 
-static int parse_name(const char *const *names, int count, const char *s)
+/* -1 when s is not among the names (the parsers below answer -1, not an
+ * error, to their callers). */
+static int name_index(const char *const *names, int count, const char *s)
 {
-	for (int i = 0; s != NULL && i < count; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
+	int v = -1;
+	struct err ignored;
+	return parse_name_index(&v, s, names, count, "", &ignored) == ERR_OK ? v : -1;
 }
 
 const char *benefit_decision_status_name(enum benefit_decision_status s)
@@ -120,7 +92,7 @@ const char *benefit_decision_outcome_name(enum benefit_decision_outcome o)
 
 int benefit_decision_parse_status(const char *s, enum benefit_decision_status *out)
 {
-	int v = parse_name(status_names, BENEFIT_DECISION__STATUS_COUNT, s);
+	int v = name_index(status_names, BENEFIT_DECISION__STATUS_COUNT, s);
 	if (v < 0)
 		return -1;
 	*out = (enum benefit_decision_status)v;
@@ -129,7 +101,7 @@ int benefit_decision_parse_status(const char *s, enum benefit_decision_status *o
 
 int benefit_decision_parse_outcome(const char *s, enum benefit_decision_outcome *out)
 {
-	int v = parse_name(outcome_names, BENEFIT__OUTCOME_COUNT, s);
+	int v = name_index(outcome_names, BENEFIT__OUTCOME_COUNT, s);
 	if (v < 0)
 		return -1;
 	*out = (enum benefit_decision_outcome)v;

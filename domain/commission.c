@@ -3,11 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domain/caf.h"
 #include "domain/parse.h"
 
-/* Décret 2026-84: from 1 January 2027 the CCAPEX decides whether housing
- * benefit is kept while arrears are being dealt with. */
-static const struct date benefit_decisions_since = { 2027, 1, 1 };
 
 static const char *const level_names[COMMISSION_LEVEL__COUNT] = {
 	[COMMISSION_OPERATIONAL] = "operational",
@@ -144,7 +142,11 @@ int opinion_check_decisions(const enum opinion_decision *decisions, int count, c
 		seen |= 1u << decisions[i];
 		bool benefit = decisions[i] == DECISION_HOUSING_BENEFIT_KEPT ||
 			       decisions[i] == DECISION_HOUSING_BENEFIT_SUSPENDED;
-		if (benefit && date_cmp(session, &benefit_decisions_since) < 0)
+		/* Décret 2026-84: from 1 January 2027 the CCAPEX decides
+		 * whether housing benefit is kept (domain/caf.h). */
+		struct date since;
+		caf_benefit_decisions_since(&since);
+		if (benefit && date_cmp(session, &since) < 0)
 			return err_set(err, ERR_UNPROCESSABLE, field,
 				       "the CCAPEX decides on housing benefit from 1 January 2027 (décret 2026-84)");
 	}

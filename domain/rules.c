@@ -277,12 +277,62 @@ static bool debt_reaches_multiple(int64_t debt, int k, int64_t rent)
 	return rent > 0 && debt >= 0 && debt / k >= rent;
 }
 
+static enum threshold_result judged(bool met)
+{
+	return met ? THRESHOLD_MET : THRESHOLD_NOT_MET;
+}
+
+static enum threshold_result rent_multiple_test(const struct threshold *t, const struct arrears *a)
+{
+	if (t->rent_multiple <= 0)
+		return THRESHOLD_NOT_MADE;
+	if (a->rent_cents < 0 || (t->rent_with_charges && a->charges_cents < 0))
+		return THRESHOLD_UNKNOWN;
+	int64_t rent = a->rent_cents;
+	if (t->rent_with_charges && a->charges_cents > 0)
+		rent = rent > INT64_MAX - a->charges_cents ? INT64_MAX : rent + a->charges_cents;
+	return judged(debt_reaches_multiple(a->debt_cents, t->rent_multiple, rent));
+}
+
+static enum threshold_result months_after_test(const struct threshold *t, const struct arrears *a,
+					       const struct date *on)
+{
+	if (t->months_after_first_missed <= 0)
+		return THRESHOLD_NOT_MADE;
+	if (!a->first_missed_known || !date_is_valid(&a->first_missed_on))
+		return THRESHOLD_UNKNOWN;
+	struct date from;
+	date_add_months(&from, &a->first_missed_on, t->months_after_first_missed);
+	return judged(date_cmp(on, &from) >= 0);
+}
+
+int rules_threshold_tests(struct threshold_tests *out, const struct rule **applied, enum rule_id id,
+			  const struct arrears *a, const struct date *on, struct err *err)
+{
+	const struct rule *r = NULL;
+	int rc = rules_find(&r, id, on, err);
+	if (rc != ERR_OK)
+		return rc;
+	if (r->kind != RULE_THRESHOLD)
+		return err_set(err, ERR_INVALID, "", "rule %d is a duration", (int)id);
+	const struct threshold *t = &r->threshold;
+	out->months_unpaid = t->months_unpaid <= 0 ? THRESHOLD_NOT_MADE
+			     : a->months_unpaid < 0 ? THRESHOLD_UNKNOWN
+						    : judged(a->months_unpaid >= t->months_unpaid);
+	out->rent_multiple = rent_multiple_test(t, a);
+	out->months_after_first_missed = months_after_test(t, a, on);
+	out->debt_over = t->debt_over_cents <= 0 ? THRESHOLD_NOT_MADE : judged(a->debt_cents > t->debt_over_cents);
+	if (applied != NULL)
+		*applied = r;
+	return ERR_OK;
+}
+
 int rules_threshold_reached(bool *out, enum rule_id id,
 			    const struct arrears *a, const struct date *on,
 			    struct err *err)
 {
-	const struct rule *r = NULL;
-	int rc = rules_find(&r, id, on, err);
+	struct threshold_tests t;
+	int rc = rules_threshold_tests(&t, NULL, id, a, on, err);
 	if (rc == ERR_NOT_FOUND) {
 		err_clear(err);
 		*out = false;
@@ -290,32 +340,7 @@ int rules_threshold_reached(bool *out, enum rule_id id,
 	}
 	if (rc != ERR_OK)
 		return rc;
-	if (r->kind != RULE_THRESHOLD)
-		return err_set(err, ERR_INVALID, "", "rule %d is a duration",
-			       (int)id);
-	const struct threshold *t = &r->threshold;
-	bool reached = false;
-	if (t->months_unpaid > 0 && a->months_unpaid >= t->months_unpaid)
-		reached = true;
-	if (t->rent_multiple > 0) {
-		int64_t rent = a->rent_cents;
-		if (t->rent_with_charges && a->charges_cents > 0)
-			rent = rent > INT64_MAX - a->charges_cents ?
-				       INT64_MAX : rent + a->charges_cents;
-		if (debt_reaches_multiple(a->debt_cents, t->rent_multiple,
-					  rent))
-			reached = true;
-	}
-	if (t->months_after_first_missed > 0 && a->first_missed_known &&
-	    date_is_valid(&a->first_missed_on)) {
-		struct date from;
-		date_add_months(&from, &a->first_missed_on,
-				t->months_after_first_missed);
-		if (date_cmp(on, &from) >= 0)
-			reached = true;
-	}
-	if (t->debt_over_cents > 0 && a->debt_cents > t->debt_over_cents)
-		reached = true;
-	*out = reached;
+	*out = t.months_unpaid == THRESHOLD_MET || t.rent_multiple == THRESHOLD_MET ||
+	       t.months_after_first_missed == THRESHOLD_MET || t.debt_over == THRESHOLD_MET;
 	return ERR_OK;
 }

@@ -86,11 +86,28 @@ struct rule_applied {
 
 struct arrears {
 	int64_t debt_cents;
-	int64_t rent_cents;           /* monthly, without charges */
-	int64_t charges_cents;        /* monthly */
+	int64_t rent_cents;           /* monthly, without charges; -1 when unknown */
+	int64_t charges_cents;        /* monthly; -1 when unknown */
 	int months_unpaid;            /* consecutive; -1 when unknown */
 	bool first_missed_known;
 	struct date first_missed_on;
+};
+
+/* What one test of a threshold rule says of some arrears. */
+enum threshold_result {
+	THRESHOLD_NOT_MADE,   /* the version in force makes no such test */
+	THRESHOLD_UNKNOWN,    /* it does, and a fact it needs is unknown */
+	THRESHOLD_NOT_MET,
+	THRESHOLD_MET,
+};
+
+/* Each test of struct threshold, judged; the rule is reached when one is
+ * met. */
+struct threshold_tests {
+	enum threshold_result months_unpaid;
+	enum threshold_result rent_multiple;
+	enum threshold_result months_after_first_missed;
+	enum threshold_result debt_over;
 };
 
 /* The version of the rule in force on `on`; *out points into a static
@@ -155,6 +172,12 @@ void rules_add_duration(struct date *out, const struct date *from,
 			const struct duration *dur);
 void rules_subtract_duration(struct date *out, const struct date *from,
 			     const struct duration *dur);
+
+/* Each test of the threshold rule `id` in force on `on`, and in *applied
+ * (may be NULL) that version. ERR_NOT_FOUND as rules_find, ERR_INVALID for
+ * a duration rule. */
+int rules_threshold_tests(struct threshold_tests *out, const struct rule **applied, enum rule_id id,
+			  const struct arrears *a, const struct date *on, struct err *err);
 
 /* Whether the threshold rule `id` in force on `on` is reached. A rule not
  * yet in force is not reached; ERR_INVALID for a duration rule. */
