@@ -6,7 +6,6 @@
 
 #include "storage/ccapex_store.h"
 
-#define KEYSET(t, a, b) " AND ($" #a "::timestamptz IS NULL OR (" t ".created_at, " t ".id) > ($" #a "::timestamptz, $" #b "::uuid))"
 
 const struct db_stmt caf_store_statements[] = {
 	{ "caf_signal_list",
@@ -15,7 +14,7 @@ const struct db_stmt caf_store_statements[] = {
 	  " AND ($2::uuid IS NULL OR s.household_id = $2::uuid)"
 	  " AND ($3::text IS NULL OR ($3 = 'unknown' AND s.arrears_constituted IS NULL)"
 	  "  OR s.arrears_constituted = ($3 = 'true') AND $3 <> 'unknown')"
-	  KEYSET("s", 4, 5) " ORDER BY s.created_at, s.id LIMIT $6::integer" },
+	  JSON_PAGE_KEYSET("s", 4, 5) " ORDER BY s.created_at, s.id LIMIT $6::integer" },
 	{ "caf_signal_get",
 	  "SELECT caf_signal_json(s), s.version FROM caf_signals s"
 	  " WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.organisation_id = $2::uuid)" },
@@ -23,7 +22,7 @@ const struct db_stmt caf_store_statements[] = {
 	  "SELECT benefit_decision_json(d), d.created_at::text, d.id FROM benefit_decisions d"
 	  " WHERE ($1::boolean OR d.addressee_org_id = $2::uuid) AND ($3::text IS NULL OR d.status = $3)"
 	  " AND ($4::uuid IS NULL OR d.household_id = $4::uuid) AND ($5::uuid IS NULL OR d.caf_signal_id = $5::uuid)"
-	  KEYSET("d", 6, 7) " ORDER BY d.created_at, d.id LIMIT $8::integer" },
+	  JSON_PAGE_KEYSET("d", 6, 7) " ORDER BY d.created_at, d.id LIMIT $8::integer" },
 	{ "caf_decision_get",
 	  "SELECT benefit_decision_json(d), d.version FROM benefit_decisions d"
 	  " WHERE d.id = $1::uuid AND ($2::boolean OR d.addressee_org_id = $3::uuid)" },
@@ -47,7 +46,7 @@ int caf_store_signal_list(PGconn *conn, const char *org_id, const struct caf_sig
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
 	const char *params[] = { org_id, f->household_id, f->constituted, after->set ? after->after_time : NULL,
 				 after->set ? after->after_id : NULL, lim };
-	return ccapex_store_run_page(conn, "caf_signal_list", 6, params, limit, page, err);
+	return json_page_keyset(conn, "caf_signal_list", 6, params, limit, page, err);
 }
 
 int caf_store_signal_get(PGconn *conn, const char *id, const char *org_id, char **json, struct err *err)
@@ -63,7 +62,7 @@ int caf_store_decision_list(PGconn *conn, bool all, const char *addressee, const
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
 	const char *params[] = { all ? "true" : "false", addressee, f->status, f->household_id, f->caf_signal_id,
 				 after->set ? after->after_time : NULL, after->set ? after->after_id : NULL, lim };
-	return ccapex_store_run_page(conn, "caf_decision_list", 8, params, limit, page, err);
+	return json_page_keyset(conn, "caf_decision_list", 8, params, limit, page, err);
 }
 
 int caf_store_decision_get(PGconn *conn, const char *id, bool all, const char *addressee, char **json, int *version,

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #define OPEN_STATUSES "('received', 'admissible', 'scheduled', 'examined')"
-#define KEYSET(t, a, b) " AND ($" #a "::timestamptz IS NULL OR (" t ".created_at, " t ".id) > ($" #a "::timestamptz, $" #b "::uuid))"
 
 const struct db_stmt ccapex_store_statements[] = {
 	{ "ccapex_referral_target",
@@ -35,7 +34,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $1::uuid, $2) AS rels) x"
 	  " WHERE (x.rels & $5::integer) <> 0 AND ($6::text IS NULL OR r.status = $6)"
 	  " AND ($7::text IS NULL OR r.kind = $7) AND ($8::uuid IS NULL OR r.household_id = $8::uuid)"
-	  " AND ($9::text IS NULL OR r.epci_siren = $9)" KEYSET("r", 10, 11)
+	  " AND ($9::text IS NULL OR r.epci_siren = $9)" JSON_PAGE_KEYSET("r", 10, 11)
 	  " ORDER BY r.created_at, r.id LIMIT $12::integer" },
 	{ "ccapex_referral_lock",
 	  "SELECT r.status, r.version, coalesce((SELECT k.level = 'clil' FROM opinions o"
@@ -73,7 +72,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	{ "ccapex_clil_get", "SELECT ccapex_clil_json(l), l.version FROM clils l WHERE l.id = $1::uuid" },
 	{ "ccapex_clil_list",
 	  "SELECT ccapex_clil_json(l), l.created_at::text, l.id FROM clils l"
-	  " WHERE ($1::text IS NULL OR l.status = $1)" KEYSET("l", 2, 3)
+	  " WHERE ($1::text IS NULL OR l.status = $1)" JSON_PAGE_KEYSET("l", 2, 3)
 	  " ORDER BY l.created_at, l.id LIMIT $4::integer" },
 	{ "ccapex_clil_lock",
 	  "SELECT l.mode, (SELECT count(*) FROM clil_landlords x WHERE x.clil_id = l.id), l.version"
@@ -103,7 +102,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  "   WHERE m.commission_id = k.id AND m.organisation_id = $2::uuid))"
 	  " AND ($5::text IS NULL OR k.level = $5) AND ($6::text IS NULL OR k.status = $6)"
 	  " AND ($7::uuid IS NULL OR k.clil_id = $7::uuid) AND ($8::date IS NULL OR k.session_date >= $8::date)"
-	  " AND ($9::date IS NULL OR k.session_date <= $9::date)" KEYSET("k", 10, 11)
+	  " AND ($9::date IS NULL OR k.session_date <= $9::date)" JSON_PAGE_KEYSET("k", 10, 11)
 	  " ORDER BY k.created_at, k.id LIMIT $12::integer" },
 	{ "ccapex_commission_lock",
 	  "SELECT status, level, session_date::text, version FROM commissions WHERE id = $1::uuid FOR UPDATE" },
@@ -154,7 +153,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  "SELECT ccapex_recommendation_json(m), m.created_at::text, m.id FROM recommendations m"
 	  " WHERE ($1::boolean OR m.addressee_org_id = $2::uuid) AND ($3::text IS NULL OR m.status = $3)"
 	  " AND ($4::uuid IS NULL OR m.referral_id = $4::uuid) AND ($5::uuid IS NULL OR m.addressee_org_id = $5::uuid)"
-	  KEYSET("m", 6, 7) " ORDER BY m.created_at, m.id LIMIT $8::integer" },
+	  JSON_PAGE_KEYSET("m", 6, 7) " ORDER BY m.created_at, m.id LIMIT $8::integer" },
 	{ "ccapex_recommendation_get",
 	  "SELECT ccapex_recommendation_json(m), m.version FROM recommendations m"
 	  " WHERE m.id = $1::uuid AND ($2::boolean OR m.addressee_org_id = $3::uuid)" },
@@ -676,12 +675,6 @@ int ccapex_store_recommendation_report(PGconn *conn, const char *id, const char 
 {
 	const char *params[] = { id, status, comment, org_id };
 	return db_exec_discard(conn, "ccapex_recommendation_report", 4, params, err);
-}
-
-int ccapex_store_run_page(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
-			  struct json_page *page, struct err *err)
-{
-	return json_page_keyset(conn, stmt, n, params, limit, page, err);
 }
 
 int ccapex_store_run_json(PGconn *conn, const char *stmt, int n, const char *const *params, char **json,

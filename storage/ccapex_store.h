@@ -234,10 +234,6 @@ int ccapex_store_recommendation_report(PGconn *conn, const char *id, const char 
 
 /* --- shared by the stores that answer JSON built by PostgreSQL --- */
 
-/* Runs the prepared statement stmt, asked for limit + 1 rows of (JSON text,
- * created_at text, id) in keyset order, into a page. */
-int ccapex_store_run_page(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
-			  struct json_page *page, struct err *err);
 /* Runs stmt whose first row holds the JSON text in column 0 and, when
  * version is not NULL, the version in column 1; ERR_NOT_FOUND ("no such
  * <what>") without a row. *json is malloc'd for the caller. */

@@ -450,10 +450,7 @@ int imports_store_get(PGconn *conn, const char *org_id, const char *id, int resu
 		      "  FROM import_items WHERE import_id = i.id) c"
 		      " CROSS JOIN LATERAL (SELECT json_agg(json_strip_nulls(json_build_object("
 		      "     'index', t.idx, 'external_id', t.external_id, 'status', t.status, 'id', t.resource_id,"
-		      "     'procedure_id', (SELECT e.procedure_id FROM procedure_events e WHERE i.kind = 'acts'"
-		      "      AND t.status <> 'rejected' AND e.id = t.resource_id),"
-		      "     'household_id', (SELECT p.household_id FROM procedure_events e JOIN procedures p"
-		      "      ON p.id = e.procedure_id WHERE i.kind = 'acts' AND t.status <> 'rejected' AND e.id = t.resource_id),"
+		      "     'procedure_id', ev.procedure_id, 'household_id', ev.household_id,"
 		      "     'match', t.match, 'problem', CASE WHEN t.status = 'rejected'"
 		      "      THEN json_build_object('field', t.field, 'reason', t.reason) END))::jsonb"
 		      "     || coalesce((SELECT jsonb_build_object('arrears', caf_arrears_json(c)) FROM caf_signals c"
@@ -461,7 +458,11 @@ int imports_store_get(PGconn *conn, const char *org_id, const char *id, int resu
 		      "     ORDER BY t.idx) AS results,"
 		      "   count(*) AS n, max(t.idx) AS last"
 		      "  FROM (SELECT * FROM import_items t WHERE t.import_id = i.id AND t.status <> 'pending'"
-		      "   AND t.idx > $3::int ORDER BY t.idx LIMIT $4::int) t) p"
+		      "   AND t.idx > $3::int ORDER BY t.idx LIMIT $4::int) t"
+		      /* An act's file and household, one lookup per result. */
+		      "  LEFT JOIN LATERAL (SELECT e.procedure_id, p.household_id FROM procedure_events e"
+		      "   JOIN procedures p ON p.id = e.procedure_id WHERE i.kind = 'acts' AND t.status <> 'rejected'"
+		      "   AND e.id = t.resource_id) ev ON true) p"
 		      " WHERE i.id = $1 AND i.organisation_id = $2", 4, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such import");

@@ -32,6 +32,11 @@ void json_page_free(struct json_page *page);
  * limit items, and the cursor after the last when there are more. */
 int json_page_keyset(PGconn *conn, const char *stmt, int n, const char *const *params, int limit,
 		     struct json_page *page, struct err *err);
+/* The keyset condition of such a statement on table alias t: rows after
+ * ($a created_at, $b id), or every row when $a is NULL. */
+#define JSON_PAGE_KEYSET(t, a, b)                                                                    \
+	" AND ($" #a "::timestamptz IS NULL OR (" t ".created_at, " t ".id) > ($" #a "::timestamptz, $" #b \
+	"::uuid))"
 
 int orgs_store_create(PGconn *conn, const struct org_input *in, char **json, struct err *err);
 /* ERR_NOT_FOUND when there is no such organisation. */
