@@ -612,9 +612,15 @@ static int recommendations_tx(PGconn *conn, struct opinion_write *o, struct err 
 		rc = ccapex_store_recommendation_add(conn, o->id, o->recs[i].addressee, o->recs[i].text,
 						     o->recs[i].due_s, o->kinds_lit, field, err);
 	}
-	for (int k = 0; rc == ERR_OK && k < o->held.count; k++)
+	char withdrawn[2 * OPINION_MAX_RECOMMENDATIONS * CCAPEX_ID_LEN + 3] = "{";
+	size_t used = 1;
+	for (int k = 0; k < o->held.count; k++)
 		if (!kept[k])
-			rc = ccapex_store_recommendation_withdraw(conn, held[k].id, err);
+			used += (size_t)snprintf(withdrawn + used, sizeof(withdrawn) - used, "%s%s", used > 1 ? "," : "",
+						 held[k].id);
+	snprintf(withdrawn + used, sizeof(withdrawn) - used, "}");
+	if (rc == ERR_OK && used > 1)
+		rc = ccapex_store_recommendations_withdraw(conn, withdrawn, err);
 	return rc;
 }
 

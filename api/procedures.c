@@ -11,6 +11,7 @@
 #include "api/households.h"
 #include "api/households_json.h"
 #include "api/json_in.h"
+#include "api/referrals.h"
 #include "api/field_common.h"
 #include "api/tx.h"
 #include "domain/deadlines.h"
@@ -225,7 +226,6 @@ int procedures_list(struct req *req, struct reply *rep, struct err *err)
 	households_caller(req, &q.caller);
 	struct procedure_filter *f = &q.filter;
 	f->reference = req_query(req, "reference");
-	f->household_id = req_query(req, "household_id");
 	f->stage = req_query(req, "stage");
 	f->status = req_query(req, "status");
 	f->updated_since = req_query(req, "updated_since");
@@ -234,8 +234,8 @@ int procedures_list(struct req *req, struct reply *rep, struct err *err)
 	int rc = field_require_any(req, POLICY_READ_PROCEDURE, &q.relations, err);
 	if (rc == ERR_OK && f->reference != NULL && (f->reference[0] == '\0' || strlen(f->reference) > 100))
 		rc = err_set(err, ERR_INVALID, "reference", "reference must be 1 to 100 characters");
-	if (rc == ERR_OK && f->household_id != NULL && !parse_is_uuid(f->household_id))
-		rc = err_set(err, ERR_INVALID, "household_id", "household_id must be a UUID");
+	if (rc == ERR_OK)
+		rc = ccapex_query_uuid(req, "household_id", &f->household_id, err);
 	if (rc == ERR_OK && f->stage != NULL)
 		rc = procedure_parse_stage(&stage, f->stage, "stage", err);
 	if (rc == ERR_OK && f->status != NULL)

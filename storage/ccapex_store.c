@@ -141,7 +141,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " WHERE id = $1::uuid AND due_on <> $2::date" },
 	{ "ccapex_recommendation_withdraw",
 	  "UPDATE recommendations SET status = 'withdrawn', withdrawn_at = now(), version = version + 1,"
-	  " updated_at = now() WHERE id = $1::uuid AND status = 'pending'" },
+	  " updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'pending'" },
 	{ "ccapex_recommendation_insert",
 	  "INSERT INTO recommendations (opinion_id, referral_id, commission_id, addressee_org_id, body, due_on)"
 	  " SELECT o.id, o.referral_id, o.commission_id, g.id, $3, $4::date FROM opinions o, organisations g"
@@ -610,9 +610,9 @@ int ccapex_store_recommendation_keep(PGconn *conn, const char *id, const char *d
 	return db_exec_discard(conn, "ccapex_recommendation_keep", 2, params, err);
 }
 
-int ccapex_store_recommendation_withdraw(PGconn *conn, const char *id, struct err *err)
+int ccapex_store_recommendations_withdraw(PGconn *conn, const char *ids, struct err *err)
 {
-	const char *params[] = { id };
+	const char *params[] = { ids };
 	return db_exec_discard(conn, "ccapex_recommendation_withdraw", 1, params, err);
 }
 

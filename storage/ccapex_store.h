@@ -206,8 +206,9 @@ void ccapex_held_free(struct ccapex_held *held);
 /* A recommendation given again: its due date is set, its version moves on
  * only if it changed. */
 int ccapex_store_recommendation_keep(PGconn *conn, const char *id, const char *due_date, struct err *err);
-/* A recommendation its opinion no longer gives. */
-int ccapex_store_recommendation_withdraw(PGconn *conn, const char *id, struct err *err);
+/* The recommendations its opinion no longer gives, in one statement; ids is
+ * a uuid[] literal ("{}" for none). */
+int ccapex_store_recommendations_withdraw(PGconn *conn, const char *ids, struct err *err);
 /* addressee_kinds: text[] literal of the kinds that may receive one.
  * ERR_UNPROCESSABLE on field when the addressee is not such an organisation. */
 int ccapex_store_recommendation_add(PGconn *conn, const char *opinion_id, const char *addressee_id,
