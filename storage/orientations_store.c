@@ -115,18 +115,8 @@ int orientations_store_orient(PGconn *conn, const char *referral_id, const char 
 int orientations_store_get(PGconn *conn, const char *referral_id, bool all, const char *org_id, char **json,
 			   int *version, struct err *err)
 {
-	*json = NULL;
 	const char *params[] = { referral_id, all ? "true" : "false", org_id };
-	PGresult *res = NULL;
-	int rc = one_row(&res, conn, "orientation_get", 3, params, "orientation", err);
-	if (rc == ERR_OK) {
-		*json = strdup(PQgetvalue(res, 0, 0));
-		if (*json == NULL)
-			rc = err_set(err, ERR_INTERNAL, "", "out of memory");
-		*version = version_of(res, 1);
-	}
-	PQclear(res);
-	return rc;
+	return ccapex_store_run_json(conn, "orientation_get", 3, params, json, version, "orientation", err);
 }
 
 int orientations_store_lock(PGconn *conn, const char *referral_id, bool all, const char *org_id,
