@@ -989,7 +989,7 @@ int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, struct demo
 	 * there would cost as much as after a load, for nothing. */
 	long long refreshed = 0;
 	if (rc == ERR_OK)
-		rc = stats_store_refresh(conn, &refreshed, err);
+		rc = stats_store_refresh_all(conn, &refreshed, err);
 	if (rc == ERR_OK && (!out->essonne_skipped || out->scale_units_skipped < scale))
 		rc = demo_store_analyze(conn, err);
 	free(c->reached);

@@ -297,6 +297,35 @@ int stats_store_acts(PGconn *conn, const struct stats_acts_query *q, char **json
 	return one_json(conn, "stats_acts_series_filtered", 6, params, json, err);
 }
 
+/* One transaction: the lock org_acts_refresh() tries (0014), waited for,
+ * then the refresh, which then holds it already. */
+#define REFRESH_ALL_SQL \
+	"BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('org_acts_refresh', 8008));" \
+	" SELECT org_acts_refresh(); COMMIT"
+
+int stats_store_refresh_all(PGconn *conn, long long *households, struct err *err)
+{
+	*households = 0;
+	int rc = ERR_OK;
+	if (!PQsendQuery(conn, REFRESH_ALL_SQL))
+		return err_set(err, ERR_UNAVAILABLE, "", "the database is unavailable");
+	/* The answers of BEGIN, the lock, the refresh and COMMIT, in order. */
+	PGresult *res;
+	while ((res = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		if (rc == ERR_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+			rc = pg_err_from_result(res, conn, err);
+		else if (st == PGRES_TUPLES_OK && PQnfields(res) == 1 &&
+			 strcmp(PQfname(res, 0), "org_acts_refresh") == 0)
+			*households = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+	}
+	/* A failure leaves the block open and aborted: close it. */
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	return rc;
+}
+
 int stats_store_refresh(PGconn *conn, long long *households, struct err *err)
 {
 	*households = 0;

@@ -53,4 +53,9 @@ int stats_store_acts(PGconn *conn, const struct stats_acts_query *q, char **json
  * refreshed (0 when none were marked, or another refresh was running). */
 int stats_store_refresh(PGconn *conn, long long *households, struct err *err);
 
+/* stats_store_refresh(), after any refresh already running has ended:
+ * nothing stays pending (the demo load, which leaves the figures whole).
+ * conn must be outside a transaction. */
+int stats_store_refresh_all(PGconn *conn, long long *households, struct err *err);
+
 #endif
