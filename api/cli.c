@@ -18,11 +18,14 @@
 #include "api/orgs.h"
 #include "api/secret.h"
 #include "domain/parse.h"
+#include "domain/retention.h"
 #include "domain/siret.h"
 #include "storage/audit_store.h"
 #include "storage/feed_store.h"
 #include "storage/db.h"
+#include "storage/imports_store.h"
 #include "storage/orgs_store.h"
+#include "storage/retention_store.h"
 
 /* The value following --name in argv, or NULL. */
 static const char *option(int argc, char **argv, const char *name)
@@ -225,34 +228,125 @@ int cli_client(int argc, char **argv)
 	return rc;
 }
 
+/* The options of `prevex purge`. Unknown ones are errors: a typo must never
+ * turn --dry-run into a real purge. The defaults are the retention table's
+ * (domain/retention.c). */
+struct purge_options {
+	int64_t days, feed_days, batch;
+	bool dry_run;
+};
+
+static int purge_options_read(int argc, char **argv, struct purge_options *o)
+{
+	o->days = retention_rule_find("audit")->amount;
+	o->feed_days = retention_rule_find("feed_event")->amount;
+	o->batch = 500;
+	o->dry_run = false;
+	for (int i = 1; i < argc; i++) {
+		int64_t *target = NULL, max = 36500;
+		if (strcmp(argv[i], "--dry-run") == 0) {
+			o->dry_run = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--days") == 0)
+			target = &o->days;
+		else if (strcmp(argv[i], "--feed-days") == 0)
+			target = &o->feed_days;
+		else if (strcmp(argv[i], "--batch") == 0) {
+			target = &o->batch;
+			max = 5000;
+		}
+		if (target == NULL || i + 1 >= argc || parse_i64(argv[i + 1], 1, max, target) != 0)
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+/* Households past their term, batch after batch, each in a transaction of
+ * its own; progress on stdout. */
+static int purge_households(PGconn *conn, const struct purge_options *o, struct err *err)
+{
+	int months = retention_rule_find("household")->amount;
+	char after[40] = "";
+	long long scanned = 0, due = 0, done = 0;
+	int batches = 0, rc = ERR_OK;
+	do {
+		struct retention_batch b;
+		rc = retention_store_purge_batch(conn, after, (int)o->batch, months, o->dry_run, &b, err);
+		if (rc != ERR_OK)
+			break;
+		batches++;
+		scanned += b.scanned;
+		due += b.past_term;
+		done += b.anonymised;
+		if (b.past_term > 0 || batches % 20 == 0)
+			printf("households: batch %d, %lld scanned, %lld past their term, %lld anonymised\n", batches,
+			       scanned, due, done);
+		fflush(stdout);
+		snprintf(after, sizeof(after), "%s", b.last_id);
+	} while (after[0] != '\0');
+	if (rc == ERR_OK && o->dry_run)
+		printf("would anonymise %lld households past their term (%d months after their last action), of %lld"
+		       " not yet anonymised\n", due, months, scanned);
+	else if (rc == ERR_OK)
+		printf("anonymised %lld households past their term (%d months after their last action), of %lld"
+		       " not yet anonymised\n", done, months, scanned);
+	return rc;
+}
+
+/* Imports past their keeping time, as the import workers purge them. */
+static int purge_imports(PGconn *conn, int hours, bool dry_run, long long *deleted, struct err *err)
+{
+	int rc = db_begin(conn, err);
+	if (rc == ERR_OK)
+		rc = imports_store_purge(conn, hours, deleted, err);
+	if (rc == ERR_OK && !dry_run)
+		rc = db_commit(conn, err);
+	else
+		db_rollback(conn);
+	return rc;
+}
+
 int cli_purge(int argc, char **argv)
 {
-	const char *days_s = option(argc, argv, "--days"), *feed_s = option(argc, argv, "--feed-days");
-	int64_t days = 365, feed_days = 90;
-	if ((days_s != NULL && parse_i64(days_s, 1, 36500, &days) != 0) ||
-	    (feed_s != NULL && parse_i64(feed_s, 1, 36500, &feed_days) != 0))
-		return usage("prevex purge [--days N] [--feed-days M]\n"
-			     "  audit rows older than N days (default 365); change-feed events and ended webhook\n"
-			     "  deliveries older than M days (default 90)");
+	struct purge_options o;
+	if (purge_options_read(argc, argv, &o) != 0)
+		return usage("prevex purge [--dry-run] [--days N] [--feed-days M] [--batch B]\n"
+			     "  applies the retention rules (GET /v1/retention-rules): households past their term\n"
+			     "  anonymised, B at a time (default 500); audit rows older than N days (default 365);\n"
+			     "  change-feed events and ended webhook deliveries older than M days (default 90);\n"
+			     "  imports past PREVEX_IMPORT_KEEP_HOURS. --dry-run says what it would do, changes nothing");
 	struct config cfg;
 	PGconn *conn = cli_connect(&cfg);
 	if (conn == NULL)
 		return 1;
 	struct err err;
 	err_clear(&err);
-	long long deleted = 0;
+	long long deleted = 0, imports = 0;
 	struct feed_purged feed = { 0 };
-	int rc = audit_store_purge(conn, (int)days, &deleted, &err);
+	const char *verb = o.dry_run ? "would purge" : "purged";
+	int rc = purge_households(conn, &o, &err);
 	if (rc == ERR_OK)
-		rc = feed_store_purge(conn, (int)feed_days, &feed, &err);
+		rc = audit_store_purge(conn, (int)o.days, o.dry_run, &deleted, &err);
+	if (rc == ERR_OK)
+		printf("%s %lld audit rows older than %lld days\n", verb, deleted, (long long)o.days);
+	if (rc == ERR_OK)
+		rc = feed_store_purge(conn, (int)o.feed_days, o.dry_run, &feed, &err);
+	if (rc == ERR_OK)
+		printf("%s %lld feed events and %lld ended webhook deliveries older than %lld days\n", verb, feed.events,
+		       feed.deliveries, (long long)o.feed_days);
+	if (rc == ERR_OK)
+		rc = purge_imports(conn, (int)cfg.import_keep_hours, o.dry_run, &imports, &err);
+	if (rc == ERR_OK)
+		printf("%s %lld imports older than %lld hours\n", verb, imports, (long long)cfg.import_keep_hours);
 	PQfinish(conn);
 	if (rc != ERR_OK) {
 		fprintf(stderr, "prevex purge: %s\n", err.message);
 		return 1;
 	}
-	printf("purged %lld audit rows older than %lld days\n", deleted, (long long)days);
-	printf("purged %lld feed events and %lld ended webhook deliveries older than %lld days\n", feed.events,
-	       feed.deliveries, (long long)feed_days);
+	if (o.dry_run)
+		printf("dry run: nothing was changed\n");
 	return 0;
 }
 

@@ -41,6 +41,7 @@ void feed_masks_for(enum org_kind kind, struct feed_masks *out)
 	mask_add(&out->recommendation, kind, POLICY_READ_RECOMMENDATION);
 	mask_add(&out->diagnostic, kind, POLICY_READ_DIAGNOSTIC);
 	mask_add(&out->benefit_decision, kind, POLICY_READ_BENEFIT_DECISION);
+	mask_add(&out->household, kind, POLICY_READ_HOUSEHOLD);
 }
 
 /* Cursors are opaque to clients: base64url of "f1.<pos>.<seq>". */

@@ -31,8 +31,8 @@ static json_t *masked(const struct req *req, const char *json, unsigned relation
 	return o;
 }
 
-static int reply_household(struct req *req, struct reply *rep, int status, const struct household_row *row,
-			   struct err *err)
+int households_reply(struct req *req, struct reply *rep, int status, const struct household_row *row,
+		     struct err *err)
 {
 	json_t *o = masked(req, row->json, row->relations);
 	if (o == NULL)
@@ -91,7 +91,7 @@ int households_create(struct req *req, struct reply *rep, struct err *err)
 		char location[96];
 		snprintf(location, sizeof(location), "/v1/households/%s", w->row.id);
 		reply_header(rep, "Location", location);
-		rc = reply_household(req, rep, 201, &w->row, err);
+		rc = households_reply(req, rep, 201, &w->row, err);
 	}
 	household_row_free(&w->row);
 	free(w);
@@ -118,7 +118,7 @@ int households_get(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = tx_run(req, households_get_tx, w, err);
 	if (rc == ERR_OK)
-		rc = reply_household(req, rep, 200, &w->row, err);
+		rc = households_reply(req, rep, 200, &w->row, err);
 	household_row_free(&w->row);
 	free(w);
 	return rc;
@@ -131,6 +131,8 @@ static int households_update_tx(PGconn *conn, void *ctx, struct err *err)
 	int rc = households_store_get(conn, &w->caller, w->id, &seen, err);
 	if (rc == ERR_OK && !policy_allows_any(w->req->actor.kind, POLICY_UPDATE_HOUSEHOLD, seen.relations))
 		rc = err_set(err, ERR_FORBIDDEN, "", "this organisation may not change this household");
+	if (rc == ERR_OK && seen.erased)
+		rc = err_set(err, ERR_CONFLICT, "", "this household was erased: it takes no personal data any more");
 	if (rc == ERR_OK)
 		rc = fields_allowed(w->req, &w->in, seen.relations, err);
 	household_row_free(&seen);
@@ -158,7 +160,7 @@ int households_update(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = tx_run(req, households_update_tx, w, err);
 	if (rc == ERR_OK)
-		rc = reply_household(req, rep, 200, &w->row, err);
+		rc = households_reply(req, rep, 200, &w->row, err);
 	household_row_free(&w->row);
 	free(w);
 	return rc;

@@ -13,6 +13,11 @@ int households_get(struct req *req, struct reply *rep, struct err *err);
 int households_update(struct req *req, struct reply *rep, struct err *err);
 int households_timeline(struct req *req, struct reply *rep, struct err *err);
 
+/* Replies with row as the caller may see it (its fields masked), and its
+ * version as the ETag. */
+int households_reply(struct req *req, struct reply *rep, int status, const struct household_row *row,
+		     struct err *err);
+
 /* The caller as storage knows it, for the procedure routes too; borrowed
  * from req. */
 void households_caller(const struct req *req, struct store_caller *out);

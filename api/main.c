@@ -214,8 +214,9 @@ static const struct command commands[] = {
 	{ "client", cli_client, "client add: create an API client and print its secret once" },
 	{ "reference", cli_reference, "reference load FILE: upsert communes and EPCIs from a CSV" },
 	{ "demo-data", cli_demo_data, "load the demo data set [--clients-file FILE]" },
-	{ "purge", cli_purge, "delete audit rows, feed events and ended webhook deliveries past retention"
-	  " [--days N, default 365; --feed-days M, default 90]" },
+	{ "purge", cli_purge, "apply the retention rules: anonymise households past their term, delete audit rows,"
+	  " feed events, ended webhook deliveries and imports past retention [--dry-run] [--days N] [--feed-days M]"
+	  " [--batch B]" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };

@@ -21,6 +21,7 @@
 #include "api/orientations.h"
 #include "api/recommendations.h"
 #include "api/referrals.h"
+#include "api/retention.h"
 #include "api/letters_render.h"
 #include "api/token.h"
 #include "api/webhooks.h"
@@ -51,6 +52,8 @@ const struct route routes[] = {
 	{ "GET", "/v1/households/{id}", households_get, 0 },
 	{ "PATCH", "/v1/households/{id}", households_update, ROUTE_BODY_JSON },
 	{ "GET", "/v1/households/{id}/timeline", households_timeline, 0 },
+	{ "POST", "/v1/households/{id}/erasure", retention_erase_household, ROUTE_BODY_JSON },
+	{ "GET", "/v1/retention-rules", retention_list_rules, 0 },
 	{ "POST", "/v1/households/{id}/procedures", procedures_create, ROUTE_BODY_JSON },
 	{ "GET", "/v1/procedures", procedures_list, 0 },
 	{ "GET", "/v1/procedures/{id}", procedures_get, 0 },

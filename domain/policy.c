@@ -142,6 +142,11 @@ static const struct policy_rule policy_rules[] = {
 	 * every case), and none to anyone else. */
 	{ POLICY_REPORT_ORIENTATION, K(DEPARTEMENT), R(DEPARTEMENT) },
 	{ POLICY_REPORT_ORIENTATION, OPERATORS, R(ADDRESSEE) },
+
+	/* Erasure is the authorities' administrators' (the admin scope), who
+	 * answer for the record; the retention rules are theirs to read. */
+	{ POLICY_ERASE_HOUSEHOLD, WIDE, R(DEPARTEMENT) },
+	{ POLICY_READ_RETENTION_RULES, WIDE, R(NONE) },
 };
 
 static const char *const kind_names[ORG_KIND__COUNT] = {
@@ -193,6 +198,8 @@ static const char *const action_names[POLICY_ACTION__COUNT] = {
 	[POLICY_READ_BENEFIT_DECISION] = "read_benefit_decision",
 	[POLICY_APPLY_BENEFIT_DECISION] = "apply_benefit_decision",
 	[POLICY_REPORT_ORIENTATION] = "report_orientation",
+	[POLICY_ERASE_HOUSEHOLD] = "erase_household",
+	[POLICY_READ_RETENTION_RULES] = "read_retention_rules",
 };
 
 static const char *const relation_names[POLICY_REL__COUNT] = {
@@ -292,6 +299,7 @@ const char *policy_action_required_scope(enum policy_action action)
 	case POLICY_ADMIN_ORGANISATIONS:
 	case POLICY_ADMIN_CLIENTS:
 	case POLICY_READ_AUDIT:
+	case POLICY_ERASE_HOUSEHOLD:
 		return "admin";
 	default:
 		return NULL;

@@ -67,6 +67,8 @@ enum policy_action {
 	POLICY_APPLY_BENEFIT_DECISION,  /* case: the addressee CAF reports it applied */
 	POLICY_REPORT_ORIENTATION,      /* case: the addressee of a bailiff's report's orientation;
 	                                   storage gives no relation to anyone else */
+	POLICY_ERASE_HOUSEHOLD,         /* case: GDPR art. 17; needs the admin scope */
+	POLICY_READ_RETENTION_RULES,    /* collection */
 	POLICY_ACTION__COUNT
 };
 

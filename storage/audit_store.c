@@ -79,7 +79,7 @@ int audit_store_list(PGconn *conn, const struct audit_filter *f, const char *aft
 	return rc;
 }
 
-int audit_store_purge(PGconn *conn, int retention_days, long long *deleted, struct err *err)
+int audit_store_purge(PGconn *conn, int retention_days, bool dry_run, long long *deleted, struct err *err)
 {
 	*deleted = 0;
 	char days[16];
@@ -118,7 +118,7 @@ int audit_store_purge(PGconn *conn, int retention_days, long long *deleted, stru
 			rc = err_set(err, ERR_INTERNAL, "", "cannot record the purge");
 		PQclear(res);
 	}
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && !dry_run)
 		rc = db_commit(conn, err);
 	else
 		db_rollback(conn);

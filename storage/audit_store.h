@@ -3,6 +3,7 @@
 #define STORAGE_AUDIT_STORE_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "domain/err.h"
 #include "storage/db.h"
@@ -38,8 +39,9 @@ int audit_store_list(PGconn *conn, const struct audit_filter *filter, const char
 		     struct json_page *page, struct err *err);
 
 /* Deletes the rows older than retention_days, as the schema owner, and
- * records the purge itself (resource_id: how many rows went). */
-int audit_store_purge(PGconn *conn, int retention_days, long long *deleted, struct err *err);
+ * records the purge itself (resource_id: how many rows went). A dry run
+ * counts the rows and rolls back. */
+int audit_store_purge(PGconn *conn, int retention_days, bool dry_run, long long *deleted, struct err *err);
 
 /* ERR_TOO_MANY with *retry_after_s when key has failed max times in the
  * current window of window_s seconds. */

@@ -19,6 +19,7 @@
 #include "storage/pg_err.h"
 #include "storage/procedures_store.h"
 #include "storage/reference_store.h"
+#include "storage/retention_store.h"
 #include "storage/sync_store.h"
 #include "storage/webhooks_store.h"
 
@@ -39,6 +40,7 @@ static const struct db_stmt *const statement_sets[] = {
 	stats_store_statements,
 	demo_store_statements,
 	caf_store_statements,
+	retention_store_statements,
 	NULL,
 };
 

@@ -16,7 +16,7 @@
 	"     AND (f.relations & CASE f.resource_type WHEN 'procedure' THEN $4::integer" \
 	"          WHEN 'referral' THEN $5::integer WHEN 'opinion' THEN $5::integer" \
 	"          WHEN 'recommendation' THEN $6::integer WHEN 'diagnostic' THEN $7::integer" \
-	"          WHEN 'benefit_decision' THEN $9::integer ELSE 0 END) <> 0" \
+	"          WHEN 'benefit_decision' THEN $9::integer WHEN 'household' THEN $10::integer ELSE 0 END) <> 0" \
 	"   ORDER BY f.pos, f.seq LIMIT $8)," \
 	" tail AS (SELECT f.pos, f.seq FROM feed_events f, hz" \
 	"   WHERE f.organisation_id = $1 AND (f.pos, f.seq) > ($2::xid8, $3::bigint) AND f.pos < hz.x" \
@@ -32,6 +32,14 @@ const struct db_stmt feed_store_statements[] = {
 	{ "feed_horizon", "SELECT pos::text, seq FROM feed_horizon" },
 	{ NULL, NULL },
 };
+
+void feed_store_masks_text(char out[FEED_MASKS_COUNT][16], const struct feed_masks *masks)
+{
+	const unsigned values[FEED_MASKS_COUNT] = { masks->procedure, masks->referral, masks->recommendation,
+						    masks->diagnostic, masks->benefit_decision, masks->household };
+	for (int i = 0; i < FEED_MASKS_COUNT; i++)
+		snprintf(out[i], sizeof(out[i]), "%u", values[i]);
+}
 
 void feed_page_free(struct feed_page *page)
 {
@@ -95,18 +103,14 @@ int feed_store_read(PGconn *conn, const char *org_id, const struct feed_cursor *
 	int hrc = check_horizon(conn, after, err);
 	if (hrc != ERR_OK)
 		return hrc;
-	char pos[24], seq[24], m[5][16], lim[16];
+	char pos[24], seq[24], m[FEED_MASKS_COUNT][16], lim[16];
 	snprintf(pos, sizeof(pos), "%" PRIu64, after->pos);
 	snprintf(seq, sizeof(seq), "%" PRId64, after->seq);
-	snprintf(m[0], sizeof(m[0]), "%u", masks->procedure);
-	snprintf(m[1], sizeof(m[1]), "%u", masks->referral);
-	snprintf(m[2], sizeof(m[2]), "%u", masks->recommendation);
-	snprintf(m[3], sizeof(m[3]), "%u", masks->diagnostic);
-	snprintf(m[4], sizeof(m[4]), "%u", masks->benefit_decision);
+	feed_store_masks_text(m, masks);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	const char *params[] = { org_id, pos, seq, m[0], m[1], m[2], m[3], lim, m[4] };
+	const char *params[] = { org_id, pos, seq, m[0], m[1], m[2], m[3], lim, m[4], m[5] };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "feed_read", 9, params, err);
+	int rc = db_exec(&res, conn, "feed_read", 10, params, err);
 	if (rc != ERR_OK)
 		return rc;
 	int n = PQntuples(res);
@@ -157,7 +161,7 @@ static int exec_count(PGconn *conn, const char *sql, const char *param, long lon
 	return rc;
 }
 
-int feed_store_purge(PGconn *conn, int retention_days, struct feed_purged *out, struct err *err)
+int feed_store_purge(PGconn *conn, int retention_days, bool dry_run, struct feed_purged *out, struct err *err)
 {
 	memset(out, 0, sizeof(*out));
 	char days[16];
@@ -169,7 +173,7 @@ int feed_store_purge(PGconn *conn, int retention_days, struct feed_purged *out, 
 	if (rc == ERR_OK)
 		rc = exec_count(conn, "SELECT webhook_deliveries_purge(now() - make_interval(days => $1::int))", days,
 				&out->deliveries, err);
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && !dry_run)
 		rc = db_commit(conn, err);
 	else
 		db_rollback(conn);

@@ -23,7 +23,12 @@ struct feed_masks {
 	unsigned recommendation;
 	unsigned diagnostic;
 	unsigned benefit_decision;
+	unsigned household;       /* household.erased */
 };
+
+/* The masks as statement parameters, in the order above. */
+#define FEED_MASKS_COUNT 6
+void feed_store_masks_text(char out[FEED_MASKS_COUNT][16], const struct feed_masks *masks);
 
 /* A position in an organisation's feed: (pos, seq) of the last event
  * handed out. The start of the feed is (0, 0). */
@@ -60,7 +65,8 @@ struct feed_purged {
 /* In a transaction of its own: removes the feed events created more than
  * retention_days ago, in feed order and never past a webhook's cursor, and
  * moves the feed's horizon; removes webhook deliveries that ended before
- * then, with their attempts. For the schema owner (`prevex purge`). */
-int feed_store_purge(PGconn *conn, int retention_days, struct feed_purged *out, struct err *err);
+ * then, with their attempts. For the schema owner (`prevex purge`). A dry
+ * run counts them and rolls back. */
+int feed_store_purge(PGconn *conn, int retention_days, bool dry_run, struct feed_purged *out, struct err *err);
 
 #endif

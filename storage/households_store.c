@@ -31,9 +31,10 @@ const struct db_stmt households_store_statements[] = {
 	  "  AND o.kind IN ('social_landlord', 'private_landlord'))"
 	  " RETURNING id" },
 	{ "households_get",
-	  "SELECT household_json(h), h.version, r.rel" VISIBLE_FROM " WHERE h.id = $3 AND r.rel <> 0" },
+	  "SELECT household_marked_json(h), h.version, r.rel, h.erased_at IS NOT NULL" VISIBLE_FROM
+	  " WHERE h.id = $3 AND r.rel <> 0" },
 	{ "households_list",
-	  "WITH page AS (SELECT h.id, h.created_at, household_json(h) AS j, r.rel" VISIBLE_FROM
+	  "WITH page AS (SELECT h.id, h.created_at, household_marked_json(h) AS j, r.rel" VISIBLE_FROM
 	  "  WHERE r.rel <> 0"
 	  "   AND ($3::text IS NULL OR h.insee = $3)"
 	  "   AND ($4::text IS NULL OR h.insee IN (SELECT c.insee FROM communes c WHERE c.epci_siren = $4))"
@@ -161,6 +162,7 @@ static int row_from(struct household_row *out, const PGresult *res, const char *
 	out->version = (int)v;
 	parse_i64(PQgetvalue(res, 0, 2), 0, INT32_MAX, &v);
 	out->relations = (unsigned)v;
+	out->erased = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	snprintf(out->id, sizeof(out->id), "%s", id);
 	return ERR_OK;
 }

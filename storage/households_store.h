@@ -30,6 +30,7 @@ struct household_row {
 	char *json;              /* owned */
 	int version;
 	unsigned relations;
+	bool erased;             /* anonymised (migration 0020): it takes no personal data */
 };
 void household_row_free(struct household_row *row);
 

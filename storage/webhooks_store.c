@@ -45,7 +45,7 @@ const struct db_stmt webhooks_store_statements[] = {
 	  "     AND (f.relations & CASE f.resource_type WHEN 'procedure' THEN $2::integer"
 	  "          WHEN 'referral' THEN $3::integer WHEN 'opinion' THEN $3::integer"
 	  "          WHEN 'recommendation' THEN $4::integer WHEN 'diagnostic' THEN $5::integer"
-	  "          WHEN 'benefit_decision' THEN $7::integer ELSE 0 END) <> 0"
+	  "          WHEN 'benefit_decision' THEN $7::integer WHEN 'household' THEN $8::integer ELSE 0 END) <> 0"
 	  "   ORDER BY f.pos, f.seq LIMIT $6),"
 	  " tail AS (SELECT f.pos, f.seq FROM feed_events f, w, hz WHERE f.organisation_id = w.organisation_id"
 	  "   AND (f.pos, f.seq) > (w.cursor_pos, w.cursor_seq) AND f.pos < hz.x"
@@ -216,16 +216,12 @@ int webhooks_store_enqueue(PGconn *conn, const char *webhook_id, const struct fe
 			   int *enqueued, struct err *err)
 {
 	*enqueued = 0;
-	char m[5][16], lim[16];
-	snprintf(m[0], sizeof(m[0]), "%u", masks->procedure);
-	snprintf(m[1], sizeof(m[1]), "%u", masks->referral);
-	snprintf(m[2], sizeof(m[2]), "%u", masks->recommendation);
-	snprintf(m[3], sizeof(m[3]), "%u", masks->diagnostic);
-	snprintf(m[4], sizeof(m[4]), "%u", masks->benefit_decision);
+	char m[FEED_MASKS_COUNT][16], lim[16];
+	feed_store_masks_text(m, masks);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	const char *params[] = { webhook_id, m[0], m[1], m[2], m[3], lim, m[4] };
+	const char *params[] = { webhook_id, m[0], m[1], m[2], m[3], lim, m[4], m[5] };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "webhooks_enqueue", 7, params, err);
+	int rc = db_exec(&res, conn, "webhooks_enqueue", 8, params, err);
 	if (rc == ERR_OK)
 		*enqueued = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);

@@ -41,7 +41,7 @@ START_TEST(purge_removes_old_rows_and_records_itself)
 			   "        (now() - interval '300 days', 'read', 'household', 'recent-row', 'ok')");
 	struct err err;
 	long long deleted = -1;
-	ck_assert_int_eq(audit_store_purge(conn, 365, &deleted, &err), ERR_OK);
+	ck_assert_int_eq(audit_store_purge(conn, 365, false, &deleted, &err), ERR_OK);
 	ck_assert_int_ge(deleted, 1);
 	ck_assert_int_eq(count(conn, "SELECT count(*) FROM audit_log WHERE resource_id = 'old-row'"), 0);
 	ck_assert_int_eq(count(conn, "SELECT count(*) FROM audit_log WHERE resource_id = 'recent-row'"), 1);
@@ -83,7 +83,7 @@ START_TEST(the_service_role_cannot_purge)
 	support_exec(conn, "INSERT INTO audit_log (action, resource_type, outcome) VALUES ('read', 'x', 'ok')");
 	ck_assert_int_ge(count(conn, "SELECT count(*) FROM audit_log"), 1);
 	/* ...but never remove them. */
-	ck_assert_int_ne(audit_store_purge(conn, 1, &deleted, &err), ERR_OK);
+	ck_assert_int_ne(audit_store_purge(conn, 1, false, &deleted, &err), ERR_OK);
 	ck_assert_int_eq(deleted, 0);
 	PQfinish(conn);
 }

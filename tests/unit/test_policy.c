@@ -19,6 +19,10 @@ static const struct allowed expected[] = {
 	A(PREFECTURE, ADMIN_CLIENTS, NONE),
 	A(PREFECTURE, READ_AUDIT, NONE),
 	A(DEPARTEMENT, READ_AUDIT, NONE),
+	A(PREFECTURE, ERASE_HOUSEHOLD, DEPARTEMENT),
+	A(DEPARTEMENT, ERASE_HOUSEHOLD, DEPARTEMENT),
+	A(PREFECTURE, READ_RETENTION_RULES, NONE),
+	A(DEPARTEMENT, READ_RETENTION_RULES, NONE),
 	A(PREFECTURE, CREATE_HOUSEHOLD, NONE),
 	A(PREFECTURE, FILE_PROCEDURE, NONE),
 	A(PREFECTURE, MANAGE_COMMISSIONS, NONE),
@@ -294,7 +298,7 @@ static bool is_collection(enum policy_action a)
 	case POLICY_READ_STATS_ALL: case POLICY_READ_STATS_OWN:
 	case POLICY_IMPORT_ACTS: case POLICY_IMPORT_CAF_SIGNALS:
 	case POLICY_IMPORT_ADIL_CONTACTS: case POLICY_MANAGE_WEBHOOKS:
-	case POLICY_READ_CAF_SIGNALS:
+	case POLICY_READ_CAF_SIGNALS: case POLICY_READ_RETENTION_RULES:
 		return true;
 	default:
 		return false;
@@ -458,6 +462,11 @@ START_TEST(admin_needs_scope)
 	ck_assert_str_eq(policy_action_required_scope(POLICY_ADMIN_CLIENTS), "admin");
 	ck_assert_str_eq(policy_action_required_scope(POLICY_ADMIN_ORGANISATIONS), "admin");
 	ck_assert_str_eq(policy_action_required_scope(POLICY_READ_AUDIT), "admin");
+	ck_assert_str_eq(policy_action_required_scope(POLICY_ERASE_HOUSEHOLD), "admin");
+	ck_assert(!policy_allows_scoped(ORG_KIND_DEPARTEMENT, POLICY_ERASE_HOUSEHOLD, POLICY_REL_DEPARTEMENT,
+					"read write"));
+	ck_assert(policy_allows_scoped(ORG_KIND_DEPARTEMENT, POLICY_ERASE_HOUSEHOLD, POLICY_REL_DEPARTEMENT,
+				       "read write admin"));
 	ck_assert_ptr_null(policy_action_required_scope(POLICY_READ_HOUSEHOLD));
 	ck_assert(policy_allows_scoped(ORG_KIND_PREFECTURE, POLICY_ADMIN_CLIENTS,
 				       POLICY_REL_NONE, "read admin"));
