@@ -326,7 +326,14 @@ int cli_purge(int argc, char **argv)
 	long long deleted = 0, imports = 0;
 	struct feed_purged feed = { 0 };
 	const char *verb = o.dry_run ? "would purge" : "purged";
+	long long signals = 0, contacts = 0;
+	int months = retention_rule_find("caf_unmatched")->amount;
 	int rc = purge_households(conn, &o, &err);
+	if (rc == ERR_OK)
+		rc = retention_store_purge_unattached(conn, months, o.dry_run, &signals, &contacts, &err);
+	if (rc == ERR_OK)
+		printf("%s %lld CAF signals of no household and the subject of %lld ADIL contacts of no household,"
+		       " older than %d months\n", verb, signals, contacts, months);
 	if (rc == ERR_OK)
 		rc = audit_store_purge(conn, (int)o.days, o.dry_run, &deleted, &err);
 	if (rc == ERR_OK)

@@ -46,6 +46,10 @@ static const struct retention_rule rules[] = {
 	  " holder's name, reasons and subject erased; dates, amounts and decisions stay)",
 	  SOCIAL_MONTHS, RETENTION_MONTHS, SOCIAL_START, "a benefit decision not applied", RETENTION_ANONYMISE,
 	  SOCIAL_BASIS "; décret 2026-84 (CAF arrears and benefit decisions)", NULL },
+	{ "caf_unmatched", "CAF signals that matched no household (deleted), and the ADIL's contacts of no household"
+	  " (subject erased; date, caller and outcome stay, as the key figures count them)",
+	  SOCIAL_MONTHS, RETENTION_MONTHS, "the signal's or the contact's date, or its last change when later", NULL,
+	  RETENTION_DELETE, SOCIAL_BASIS "; décret 2026-84", NULL },
 	{ "audit", "the audit log: who read or wrote which record, when (ids only, no personal data)",
 	  365, RETENTION_DAYS, "the access or change it records", NULL, RETENTION_DELETE,
 	  "CNIL, recommandation relative aux mesures de journalisation (2021): 6 months to 1 year",

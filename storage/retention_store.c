@@ -6,7 +6,8 @@
 
 /* The day a term of $2 months before today (in the département's time
  * zone) began, as the instant households' last actions are compared to. */
-#define TERM_START "((field_today() - make_interval(months => $2::int))::timestamp AT TIME ZONE 'Europe/Paris')"
+#define TERM_START(months) \
+	"((field_today() - make_interval(months => " months "::int))::timestamp AT TIME ZONE 'Europe/Paris')"
 
 const struct db_stmt retention_store_statements[] = {
 	{ "retention_anonymise",
@@ -20,10 +21,23 @@ const struct db_stmt retention_store_statements[] = {
 	 * committed before the households were locked. */
 	{ "retention_past_term",
 	  "SELECT h.id::text FROM households h WHERE h.id = ANY ($1::uuid[]) AND h.erased_at IS NULL"
-	  " AND household_last_action(h) < " TERM_START " AND NOT household_followed(h.id) ORDER BY h.id" },
+	  " AND household_last_action(h) < " TERM_START("$2") " AND NOT household_followed(h.id) ORDER BY h.id" },
 	{ "retention_audit",
 	  "INSERT INTO audit_log (action, resource_type, resource_id, request_id, outcome)"
 	  " SELECT 'anonymise', 'household', x, 'prevex-purge', 'ok' FROM unnest($1::text[]) x" },
+	/* Records of no household: CAF signals that matched none are deleted
+	 * (a decision only ever follows a matched one); the ADIL's contacts,
+	 * which the key figures count, lose their subject. */
+	{ "retention_unattached_signals",
+	  "WITH d AS (DELETE FROM caf_signals s WHERE s.household_id IS NULL"
+	  "  AND greatest(s.updated_at, s.signalled_on::timestamptz) < " TERM_START("$1")
+	  "  AND NOT EXISTS (SELECT 1 FROM benefit_decisions b WHERE b.caf_signal_id = s.id) RETURNING 1)"
+	  " SELECT count(*) FROM d" },
+	{ "retention_unattached_contacts",
+	  "WITH u AS (UPDATE adil_contacts a SET subject = NULL, version = a.version + 1, updated_at = now()"
+	  "  WHERE a.household_id IS NULL AND a.subject IS NOT NULL"
+	  "  AND greatest(a.updated_at, a.contact_on::timestamptz) < " TERM_START("$1") " RETURNING 1)"
+	  " SELECT count(*) FROM u" },
 	{ NULL, NULL },
 };
 
@@ -128,5 +142,35 @@ int retention_store_purge_batch(PGconn *conn, const char *after_id, int limit, i
 	free(ids);
 	PQclear(due);
 	PQclear(slice);
+	return rc;
+}
+
+/* The count a retention_unattached_* statement answers. */
+static int unattached(PGconn *conn, const char *name, const char *months, long long *out, struct err *err)
+{
+	const char *params[] = { months };
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, name, 1, params, err);
+	if (rc == ERR_OK)
+		*out = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+int retention_store_purge_unattached(PGconn *conn, int months, bool dry_run, long long *signals,
+				     long long *contacts, struct err *err)
+{
+	*signals = *contacts = 0;
+	char mon[16];
+	snprintf(mon, sizeof(mon), "%d", months);
+	int rc = db_begin(conn, err);
+	if (rc == ERR_OK)
+		rc = unattached(conn, "retention_unattached_signals", mon, signals, err);
+	if (rc == ERR_OK)
+		rc = unattached(conn, "retention_unattached_contacts", mon, contacts, err);
+	if (rc == ERR_OK && !dry_run)
+		rc = db_commit(conn, err);
+	else
+		db_rollback(conn);
 	return rc;
 }

@@ -49,4 +49,11 @@ struct retention_batch {
 int retention_store_purge_batch(PGconn *conn, const char *after_id, int limit, int months, bool dry_run,
 				struct retention_batch *out, struct err *err);
 
+/* In a transaction of its own: the CAF signals that matched no household,
+ * signalled or changed more than `months` months ago, deleted (*signals);
+ * the ADIL's contacts of no household as old lose their subject
+ * (*contacts). A dry run counts them and rolls back. */
+int retention_store_purge_unattached(PGconn *conn, int months, bool dry_run, long long *signals,
+				     long long *contacts, struct err *err);
+
 #endif

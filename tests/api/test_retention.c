@@ -461,6 +461,33 @@ static void age(const char *hh)
 	ck_assert_str_eq(out, "1");
 }
 
+/* A CAF signal that matches no household, dated day; its id into id. */
+static void unmatched_signal(const struct party *caf, const char *day, char *id)
+{
+	char sfx[16], body[512];
+	fixtures_suffix(sfx, sizeof(sfx));
+	for (char *c = sfx; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+	snprintf(body, sizeof(body),
+		 "{\"external_id\":\"ret-%s\",\"caf_number\":\"U%s\",\"address\":{\"line\":\"9 impasse %s\","
+		 "\"postcode\":\"91000\",\"insee\":\"91228\"},\"debt_cents\":50000,\"months_unpaid\":1,"
+		 "\"benefit_status\":\"kept\",\"paid_to_landlord\":false,\"date\":\"%s\"}", sfx, sfx, sfx, day);
+	int status = 0;
+	json_t *j = call(caf, "POST", "/v1/caf-signals", body, &status);
+	ck_assert_msg(status == 200 || status == 201, "POST /v1/caf-signals answered %d", status);
+	ck_assert_str_eq(str(j, "match"), "unmatched");
+	snprintf(id, 40, "%s", str(j, "id"));
+	json_decref(j);
+}
+
+static int signals_with_id(const char *id)
+{
+	const char *params[] = { id };
+	char n[16];
+	fixtures_sql_value("SELECT count(*) FROM caf_signals WHERE id = $1", 1, params, n, sizeof(n));
+	return atoi(n);
+}
+
 static char *household_state(const char *hh)
 {
 	const char *params[] = { hh };
@@ -473,10 +500,11 @@ static char *household_state(const char *hh)
 START_TEST(purge_anonymises_households_past_their_term)
 {
 	fixtures_admin(&server, &admin);
-	struct party dep, team;
+	struct party dep, team, caf;
 	fixtures_party(&server, &admin, "departement", NULL, NULL, &dep);
 	fixtures_party(&server, &admin, "association", NULL, NULL, &team);
-	char old[40], followed[40], recent[40], proc[40];
+	fixtures_party(&server, &admin, "caf", NULL, NULL, &caf);
+	char old[40], followed[40], recent[40], proc[40], old_signal[40], new_signal[40];
 	household_full(&admin, old);
 	procedure(old, "2023-03-01", "2023-05-02", proc);
 	field_work(&dep, &team, old, 2023);
@@ -486,6 +514,14 @@ START_TEST(purge_anonymises_households_past_their_term)
 	field_work(&dep, &team, recent, 2024);
 	age(old);
 	age(followed);
+	unmatched_signal(&caf, "2023-04-03", old_signal);
+	unmatched_signal(&caf, "2026-10-01", new_signal);
+	const char *signal_params[] = { old_signal };
+	char aged[16];
+	fixtures_sql_value("WITH s AS (UPDATE caf_signals SET created_at = created_at - interval '3 years',"
+			   " updated_at = updated_at - interval '3 years' WHERE id = $1 RETURNING 1) SELECT count(*) FROM s",
+			   1, signal_params, aged, sizeof(aged));
+	ck_assert_str_eq(aged, "1");
 
 	char *before[4] = { figures(2023), figures(2024), figures(2026), acts() };
 	char *followed_before = household_state(followed), *recent_before = household_state(recent);
@@ -496,12 +532,15 @@ START_TEST(purge_anonymises_households_past_their_term)
 	ck_assert_ptr_nonnull(strstr(out, "dry run: nothing was changed"));
 	free(out);
 	assert_identified(old);
+	ck_assert_int_eq(signals_with_id(old_signal), 1);
 
 	out = fixtures_prevex("purge --batch 7");
 	ck_assert_msg(strstr(out, "anonymised ") != NULL && strstr(out, "\nanonymised 0 ") == NULL, "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "households: batch "));
 	free(out);
 	assert_anonymised(old);
+	ck_assert_int_eq(signals_with_id(old_signal), 0);
+	ck_assert_int_eq(signals_with_id(new_signal), 1);
 	assert_identified(followed);
 	assert_identified(recent);
 	char *s = household_state(followed);
