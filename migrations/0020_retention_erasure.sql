@@ -209,9 +209,11 @@ BEGIN
 END
 $$;
 
--- A household as the API answers it: household_json() and when it was
--- anonymised (null while it was not).
+-- A household as the API answers it: household_json() and, as its last
+-- member, when it was anonymised (null while it was not). Appended to the
+-- object's text, so that its members keep their order and layout.
 CREATE FUNCTION household_marked_json(h households) RETURNS json LANGUAGE sql STABLE AS $$
-	SELECT (household_json(h)::jsonb
-		|| jsonb_build_object('erased_at', CASE WHEN h.erased_at IS NOT NULL THEN rfc3339(h.erased_at) END))::json
+	SELECT (left(j::text, -1) || ', "erased_at" : '
+		|| coalesce(to_json(rfc3339(h.erased_at))::text, 'null') || '}')::json
+	FROM household_json(h) j
 $$;
