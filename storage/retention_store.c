@@ -14,11 +14,14 @@ const struct db_stmt retention_store_statements[] = {
 	  "SELECT a.outcome, coalesce(a.open_procedure::text, '') FROM household_anonymise($1::uuid, $2, $3) a" },
 	{ "retention_slice",
 	  "SELECT id::text FROM households WHERE id > $1::uuid AND erased_at IS NULL ORDER BY id LIMIT $2::int" },
-	{ "retention_slice_lock",
-	  "SELECT id::text FROM households WHERE id > $1::uuid AND erased_at IS NULL ORDER BY id LIMIT $2::int"
+	/* Only the households past their term are locked, and only those no
+	 * request holds: the purge never waits on the service, which never
+	 * waits on it for a household it keeps. */
+	{ "retention_lock",
+	  "SELECT id::text FROM households WHERE id = ANY ($1::uuid[]) AND erased_at IS NULL ORDER BY id"
 	  " FOR UPDATE SKIP LOCKED" },
-	/* A statement after the lock, so that its snapshot sees every write
-	 * committed before the households were locked. */
+	/* Asked again after the lock, in a statement whose snapshot sees every
+	 * write committed before the households were locked. */
 	{ "retention_past_term",
 	  "SELECT h.id::text FROM households h WHERE h.id = ANY ($1::uuid[]) AND h.erased_at IS NULL"
 	  " AND household_last_action(h) < " TERM_START("$2") " AND NOT household_followed(h.id) ORDER BY h.id" },
@@ -107,6 +110,19 @@ static int purge_due(PGconn *conn, const PGresult *due, struct retention_batch *
 	return rc;
 }
 
+/* The households of res (first column) past a term of mon months and no
+ * longer followed, into *due. */
+static int past_term(PGconn *conn, const PGresult *res, const char *mon, PGresult **due, struct err *err)
+{
+	char *ids = id_array(res);
+	if (ids == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	const char *params[] = { ids, mon };
+	int rc = db_exec(due, conn, "retention_past_term", 2, params, err);
+	free(ids);
+	return rc;
+}
+
 int retention_store_purge_batch(PGconn *conn, const char *after_id, int limit, int months, bool dry_run,
 				struct retention_batch *out, struct err *err)
 {
@@ -115,32 +131,37 @@ int retention_store_purge_batch(PGconn *conn, const char *after_id, int limit, i
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(mon, sizeof(mon), "%d", months);
 	const char *slice_params[] = { after_id[0] ? after_id : "00000000-0000-0000-0000-000000000000", lim };
-	PGresult *slice = NULL, *due = NULL;
+	PGresult *slice = NULL, *candidates = NULL, *locked = NULL, *due = NULL;
 	char *ids = NULL;
 	int rc = db_begin(conn, err);
 	if (rc == ERR_OK)
-		rc = db_exec(&slice, conn, dry_run ? "retention_slice" : "retention_slice_lock", 2, slice_params, err);
+		rc = db_exec(&slice, conn, "retention_slice", 2, slice_params, err);
 	if (rc == ERR_OK) {
 		out->scanned = PQntuples(slice);
 		if (out->scanned == limit)
 			snprintf(out->last_id, sizeof(out->last_id), "%s", PQgetvalue(slice, out->scanned - 1, 0));
-		ids = id_array(slice);
-		if (ids == NULL)
-			rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+		rc = past_term(conn, slice, mon, &candidates, err);
 	}
-	const char *due_params[] = { ids, mon };
 	if (rc == ERR_OK)
-		rc = db_exec(&due, conn, "retention_past_term", 2, due_params, err);
-	if (rc == ERR_OK)
-		out->past_term = PQntuples(due);
-	if (rc == ERR_OK && !dry_run)
-		rc = purge_due(conn, due, out, err);
+		out->past_term = PQntuples(candidates);
+	if (rc == ERR_OK && !dry_run && out->past_term > 0) {
+		ids = id_array(candidates);
+		const char *lock_params[] = { ids };
+		rc = ids != NULL ? db_exec(&locked, conn, "retention_lock", 1, lock_params, err)
+				 : err_set(err, ERR_INTERNAL, "", "out of memory");
+		if (rc == ERR_OK)
+			rc = past_term(conn, locked, mon, &due, err);
+		if (rc == ERR_OK)
+			rc = purge_due(conn, due, out, err);
+	}
 	if (rc == ERR_OK && !dry_run)
 		rc = db_commit(conn, err);
 	else
 		db_rollback(conn);
 	free(ids);
 	PQclear(due);
+	PQclear(locked);
+	PQclear(candidates);
 	PQclear(slice);
 	return rc;
 }

@@ -34,7 +34,7 @@ int retention_store_anonymise(PGconn *conn, const char *id, const char *cause, c
 
 struct retention_batch {
 	int scanned;               /* households looked at (not anonymised before) */
-	int past_term;             /* of which past their term, not followed */
+	int past_term;             /* of which past their term, not followed (before locking) */
 	int anonymised;            /* of which anonymised now (0 on a dry run) */
 	char last_id[40];          /* where the next batch starts; "" when the scan is over */
 };
@@ -43,9 +43,10 @@ struct retention_batch {
  * households after after_id ("" from the start) in id order, those past a
  * term of `months` months after their last action and no longer followed
  * anonymised (household_anonymise(), cause "retention"), one audit row
- * each. Households another transaction holds are skipped until the next
- * run, so that the purge never waits on the service. A dry run locks and
- * changes nothing and counts what would be anonymised. */
+ * each. Only those are locked, and those another transaction holds are
+ * skipped until the next run, so that the purge never waits on the
+ * service. A dry run locks and changes nothing and counts what would be
+ * anonymised. */
 int retention_store_purge_batch(PGconn *conn, const char *after_id, int limit, int months, bool dry_run,
 				struct retention_batch *out, struct err *err);
 

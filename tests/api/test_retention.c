@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "tests/api/fixtures.h"
 #include "tests/api/harness.h"
 
@@ -586,6 +588,33 @@ START_TEST(purge_anonymises_households_past_their_term)
 }
 END_TEST
 
+/* A household a request holds is left for the next run: the purge does
+ * not wait for it, and takes it once it is free. */
+START_TEST(purge_skips_households_in_use)
+{
+	fixtures_admin(&server, &admin);
+	char hh[40];
+	household_full(&admin, hh);
+	age(hh);
+	PGconn *conn = PQconnectdb(getenv("PREVEX_TEST_DATABASE_URL"));
+	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+	const char *params[] = { hh };
+	PGresult *res = PQexec(conn, "BEGIN");
+	PQclear(res);
+	res = PQexecParams(conn, "SELECT 1 FROM households WHERE id = $1 FOR NO KEY UPDATE", 1, NULL, params, NULL,
+			   NULL, 0);
+	ck_assert_int_eq(PQntuples(res), 1);
+	PQclear(res);
+	free(fixtures_prevex("purge"));
+	assert_identified(hh);
+	res = PQexec(conn, "ROLLBACK");
+	PQclear(res);
+	PQfinish(conn);
+	free(fixtures_prevex("purge"));
+	assert_anonymised(hh);
+}
+END_TEST
+
 START_TEST(purge_refuses_unknown_options)
 {
 	/* fixtures_prevex() fails the test on a failed command: run it here. */
@@ -635,6 +664,7 @@ int main(void)
 	tcase_add_test(tc, erasure_only_by_authorities_administrators);
 	tcase_add_test(tc, erasure_reason_is_checked);
 	tcase_add_test(tc, purge_anonymises_households_past_their_term);
+	tcase_add_test(tc, purge_skips_households_in_use);
 	tcase_add_test(tc, purge_refuses_unknown_options);
 	tcase_add_test(tc, retention_rules_are_listed);
 	suite_add_tcase(s, tc);
