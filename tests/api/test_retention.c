@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -21,9 +22,16 @@ static struct party admin;
 /* Personal values the tests write; none may be left after an anonymisation. */
 #define SECRETS "Peupliers|Dufresne|0611223344|famille-x@example\\.org|7654321|DOSSIER-HX|secret-"
 
+/* Webhooks may point at the loopback address: a webhook of a partner
+ * shows what it would be sent. */
 static void setup(void)
 {
-	fixtures_server_start(&server);
+	const char *env[] = { fixtures_keys_env(), "PREVEX_WEBHOOK_ALLOW_LOOPBACK=1", "PREVEX_WEBHOOK_POLL_MS=50",
+			      NULL };
+	if (harness_start(&server, env) != 0) {
+		fprintf(stderr, "harness: %s\n", server.error);
+		abort();
+	}
 }
 
 static void teardown(void)
@@ -247,6 +255,31 @@ static int erased_events(const struct party *p, const char *hh, json_t **last)
 	return found;
 }
 
+/* Waits (10 s at most) for a delivery of a household.erased event on hh
+ * to the webhook; true when one came. */
+static bool webhook_told(const struct party *p, const char *webhook, const char *hh)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "/v1/webhooks/%s/deliveries", webhook);
+	for (int tries = 0; tries < 100; tries++) {
+		int status = 0;
+		json_t *j = call(p, "GET", path, NULL, &status);
+		expect(j, status, 200, NULL);
+		json_t *d;
+		size_t i;
+		bool found = false;
+		json_array_foreach(json_object_get(j, "items"), i, d)
+			found = found || (strcmp(str(d, "event_type"), "household.erased") == 0 &&
+					  strcmp(str(json_object_get(d, "resource"), "id"), hh) == 0);
+		json_decref(j);
+		if (found)
+			return true;
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
 START_TEST(erasure_anonymises_everything_attached)
 {
 	fixtures_admin(&server, &admin);
@@ -270,6 +303,8 @@ START_TEST(erasure_anonymises_everything_attached)
 	send_ok(&admin, "POST", "/v1/referrals", body, 201, NULL);
 	field_work(&dep, &team, hh, 2025);
 	assert_identified(hh);
+	char webhook[40];
+	send_ok(&service, "POST", "/v1/webhooks", "{\"url\":\"http://127.0.0.1:9/hook\"}", 201, webhook);
 
 	erasure_path(path, sizeof(path), hh);
 	j = call(&dep, "POST", path, "{\"reason\":\"  demande de la personne (art. 17), courrier reçu  \"}", &status);
@@ -303,6 +338,7 @@ START_TEST(erasure_anonymises_everything_attached)
 	json_decref(event);
 	ck_assert_int_eq(erased_events(&admin, hh, NULL), 1);
 	ck_assert_int_eq(erased_events(&stranger, hh, NULL), 0);
+	ck_assert(webhook_told(&service, webhook, hh));
 
 	/* Erasing again changes nothing and answers the record. */
 	erasure_path(path, sizeof(path), hh);
