@@ -42,7 +42,10 @@ static int post_tx(PGconn *conn, void *ctx, struct err *err)
 	w->result.status = IMPORT_PENDING;
 	int rc = imports_store_merge_caf(conn, &w->caller, 1, ids, items, &w->result, err);
 	if (rc == ERR_OK && w->result.status == IMPORT_REJECTED)
-		rc = err_set(err, ERR_UNPROCESSABLE, w->result.field, "%s", w->result.reason);
+		rc = err_set_reason(err,
+				    err_reason_code(w->result.why) == ERR_UNPROCESSABLE ? w->result.why
+											: ERR_REASON_UNPROCESSABLE,
+				    w->result.field, "%s", w->result.reason);
 	if (rc == ERR_OK && w->result.status == IMPORT_PENDING)
 		rc = err_set(err, ERR_INTERNAL, "", "the signal was not merged");
 	if (rc == ERR_OK && w->result.status != IMPORT_UNCHANGED)

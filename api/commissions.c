@@ -367,7 +367,7 @@ static int agenda_lock(PGconn *conn, struct agenda_change *a, enum referral_stat
 		return rc;
 	rc = ccapex_store_referral_lock(conn, a->referral_id, &a->viewer, &rlock, err);
 	if (rc == ERR_NOT_FOUND)
-		return a->adding ? err_set(err, ERR_UNPROCESSABLE, "referral_id", "no such referral")
+		return a->adding ? err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "referral_id", "no such referral")
 				 : err_set(err, ERR_NOT_FOUND, "", "the referral is not on this agenda");
 	if (rc == ERR_OK && referral_parse_status(status, rlock.status, "status", err) != ERR_OK)
 		rc = err_set(err, ERR_INTERNAL, "", "a stored referral status is unknown");
@@ -385,7 +385,7 @@ static int agenda_tx(PGconn *conn, void *ctx, struct err *err)
 	if (a->adding) {
 		rc = referral_step_apply(&to, from, step, false, err);
 		if (rc == ERR_CONFLICT)
-			return err_set(err, ERR_CONFLICT, "referral_id", "the referral is %s: %s",
+			return err_set_reason(err, ERR_REASON_REFERRAL_NOT_READY, "referral_id", "the referral is %s: %s",
 				       referral_status_name(from),
 				       from == REFERRAL_RECEIVED ? "declare it admissible first"
 								 : "it cannot go on an agenda");
@@ -500,7 +500,7 @@ static int read_decisions(struct opinion_write *o, const json_t *list, struct er
 	if (!json_is_array(list))
 		return err_set(err, ERR_INVALID, "decisions", "decisions must be an array of decision codes");
 	if (json_array_size(list) > DECISION__COUNT)
-		return err_set(err, ERR_UNPROCESSABLE, "decisions", "a decision is given twice");
+		return err_set_reason(err, ERR_REASON_GIVEN_TWICE, "decisions", "a decision is given twice");
 	size_t used = 0;
 	o->decisions_lit[used++] = '{';
 	for (size_t i = 0; i < json_array_size(list); i++) {
@@ -699,7 +699,7 @@ int commissions_put_opinion(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = req_path_uuid(req, "id", &o->commission_id, err);
 	if (rc == ERR_OK && !parse_is_uuid(req_param(req, "referral_id")))
-		rc = err_set(err, ERR_UNPROCESSABLE, "referral_id", "no such referral on this agenda");
+		rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "referral_id", "no such referral on this agenda");
 	o->referral_id = req_param(req, "referral_id");
 	o->has_if_match = req_header(req, "If-Match") != NULL;
 	if (rc == ERR_OK && o->has_if_match)

@@ -28,7 +28,7 @@ static int check_assignee(PGconn *conn, const char *org_id, struct err *err)
 	int rc = field_store_org_kind(conn, org_id, kind, sizeof(kind), err);
 	if (rc == ERR_NOT_FOUND || (rc == ERR_OK && strcmp(kind, "social_service") != 0 &&
 				    strcmp(kind, "association") != 0))
-		return err_set(err, ERR_UNPROCESSABLE, "assigned_org_id",
+		return err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, "assigned_org_id",
 			       "assigned_org_id must name an enabled social service or association");
 	return rc;
 }

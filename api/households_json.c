@@ -19,13 +19,8 @@ static const char *const household_refused[] = {
 /* Puts prefix before the field and the message of a nested member's error. */
 static int nested(int rc, const char *prefix, struct err *err)
 {
-	if (rc == ERR_OK || err == NULL)
-		return rc;
-	char field[sizeof(err->field)], message[sizeof(err->message)];
-	snprintf(field, sizeof(field), "%s", err->field);
-	snprintf(message, sizeof(message), "%s", err->message);
-	snprintf(err->field, sizeof(err->field), "%.20s.%.40s", prefix, field);
-	snprintf(err->message, sizeof(err->message), "%.20s: %.200s", prefix, message);
+	if (rc != ERR_OK)
+		err_nest(err, prefix, true);
 	return rc;
 }
 
@@ -47,23 +42,32 @@ static int object_member(const json_t *body, const char *key, bool nullable, con
 	return ERR_OK;
 }
 
+/* The failure of one member, if any, joins the others of the body. */
+static void gather(struct err *err, int rc, const struct err *one)
+{
+	if (rc != ERR_OK)
+		err_add(err, one);
+}
+
 static int read_address(const json_t *a, struct household_input *out, struct err *err)
 {
 	static const char *const allowed[] = { "line", "postcode", "insee", NULL };
 	bool present;
-	int rc = json_in_keys(a, allowed, NULL, err);
-	if (rc == ERR_OK)
-		rc = json_in_text(a, "line", true, TEXT_LINE, out->address_line, sizeof(out->address_line), &present,
-				  err);
-	if (rc == ERR_OK)
-		rc = json_in_string(a, "postcode", true, out->postcode, sizeof(out->postcode), &present, err);
+	struct err one;
+	err_clear(err);
+	gather(err, json_in_keys(a, allowed, NULL, &one), &one);
+	gather(err,
+	       json_in_text(a, "line", true, TEXT_LINE, out->address_line, sizeof(out->address_line), &present, &one),
+	       &one);
+	int rc = json_in_string(a, "postcode", true, out->postcode, sizeof(out->postcode), &present, &one);
 	if (rc == ERR_OK && (strlen(out->postcode) != 5 || strspn(out->postcode, "0123456789") != 5))
-		rc = err_set(err, ERR_INVALID, "postcode", "postcode must be 5 digits");
-	if (rc == ERR_OK)
-		rc = json_in_string(a, "insee", true, out->insee, sizeof(out->insee), &present, err);
+		rc = err_set(&one, ERR_INVALID, "postcode", "postcode must be 5 digits");
+	gather(err, rc, &one);
+	rc = json_in_string(a, "insee", true, out->insee, sizeof(out->insee), &present, &one);
 	if (rc == ERR_OK && !reference_insee_is_valid(out->insee))
-		rc = err_set(err, ERR_INVALID, "insee", "insee must be a commune code like 91174");
-	return nested(rc, "address", err);
+		rc = err_set(&one, ERR_INVALID, "insee", "insee must be a commune code like 91174");
+	gather(err, rc, &one);
+	return nested(err->code, "address", err);
 }
 
 static int read_landlord(const json_t *l, struct household_input *out, struct err *err)
@@ -175,21 +179,11 @@ static int read_caf_number(const json_t *body, struct household_input *out, stru
 	return rc;
 }
 
-int households_json_read(const json_t *body, bool creating, struct household_input *out, struct err *err)
+static int read_sector(const json_t *body, struct household_input *out, struct err *err)
 {
-	memset(out, 0, sizeof(*out));
-	const json_t *address, *landlord, *occupants, *benefit, *contact;
 	char sector[16];
-	bool present = false, known = false;
-	int rc = json_in_keys(body, household_allowed, household_refused, err);
-	if (rc == ERR_OK)
-		rc = object_member(body, "address", false, &address, err);
-	if (rc == ERR_OK && !is_absent(address)) {
-		out->set |= POLICY_FIELD_ADDRESS;
-		rc = read_address(address, out, err);
-	}
-	if (rc == ERR_OK)
-		rc = json_in_string(body, "sector", false, sector, sizeof(sector), &present, err);
+	bool present = false;
+	int rc = json_in_string(body, "sector", false, sector, sizeof(sector), &present, err);
 	if (rc == ERR_OK && present) {
 		out->set |= HOUSEHOLD_SECTOR;
 		if (household_parse_sector(sector, &out->sector) != 0)
@@ -197,57 +191,70 @@ int households_json_read(const json_t *body, bool creating, struct household_inp
 	}
 	if (rc == ERR_OK && json_is_null(json_object_get(body, "sector")))
 		rc = err_set(err, ERR_INVALID, "sector", "sector must be social or private");
-	if (rc == ERR_OK)
-		rc = object_member(body, "landlord", true, &landlord, err);
-	if (rc == ERR_OK && !is_absent(landlord)) {
-		out->set |= POLICY_FIELD_LANDLORD;
-		if (!json_is_null(landlord))
-			rc = read_landlord(landlord, out, err);
-	}
-	if (rc == ERR_OK)
-		rc = object_member(body, "occupants", false, &occupants, err);
-	if (rc == ERR_OK && !is_absent(occupants)) {
-		out->set |= POLICY_FIELD_OCCUPANTS;
-		rc = read_occupants(occupants, out, err);
-	}
-	if (rc == ERR_OK)
-		rc = read_cents(body, "rent_cents", &out->rent_given, &out->rent_known, &out->rent_cents, err);
-	if (rc == ERR_OK)
-		rc = read_cents(body, "charges_cents", &out->charges_given, &out->charges_known, &out->charges_cents,
-				err);
-	if (rc == ERR_OK)
-		rc = households_json_read_lease(body, &out->lease_given, &out->lease_known, &out->lease_signed_on, err);
+	return rc;
+}
+
+/* An object member read by reader when present (and not null, when
+ * nullable), marking group as set. */
+static int read_group(const json_t *body, const char *key, bool nullable, unsigned group,
+		      int (*reader)(const json_t *, struct household_input *, struct err *), struct household_input *out,
+		      struct err *err)
+{
+	const json_t *v;
+	int rc = object_member(body, key, nullable, &v, err);
+	if (rc != ERR_OK || is_absent(v))
+		return rc;
+	out->set |= group;
+	if (json_is_null(v))
+		return ERR_OK;
+	return reader(v, out, err);
+}
+
+static int read_money(const json_t *body, struct household_input *out, struct err *err)
+{
+	struct err one;
+	bool income_given = false, known = false;
+	int rc = read_cents(body, "rent_cents", &out->rent_given, &out->rent_known, &out->rent_cents, &one);
+	gather(err, rc, &one);
+	rc = read_cents(body, "charges_cents", &out->charges_given, &out->charges_known, &out->charges_cents, &one);
+	gather(err, rc, &one);
+	rc = households_json_read_lease(body, &out->lease_given, &out->lease_known, &out->lease_signed_on, &one);
+	gather(err, rc, &one);
 	if (out->rent_given || out->charges_given || out->lease_given)
 		out->set |= POLICY_FIELD_RENT;
-	bool income_given = false;
-	if (rc == ERR_OK)
-		rc = read_cents(body, "income_cents", &income_given, &known, &out->income_cents, err);
+	rc = read_cents(body, "income_cents", &income_given, &known, &out->income_cents, &one);
+	gather(err, rc, &one);
 	out->income_known = known;
 	if (income_given)
 		out->set |= POLICY_FIELD_INCOME;
-	if (rc == ERR_OK)
-		rc = object_member(body, "housing_benefit", true, &benefit, err);
-	if (rc == ERR_OK && !is_absent(benefit)) {
-		out->set |= POLICY_FIELD_HOUSING_BENEFIT;
+	return err->code;
+}
+
+int households_json_read(const json_t *body, bool creating, struct household_input *out, struct err *err)
+{
+	/* Each member is read on its own: one answer lists every member at
+	 * fault, not only the first. */
+	memset(out, 0, sizeof(*out));
+	struct err one;
+	err_clear(err);
+	gather(err, json_in_keys(body, household_allowed, household_refused, &one), &one);
+	gather(err, read_group(body, "address", false, POLICY_FIELD_ADDRESS, read_address, out, &one), &one);
+	gather(err, read_sector(body, out, &one), &one);
+	gather(err, read_group(body, "landlord", true, POLICY_FIELD_LANDLORD, read_landlord, out, &one), &one);
+	gather(err, read_group(body, "occupants", false, POLICY_FIELD_OCCUPANTS, read_occupants, out, &one), &one);
+	read_money(body, out, err);
+	if (json_object_get(body, "housing_benefit") != NULL)
 		out->benefit = BENEFIT_NONE;
-		if (!json_is_null(benefit))
-			rc = read_benefit(benefit, out, err);
-	}
-	if (rc == ERR_OK)
-		rc = read_caf_number(body, out, err);
-	if (rc == ERR_OK)
-		rc = object_member(body, "contact", true, &contact, err);
-	if (rc == ERR_OK && !is_absent(contact)) {
-		out->set |= POLICY_FIELD_CONTACT;
-		if (!json_is_null(contact))
-			rc = read_contact(contact, out, err);
-	}
-	if (rc == ERR_OK)
-		rc = read_text(body, "vulnerability_notes", TEXT_MULTILINE, out->vulnerability_notes,
-			       sizeof(out->vulnerability_notes), POLICY_FIELD_VULNERABILITY, &out->set, err);
-	if (rc == ERR_OK && !creating && out->set == 0)
-		rc = err_set(err, ERR_INVALID, "", "the body changes nothing");
-	return rc;
+	gather(err, read_group(body, "housing_benefit", true, POLICY_FIELD_HOUSING_BENEFIT, read_benefit, out, &one),
+	       &one);
+	gather(err, read_caf_number(body, out, &one), &one);
+	gather(err, read_group(body, "contact", true, POLICY_FIELD_CONTACT, read_contact, out, &one), &one);
+	gather(err, read_text(body, "vulnerability_notes", TEXT_MULTILINE, out->vulnerability_notes,
+			      sizeof(out->vulnerability_notes), POLICY_FIELD_VULNERABILITY, &out->set, &one),
+	       &one);
+	if (err->code == ERR_OK && !creating && out->set == 0)
+		err_set(err, ERR_INVALID, "", "the body changes nothing");
+	return err->code;
 }
 
 int households_json_read_lease(const json_t *body, bool *given, bool *known, struct date *out, struct err *err)

@@ -105,11 +105,11 @@ int http_parse_json_body(struct req *req, struct err *err)
 	json_error_t jerr;
 	json_t *body = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (body == NULL)
-		return err_set(err, ERR_INVALID, "", "malformed JSON at line %d, column %d (position %d): %s",
+		return err_set_reason(err, ERR_REASON_MALFORMED_JSON, "", "malformed JSON at line %d, column %d (position %d): %s",
 			       jerr.line, jerr.column, jerr.position, jerr.text);
 	if (!json_is_object(body)) {
 		json_decref(body);
-		return err_set(err, ERR_INVALID, "", "expected a JSON object at line 1, column 1 (position 0)");
+		return err_set_reason(err, ERR_REASON_MALFORMED_JSON, "", "expected a JSON object at line 1, column 1 (position 0)");
 	}
 	req->body = body;
 	return ERR_OK;

@@ -93,12 +93,13 @@ static void count(struct http_gate *gate, long long *field)
 static const char *status_title(int status, const char **type)
 {
 	switch (status) {
-	case 400: *type = "invalid"; return "Bad request";
-	case 408: *type = "request_timeout"; return "Request timeout";
-	case 413: *type = "too_large"; return "Content too large";
-	case 414: *type = "uri_too_long"; return "URI too long";
-	case 431: *type = "header_fields_too_large"; return "Request header fields too large";
-	case 505: *type = "http_version_not_supported"; return "HTTP version not supported";
+	/* The codes of the catalogue api/problem.c serves. */
+	case 400: *type = "invalid-request"; return "Invalid request";
+	case 408: *type = "request-timeout"; return "Request timeout";
+	case 413: *type = "content-too-large"; return "Content too large";
+	case 414: *type = "uri-too-long"; return "URI too long";
+	case 431: *type = "header-fields-too-large"; return "Request header fields too large";
+	case 505: *type = "http-version-not-supported"; return "HTTP version not supported";
 	default: *type = "unavailable"; return "Service unavailable";
 	}
 }
@@ -112,11 +113,11 @@ size_t http_gate_problem(char *out, size_t len, int status, const char *detail, 
 		status = 503;
 	char body[512];
 	int blen = snprintf(body, sizeof(body),
-			    "{\"type\":\"urn:prevex:problem:%s\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}",
-			    type, title, status, detail);
+			    "{\"type\":\"/problems/%s\",\"code\":\"%s\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}",
+			    type, type, title, status, detail);
 	if (blen < 0 || (size_t)blen >= sizeof(body))
-		blen = snprintf(body, sizeof(body), "{\"type\":\"urn:prevex:problem:%s\",\"title\":\"%s\",\"status\":%d}",
-				type, title, status);
+		blen = snprintf(body, sizeof(body), "{\"type\":\"/problems/%s\",\"code\":\"%s\",\"title\":\"%s\",\"status\":%d}",
+				type, type, title, status);
 	char retry[48] = "";
 	if (status == 503)
 		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n", retry_after_s > 0 ? retry_after_s : 1);

@@ -252,11 +252,8 @@ static int read_act_household(json_t *hh, enum org_kind kind, struct import_hous
 		out->lease_known = (in->set & POLICY_FIELD_RENT) && in->lease_given && in->lease_known;
 		out->lease_signed_on = in->lease_signed_on;
 	}
-	if (rc != ERR_OK) {
-		char field[sizeof(err->field) + 16];
-		snprintf(field, sizeof(field), "household%s%s", err->field[0] ? "." : "", err->field);
-		snprintf(err->field, sizeof(err->field), "%.63s", field);
-	}
+	if (rc != ERR_OK)
+		err_nest(err, "household", false);
 	free(in);
 	return rc;
 }
@@ -341,6 +338,7 @@ int imports_batch_dedupe(struct import_batch *b, struct err *err)
 		b->results[i].status = IMPORT_REJECTED;
 		snprintf(b->results[i].field, sizeof(b->results[i].field), "external_id");
 		snprintf(b->results[i].reason, sizeof(b->results[i].reason), "%s", why);
+		b->results[i].why = ERR_REASON_GIVEN_TWICE;
 	}
 	free(first);
 	return ERR_OK;
@@ -534,7 +532,7 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 		const char *corrects = NULL;
 		if (ref->event_id[0] != '\0') {
 			if (strcmp(ref->procedure_id, file->procedure_id) != 0) {
-				err_set(&e, ERR_UNPROCESSABLE, "file_reference",
+				err_set_reason(&e, ERR_REASON_IMPORT_ACT_MISMATCH, "file_reference",
 					"this external_id names an act of another file");
 				import_result_reject(res, &e);
 				continue;
@@ -556,7 +554,7 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 				if (strcmp(ids[j], ref->event_id) == 0)
 					pos = j;
 			if (pos < 0 || p->log[pos].kind != ev->kind) {
-				err_set(&e, ERR_UNPROCESSABLE, "kind",
+				err_set_reason(&e, ERR_REASON_IMPORT_ACT_MISMATCH, "kind",
 					"an act keeps its kind: send a new external_id for another act");
 				import_result_reject(res, &e);
 				continue;
@@ -567,7 +565,7 @@ static void acts_replay_file(struct import_batch *b, struct acts_work *w, int f,
 			corrects = w->corrects[item];
 		}
 		if (p->log_count >= PROCEDURE_MAX_EVENTS) {
-			err_set(&e, ERR_UNPROCESSABLE, "file_reference", "this procedure holds the most events it can");
+			err_set_reason(&e, ERR_REASON_PROCEDURE_FULL, "file_reference", "this procedure holds the most events it can");
 			import_result_reject(res, &e);
 			continue;
 		}

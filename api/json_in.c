@@ -17,14 +17,26 @@ int json_in_keys(const json_t *obj, const char *const *allowed, const char *cons
 {
 	const char *key;
 	json_t *value;
+	int rc = ERR_OK;
 	json_object_foreach((json_t *)obj, key, value) {
 		if (listed(key, allowed))
 			continue;
+		struct err one;
 		if (listed(key, refused))
-			return err_set(err, ERR_INVALID, key, "%.60s is set by the service, not by the client", key);
-		return err_set(err, ERR_INVALID, key, "unknown field %.60s", key);
+			err_set_reason(&one, ERR_REASON_READ_ONLY_MEMBER, key, "%.60s is set by the service, not by the client",
+				       key);
+		else
+			err_set_reason(&one, ERR_REASON_UNKNOWN_MEMBER, key, "unknown field %.60s", key);
+		if (err == NULL)
+			return one.code;
+		/* Every member at fault, not only the first. */
+		if (rc == ERR_OK)
+			*err = one;
+		else
+			err_add(err, &one);
+		rc = one.code;
 	}
-	return ERR_OK;
+	return rc;
 }
 
 static const json_t *member(const json_t *obj, const char *key)

@@ -742,7 +742,7 @@ int jwt_keyring_generate_key(const char *dir, const char *kid, struct err *err)
 	/* link() never replaces an existing key, unlike rename(). */
 	if (link(tmp_path, final_path) != 0) {
 		if (errno == EEXIST)
-			rc = err_set(err, ERR_CONFLICT, "kid", "%s already exists", final_path);
+			rc = err_set_reason(err, ERR_REASON_ALREADY_EXISTS, "kid", "%s already exists", final_path);
 		else
 			err_set(err, ERR_INTERNAL, "", "cannot create %s: %s", final_path,
 				strerror(errno));

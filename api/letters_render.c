@@ -121,7 +121,7 @@ int letters_render(char **out, size_t *len, const char *tmpl, const char *title,
 		name[name_len] = '\0';
 		const char *value = lookup(ctx, name);
 		if (value == NULL || value[0] == '\0') {
-			rc = err_set(err, ERR_UNPROCESSABLE, name, "the letter needs %s, which is not known", name);
+			rc = err_set_reason(err, ERR_REASON_LETTER_INCOMPLETE, name, "the letter needs %s, which is not known", name);
 			break;
 		}
 		for (const char *v = value; *v; v++)

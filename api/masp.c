@@ -42,7 +42,7 @@ static int check_operator(PGconn *conn, const char *org_id, struct err *err)
 	int rc = field_store_org_kind(conn, org_id, kind, sizeof(kind), err);
 	if (rc == ERR_NOT_FOUND || (rc == ERR_OK && strcmp(kind, "departement") != 0 &&
 				    strcmp(kind, "social_service") != 0 && strcmp(kind, "association") != 0))
-		return err_set(err, ERR_UNPROCESSABLE, "operator_org_id",
+		return err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, "operator_org_id",
 			       "operator_org_id must name an enabled département, social service or association");
 	return rc;
 }

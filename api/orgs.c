@@ -72,11 +72,11 @@ static int read_name(const json_t *body, bool required, char *out, size_t len, b
 static int territory_fk(int rc, struct err *err)
 {
 	if (rc == ERR_UNPROCESSABLE && strstr(err->field, "communes") != NULL)
-		return err_set(err, ERR_UNPROCESSABLE, "territory.communes", "a commune code is unknown");
+		return err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "territory.communes", "a commune code is unknown");
 	if (rc == ERR_UNPROCESSABLE && strstr(err->field, "epcis") != NULL)
-		return err_set(err, ERR_UNPROCESSABLE, "territory.epcis", "an EPCI is unknown");
+		return err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "territory.epcis", "an EPCI is unknown");
 	if (rc == ERR_CONFLICT && strstr(err->field, "siret") != NULL)
-		return err_set(err, ERR_CONFLICT, "siret", "another organisation has this SIRET");
+		return err_set_reason(err, ERR_REASON_ALREADY_EXISTS, "siret", "another organisation has this SIRET");
 	return rc;
 }
 
@@ -272,7 +272,7 @@ int orgs_check_scopes(const char *scopes, enum org_kind kind, const char *field,
 	/* Administration is the préfecture's; the département's administrators
 	 * read the audit log. */
 	if (policy_scope_has(scopes, "admin") && !policy_kind_is_departement_wide(kind))
-		return err_set(err, ERR_UNPROCESSABLE, field,
+		return err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, field,
 			       "only prefecture and departement clients may hold the admin scope");
 	return ERR_OK;
 }

@@ -96,7 +96,7 @@ static int check_team(PGconn *conn, const char *org_id, struct err *err)
 	char kind[32];
 	int rc = field_store_org_kind(conn, org_id, kind, sizeof(kind), err);
 	if (rc == ERR_NOT_FOUND || (rc == ERR_OK && strcmp(kind, "association") != 0 && strcmp(kind, "adil") != 0))
-		return err_set(err, ERR_UNPROCESSABLE, "assigned_org_id",
+		return err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, "assigned_org_id",
 			       "assigned_org_id must name an enabled association or ADIL");
 	return rc;
 }
@@ -428,7 +428,7 @@ static int flag_tx(PGconn *conn, void *ctx, struct err *err)
 	char kind[32];
 	int rc = field_store_org_kind(conn, op->id, kind, sizeof(kind), err);
 	if (rc == ERR_OK && strcmp(kind, "association") != 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, "", "only an association runs a mobile team");
+		rc = err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, "", "only an association runs a mobile team");
 	if (rc == ERR_OK)
 		rc = field_store_team_add(conn, op->id, err);
 	if (rc == ERR_OK)

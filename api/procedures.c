@@ -298,7 +298,7 @@ static int corrected_position(const struct procedure_work *w, struct err *err)
 	for (int i = 0; i < w->rec.count; i++)
 		if (strcasecmp(w->rec.event_ids[i], w->corrects) == 0)
 			return i;
-	err_set(err, ERR_UNPROCESSABLE, "corrects", "corrects names no event of this procedure");
+	err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "corrects", "corrects names no event of this procedure");
 	return -1;
 }
 

@@ -166,11 +166,11 @@ static int referrals_create_tx(PGconn *conn, void *ctx, struct err *err)
 					      a->org_id, w->viewer.kind, &t, err);
 	/* A household the caller may not see does not exist for it. */
 	if (rc == ERR_NOT_FOUND || (rc == ERR_OK && !policy_allows_any(a->kind, POLICY_CREATE_REFERRAL, t.relations)))
-		return err_set(err, ERR_UNPROCESSABLE, "household_id", "no such household");
+		return err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "household_id", "no such household");
 	if (rc != ERR_OK)
 		return rc;
 	if (!t.procedure_ok)
-		return err_set(err, ERR_UNPROCESSABLE, "procedure_id", "no such procedure for this household");
+		return err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "procedure_id", "no such procedure for this household");
 	struct date today, recorded;
 	const struct date *summons = NULL;
 	if (date_parse(&today, t.today, "referred_on", err) != ERR_OK)
@@ -179,7 +179,7 @@ static int referrals_create_tx(PGconn *conn, void *ctx, struct err *err)
 		if (date_parse(&recorded, t.summons, "summons_date", err) != ERR_OK)
 			return err_set(err, ERR_INTERNAL, "", "a recorded summons date is not a date");
 		if (w->has_summons && date_cmp(&recorded, &w->summons_input) != 0)
-			return err_set(err, ERR_UNPROCESSABLE, "summons_date",
+			return err_set_reason(err, ERR_REASON_CONTRADICTS_PROCEDURE, "summons_date",
 				       "the procedure records a summons dated %s", t.summons);
 		summons = &recorded;
 	} else if (w->has_summons) {
@@ -398,7 +398,7 @@ static int step_for_status(const char *s, enum referral_step *out, struct err *e
 		*out = REFERRAL_CLOSE;
 		return ERR_OK;
 	default:
-		return err_set(err, ERR_UNPROCESSABLE, "status",
+		return err_set_reason(err, ERR_REASON_STATUS_NOT_SETTABLE, "status",
 			       "%s is reached through the agenda, the opinion or the escalation", s);
 	}
 }
@@ -432,10 +432,10 @@ int referrals_update(struct req *req, struct reply *rep, struct err *err)
 		rc = json_in_text(req->body, "inadmissible_reason", false, TEXT_MULTILINE, c->reason, sizeof(c->reason),
 				  &c->has_reason, err);
 	if (rc == ERR_OK && c->has_reason && (!c->has_step || c->step != REFERRAL_REJECT))
-		rc = err_set(err, ERR_UNPROCESSABLE, "inadmissible_reason",
+		rc = err_set_reason(err, ERR_REASON_REASON_REQUIRED, "inadmissible_reason",
 			     "a reason goes with the status inadmissible");
 	if (rc == ERR_OK && c->has_step && c->step == REFERRAL_REJECT && (!c->has_reason || c->reason[0] == '\0'))
-		rc = err_set(err, ERR_UNPROCESSABLE, "inadmissible_reason", "say why the referral is inadmissible");
+		rc = err_set_reason(err, ERR_REASON_REASON_REQUIRED, "inadmissible_reason", "say why the referral is inadmissible");
 	if (rc == ERR_OK)
 		rc = json_in_bool(req->body, "complex", false, &complex, &present, err);
 	if (rc == ERR_OK && present)

@@ -18,6 +18,7 @@
 #include "api/ops.h"
 #include "api/orgs.h"
 #include "api/procedures.h"
+#include "api/problem.h"
 #include "api/orientations.h"
 #include "api/recommendations.h"
 #include "api/referrals.h"
@@ -33,6 +34,8 @@ const struct route routes[] = {
 	{ "GET", "/readyz", ops_readyz, ROUTE_PUBLIC },
 	{ "GET", "/metrics", ops_metrics, ROUTE_PUBLIC },
 	{ "GET", "/.well-known/jwks.json", token_jwks, ROUTE_PUBLIC },
+	{ "GET", "/problems", problem_catalogue, ROUTE_PUBLIC },
+	{ "GET", "/problems/{code}", problem_page, ROUTE_PUBLIC },
 
 	{ "POST", "/v1/token", token_issue, ROUTE_PUBLIC | ROUTE_BODY_JSON | ROUTE_BODY_FORM },
 	{ "GET", "/v1/me", token_me, 0 },

@@ -187,16 +187,6 @@ static int apply_change(PGconn *conn, const struct req *req, const struct change
 	return outreach_remove_intervention(conn, req, c->id, c->base_version, err);
 }
 
-static json_t *problem_json(const struct err *e)
-{
-	char type[96];
-	snprintf(type, sizeof(type), "urn:prevex:problem:%s", err_code_name(e->code));
-	json_t *p = json_pack("{ss ss}", "type", type, "detail", e->message);
-	if (p != NULL && e->field[0] != '\0')
-		json_object_set_new(p, "field", json_string(e->field));
-	return p;
-}
-
 /* {"change_id", "status", "code", "record"?, "problem"?}; steals record. */
 static json_t *result_json(const char *change_id, const char *status, int code, json_t *record,
 			   const struct err *e)
@@ -208,7 +198,7 @@ static json_t *result_json(const char *change_id, const char *status, int code, 
 	}
 	json_object_set_new(r, "record", record != NULL ? record : json_null());
 	if (e != NULL)
-		json_object_set_new(r, "problem", problem_json(e));
+		json_object_set_new(r, "problem", problem_item_json(e));
 	return r;
 }
 
@@ -269,8 +259,10 @@ static int run_change(PGconn *conn, const struct req *req, struct change *c, jso
 		json_decref(current);
 		return rc;
 	}
-	if (conflict)
+	if (conflict) {
 		item.code = ERR_CONFLICT;
+		item.reason = ERR_REASON_SYNC_CONFLICT;
+	}
 	*result = result_json(c->change_id, conflict ? "conflict" : "rejected", problem_status(item.code), current,
 			      &item);
 	return audit_record(conn, req, "sync_change", c->entity, c->id, conflict ? "conflict" : "rejected", err);
@@ -300,7 +292,7 @@ static int push_one(PGconn *conn, const struct req *req, const json_t *item, jso
 		if (same && stored != NULL) {
 			*result = json_loads(stored, 0, NULL);
 		} else {
-			err_set(&item_err, ERR_CONFLICT, "change_id", "this change_id was already used for another change");
+			err_set_reason(&item_err, ERR_REASON_CHANGE_ID_REUSED, "change_id", "this change_id was already used for another change");
 			*result = result_json(c.change_id, "rejected", 409, NULL, &item_err);
 		}
 	}

@@ -52,14 +52,14 @@ int webhook_check_url(const char *url, bool allow_loopback, const char *field, s
 		return rc;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *list = NULL;
 	if (getaddrinfo(out->host, NULL, &hints, &list) != 0 || list == NULL)
-		return err_set(err, ERR_UNPROCESSABLE, field, "the host of %s does not resolve", field);
+		return err_set_reason(err, ERR_REASON_WEBHOOK_ADDRESS_REFUSED, field, "the host of %s does not resolve", field);
 	/* Every address must be acceptable: the one connected to is then
 	 * pinned, but a name that also points inside is refused outright. */
 	for (const struct addrinfo *ai = list; ai != NULL && rc == ERR_OK; ai = ai->ai_next) {
 		unsigned char bytes[16];
 		size_t len = sockaddr_bytes(ai->ai_addr, bytes);
 		if (!webhook_addr_allowed(bytes, len, allow_loopback))
-			rc = err_set(err, ERR_UNPROCESSABLE, field, "%s resolves to a %s address, which webhooks may not reach",
+			rc = err_set_reason(err, ERR_REASON_WEBHOOK_ADDRESS_REFUSED, field, "%s resolves to a %s address, which webhooks may not reach",
 				     field, webhook_addr_class_name(webhook_addr_classify(bytes, len)));
 		else if (addr[0] == '\0')
 			inet_ntop(ai->ai_family, len == 4 ? (const void *)&((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr
@@ -68,7 +68,7 @@ int webhook_check_url(const char *url, bool allow_loopback, const char *field, s
 	}
 	freeaddrinfo(list);
 	if (rc == ERR_OK && addr[0] == '\0')
-		rc = err_set(err, ERR_UNPROCESSABLE, field, "the host of %s has no usable address", field);
+		rc = err_set_reason(err, ERR_REASON_WEBHOOK_ADDRESS_REFUSED, field, "the host of %s has no usable address", field);
 	return rc;
 }
 

@@ -111,7 +111,7 @@ int benefit_decision_parse_outcome(const char *s, enum benefit_decision_outcome 
 static int refuse_transition(enum benefit_decision_status from, enum benefit_decision_status to, struct err *err)
 {
 	const char *a = benefit_decision_status_name(from), *b = benefit_decision_status_name(to);
-	return err_set(err, ERR_CONFLICT, "status", "a benefit decision that is %s cannot become %s", a ? a : "?",
+	return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "a benefit decision that is %s cannot become %s", a ? a : "?",
 		       b ? b : "?");
 }
 
@@ -121,7 +121,7 @@ int benefit_decision_check_decide(enum benefit_decision_status from, const struc
 	if (from != BENEFIT_DECISION_OPEN)
 		return refuse_transition(from, BENEFIT_DECISION_DECIDED, err);
 	if (date_cmp(decided_on, signalled_on) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, "decided_on",
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "decided_on",
 			       "decided_on comes before the signal that opened the decision");
 	return ERR_OK;
 }
@@ -132,6 +132,6 @@ int benefit_decision_check_apply(enum benefit_decision_status from, const struct
 	if (from != BENEFIT_DECISION_DECIDED)
 		return refuse_transition(from, BENEFIT_DECISION_APPLIED, err);
 	if (date_cmp(applied_on, decided_on) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, "applied_on", "applied_on comes before the decision");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "applied_on", "applied_on comes before the decision");
 	return ERR_OK;
 }

@@ -84,18 +84,18 @@ PARSE_DEFINE_PARSE_FN(clil_parse_status, enum clil_status, clil_status_names, CL
 int commission_check_level(enum commission_level level, bool has_clil, struct err *err)
 {
 	if (level == COMMISSION_CLIL && !has_clil)
-		return err_set(err, ERR_UNPROCESSABLE, "clil_id", "a CLIL session names its CLIL");
+		return err_set_reason(err, ERR_REASON_COMMISSION_LEVEL_MISMATCH, "clil_id", "a CLIL session names its CLIL");
 	if (level != COMMISSION_CLIL && has_clil)
-		return err_set(err, ERR_UNPROCESSABLE, "clil_id", "only a session of level clil belongs to a CLIL");
+		return err_set_reason(err, ERR_REASON_COMMISSION_LEVEL_MISMATCH, "clil_id", "only a session of level clil belongs to a CLIL");
 	return ERR_OK;
 }
 
 int commission_check_territory(enum commission_level level, bool has_territory, struct err *err)
 {
 	if (level == COMMISSION_LOCAL && !has_territory)
-		return err_set(err, ERR_UNPROCESSABLE, "territory", "a local CCAPEX names its territory");
+		return err_set_reason(err, ERR_REASON_COMMISSION_LEVEL_MISMATCH, "territory", "a local CCAPEX names its territory");
 	if (level == COMMISSION_CENTRAL && has_territory)
-		return err_set(err, ERR_UNPROCESSABLE, "territory", "the central CCAPEX covers the whole département");
+		return err_set_reason(err, ERR_REASON_COMMISSION_LEVEL_MISMATCH, "territory", "the central CCAPEX covers the whole département");
 	return ERR_OK;
 }
 
@@ -105,7 +105,7 @@ int commission_check_status_change(enum commission_status from, enum commission_
 	    (from == COMMISSION_IN_SESSION && to == COMMISSION_CLOSED))
 		return ERR_OK;
 	const char *a = commission_status_name(from), *b = commission_status_name(to);
-	return err_set(err, ERR_CONFLICT, "status", "a commission that is %s cannot become %s", a ? a : "?",
+	return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "a commission that is %s cannot become %s", a ? a : "?",
 		       b ? b : "?");
 }
 
@@ -113,14 +113,14 @@ int commission_check_agenda_change(enum commission_status status, struct err *er
 {
 	if (status == COMMISSION_PLANNED)
 		return ERR_OK;
-	return err_set(err, ERR_CONFLICT, "", "the agenda is frozen once the session has started");
+	return err_set_reason(err, ERR_REASON_AGENDA_FROZEN, "", "the agenda is frozen once the session has started");
 }
 
 int commission_check_opinion(enum commission_status status, struct err *err)
 {
 	if (status == COMMISSION_IN_SESSION)
 		return ERR_OK;
-	return err_set(err, ERR_CONFLICT, "",
+	return err_set_reason(err, ERR_REASON_OPINION_OUTSIDE_SESSION, "",
 		       status == COMMISSION_PLANNED ? "the session has not started: opinions are given in session"
 						    : "the session is closed: its opinions are final");
 }
@@ -129,7 +129,7 @@ int opinion_check_decisions(const enum opinion_decision *decisions, int count, c
 			    struct err *err)
 {
 	if (count <= 0)
-		return err_set(err, ERR_UNPROCESSABLE, "decisions", "an opinion gives at least one decision");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_VALUES, "decisions", "an opinion gives at least one decision");
 	unsigned seen = 0;
 	for (int i = 0; i < count; i++) {
 		char field[32];
@@ -137,7 +137,7 @@ int opinion_check_decisions(const enum opinion_decision *decisions, int count, c
 		if ((unsigned)decisions[i] >= DECISION__COUNT)
 			return err_set(err, ERR_INVALID, field, "unknown decision");
 		if (seen & (1u << decisions[i]))
-			return err_set(err, ERR_UNPROCESSABLE, field, "%s is given twice",
+			return err_set_reason(err, ERR_REASON_GIVEN_TWICE, field, "%s is given twice",
 				       decision_names[decisions[i]]);
 		seen |= 1u << decisions[i];
 		bool benefit = decisions[i] == DECISION_HOUSING_BENEFIT_KEPT ||
@@ -147,11 +147,11 @@ int opinion_check_decisions(const enum opinion_decision *decisions, int count, c
 		struct date since;
 		caf_benefit_decisions_since(&since);
 		if (benefit && date_cmp(session, &since) < 0)
-			return err_set(err, ERR_UNPROCESSABLE, field,
+			return err_set_reason(err, ERR_REASON_RULE_NOT_IN_FORCE, field,
 				       "the CCAPEX decides on housing benefit from 1 January 2027 (décret 2026-84)");
 	}
 	if ((seen & (1u << DECISION_HOUSING_BENEFIT_KEPT)) && (seen & (1u << DECISION_HOUSING_BENEFIT_SUSPENDED)))
-		return err_set(err, ERR_UNPROCESSABLE, "decisions",
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_VALUES, "decisions",
 			       "housing benefit is either kept or suspended, not both");
 	return ERR_OK;
 }
@@ -160,7 +160,7 @@ int recommendation_check_due(const struct date *due, const struct date *session,
 			     struct err *err)
 {
 	if (date_cmp(due, session) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, field, "a recommendation falls due after the session gives it");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, field, "a recommendation falls due after the session gives it");
 	return ERR_OK;
 }
 
@@ -168,19 +168,19 @@ int recommendation_check_report(enum recommendation_status from, enum recommenda
 				bool has_comment, struct err *err)
 {
 	if (from == RECOMMENDATION_WITHDRAWN)
-		return err_set(err, ERR_CONFLICT, "status", "the recommendation was withdrawn: it takes no report");
+		return err_set_reason(err, ERR_REASON_RECORD_FINAL, "status", "the recommendation was withdrawn: it takes no report");
 	if (to == RECOMMENDATION_WITHDRAWN)
-		return err_set(err, ERR_CONFLICT, "status",
+		return err_set_reason(err, ERR_REASON_RECORD_FINAL, "status",
 			       "a recommendation is withdrawn by giving its opinion again without it");
 	bool ok = (from == RECOMMENDATION_PENDING && to != RECOMMENDATION_PENDING) ||
 		  (from == RECOMMENDATION_ACCEPTED && (to == RECOMMENDATION_DONE || to == RECOMMENDATION_DECLINED));
 	if (!ok) {
 		const char *a = recommendation_status_name(from), *b = recommendation_status_name(to);
-		return err_set(err, ERR_CONFLICT, "status", "a recommendation that is %s cannot become %s",
+		return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "a recommendation that is %s cannot become %s",
 			       a ? a : "?", b ? b : "?");
 	}
 	if (to == RECOMMENDATION_DECLINED && !has_comment)
-		return err_set(err, ERR_UNPROCESSABLE, "comment", "say why the recommendation is declined");
+		return err_set_reason(err, ERR_REASON_REASON_REQUIRED, "comment", "say why the recommendation is declined");
 	return ERR_OK;
 }
 
@@ -211,14 +211,14 @@ int opinion_match_recommendations(int *match, const struct recommendation_held *
 			if (strcmp(held[k].id, given[i].id) == 0)
 				match[i] = k;
 		if (match[i] < 0)
-			return err_set(err, ERR_UNPROCESSABLE, given_field(f, sizeof(f), i, "id"),
+			return err_set_reason(err, ERR_REASON_RECOMMENDATION_NOT_IN_FORCE, given_field(f, sizeof(f), i, "id"),
 				       "%s is not a recommendation in force on this opinion", given[i].id);
 		if (taken[match[i]])
-			return err_set(err, ERR_UNPROCESSABLE, given_field(f, sizeof(f), i, "id"),
+			return err_set_reason(err, ERR_REASON_GIVEN_TWICE, given_field(f, sizeof(f), i, "id"),
 				       "%s is given twice", given[i].id);
 		taken[match[i]] = true;
 		if (strcmp(held[match[i]].addressee, given[i].addressee) != 0)
-			return err_set(err, ERR_UNPROCESSABLE, given_field(f, sizeof(f), i, "addressee_id"),
+			return err_set_reason(err, ERR_REASON_RECOMMENDATION_NOT_IN_FORCE, given_field(f, sizeof(f), i, "addressee_id"),
 				       "%s keeps its addressee: leave it out to withdraw it, and give a new one",
 				       given[i].id);
 	}
@@ -235,23 +235,27 @@ int opinion_match_recommendations(int *match, const struct recommendation_held *
 	for (int i = 0; i < ngiven; i++) {
 		const struct recommendation_held *h = match[i] >= 0 ? &held[match[i]] : NULL;
 		if (h != NULL && held_is_final(h) &&
-		    (strcmp(h->text, given[i].text) != 0 || date_cmp(&h->due, &given[i].due) != 0))
-			return err_set(err, ERR_CONFLICT, given_field(f, sizeof(f), i, ""),
+		    (strcmp(h->text, given[i].text) != 0 || date_cmp(&h->due, &given[i].due) != 0)) {
+			err_set_reason(err, ERR_REASON_RECOMMENDATION_REPORTED, given_field(f, sizeof(f), i, ""),
 				       "its addressee has reported on %s: it is kept as it is or not at all", h->id);
+			return err_conflicting(err, h->id);
+		}
 	}
 	for (int k = 0; k < nheld; k++)
-		if (!taken[k] && held_is_final(&held[k]))
-			return err_set(err, ERR_CONFLICT, "recommendations",
+		if (!taken[k] && held_is_final(&held[k])) {
+			err_set_reason(err, ERR_REASON_RECOMMENDATION_REPORTED, "recommendations",
 				       "its addressee has reported on recommendation %s: it cannot be withdrawn",
 				       held[k].id);
+			return err_conflicting(err, held[k].id);
+		}
 	return ERR_OK;
 }
 
 int clil_check_landlords(enum clil_mode mode, int count, struct err *err)
 {
 	if (mode == CLIL_MONO_LANDLORD && count != 1)
-		return err_set(err, ERR_UNPROCESSABLE, "landlords", "a mono-landlord CLIL has exactly one landlord");
+		return err_set_reason(err, ERR_REASON_CLIL_LANDLORD_COUNT, "landlords", "a mono-landlord CLIL has exactly one landlord");
 	if (mode == CLIL_INTER_LANDLORD && count < 2)
-		return err_set(err, ERR_UNPROCESSABLE, "landlords", "an inter-landlord CLIL has at least two landlords");
+		return err_set_reason(err, ERR_REASON_CLIL_LANDLORD_COUNT, "landlords", "an inter-landlord CLIL has at least two landlords");
 	return ERR_OK;
 }

@@ -81,31 +81,31 @@ static int not_before_request(const struct diagnostic_state *s, bool has, const 
 			      struct err *err)
 {
 	if (has && date_cmp(d, &s->requested_on) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, field, "%s is before the request (requested_on)", field);
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, field, "%s is before the request (requested_on)", field);
 	return ERR_OK;
 }
 
 int diagnostic_check(const struct diagnostic_state *before, const struct diagnostic_state *after, struct err *err)
 {
 	if (is_final(before->status))
-		return err_set(err, ERR_CONFLICT, "status", "the diagnostic is %s: it no longer changes",
+		return err_set_reason(err, ERR_REASON_RECORD_FINAL, "status", "the diagnostic is %s: it no longer changes",
 			       diagnostic_status_name(before->status));
 	if (!diagnostic_transition_allowed(before->status, after->status))
-		return err_set(err, ERR_CONFLICT, "status", "a diagnostic cannot go from %s to %s",
+		return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "a diagnostic cannot go from %s to %s",
 			       diagnostic_status_name(before->status), diagnostic_status_name(after->status));
 	if (after->status != DIAGNOSTIC_REQUESTED && after->status != DIAGNOSTIC_CARENCE && !after->has_interview)
-		return err_set(err, ERR_UNPROCESSABLE, "interview_offered_on",
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "interview_offered_on",
 			       "interview_offered_on is required once an interview is offered");
 	if (after->status == DIAGNOSTIC_DONE && !after->has_report)
-		return err_set(err, ERR_UNPROCESSABLE, "report", "a done diagnostic needs its report");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "report", "a done diagnostic needs its report");
 	if (after->status == DIAGNOSTIC_DONE && !after->has_report_sent)
-		return err_set(err, ERR_UNPROCESSABLE, "report_sent_on", "a done diagnostic needs report_sent_on");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "report_sent_on", "a done diagnostic needs report_sent_on");
 	if (after->status == DIAGNOSTIC_CARENCE && !after->has_carence)
-		return err_set(err, ERR_UNPROCESSABLE, "carence_on", "a carence needs carence_on");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "carence_on", "a carence needs carence_on");
 	if (after->status != DIAGNOSTIC_DONE && after->has_report_sent)
-		return err_set(err, ERR_UNPROCESSABLE, "report_sent_on", "report_sent_on comes with the done status");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "report_sent_on", "report_sent_on comes with the done status");
 	if (after->status != DIAGNOSTIC_CARENCE && after->has_carence)
-		return err_set(err, ERR_UNPROCESSABLE, "carence_on", "carence_on comes with the carence status");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "carence_on", "carence_on comes with the carence status");
 	int rc = not_before_request(after, after->has_interview, &after->interview_offered_on, "interview_offered_on",
 				    err);
 	if (rc == ERR_OK)
@@ -114,7 +114,7 @@ int diagnostic_check(const struct diagnostic_state *before, const struct diagnos
 		rc = not_before_request(after, after->has_carence, &after->carence_on, "carence_on", err);
 	if (rc == ERR_OK && after->has_interview && after->has_report_sent &&
 	    date_cmp(&after->report_sent_on, &after->interview_offered_on) < 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, "report_sent_on", "report_sent_on is before the interview was offered");
+		rc = err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "report_sent_on", "report_sent_on is before the interview was offered");
 	return rc;
 }
 

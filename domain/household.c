@@ -116,82 +116,81 @@ static bool money_ok(int64_t v)
 	return v >= 0 && v <= HOUSEHOLD_MAX_MONTHLY_CENTS;
 }
 
-static int check_address(const struct household_input *in, struct err *err)
+static void check_address(const struct household_input *in, struct err *err)
 {
 	long n = text_chars(in->address_line, false);
 	if (n < 1 || n > 300)
-		return err_set(err, ERR_UNPROCESSABLE, "address.line", "the address line is 1 to 300 characters");
-	return ERR_OK;
+		err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "address.line", "the address line is 1 to 300 characters");
 }
 
-static int check_landlord(const struct household_input *in, struct err *err)
+static void check_landlord(const struct household_input *in, struct err *err)
 {
 	if (in->landlord_is_org || in->landlord_name[0] == '\0')
-		return ERR_OK;
+		return;
 	long n = text_chars(in->landlord_name, false);
 	if (n < 1 || n > 200)
-		return err_set(err, ERR_UNPROCESSABLE, "landlord.name", "the landlord's name is 1 to 200 characters");
+		err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "landlord.name", "the landlord's name is 1 to 200 characters");
 	n = text_chars(in->landlord_contact, true);
 	if (n < 0 || n > 300)
-		return err_set(err, ERR_UNPROCESSABLE, "landlord.contact", "the landlord's contact is at most 300 characters");
-	return ERR_OK;
+		err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "landlord.contact", "the landlord's contact is at most 300 characters");
 }
 
 int household_check(const struct household_input *in, bool creating, struct err *err)
 {
+	/* Every member is checked: the answer lists each one at fault. */
 	unsigned set = in->set;
-	int rc = ERR_OK;
+	err_clear(err);
 	if (creating && (set & POLICY_FIELD_ADDRESS) == 0)
-		return err_set(err, ERR_INVALID, "address", "address is required");
+		err_add_reason(err, ERR_REASON_INVALID_REQUEST, "address", "address is required");
 	if (creating && (set & HOUSEHOLD_SECTOR) == 0)
-		return err_set(err, ERR_INVALID, "sector", "sector is required");
-	if ((set & POLICY_FIELD_ADDRESS) && (rc = check_address(in, err)) != ERR_OK)
-		return rc;
-	if ((set & POLICY_FIELD_LANDLORD) && (rc = check_landlord(in, err)) != ERR_OK)
-		return rc;
+		err_add_reason(err, ERR_REASON_INVALID_REQUEST, "sector", "sector is required");
+	if (set & POLICY_FIELD_ADDRESS)
+		check_address(in, err);
+	if (set & POLICY_FIELD_LANDLORD)
+		check_landlord(in, err);
 	/* A social landlord is an organisation (HLM, SEM): a person's name
 	 * there is a mistake. Checked when both come in one request. */
 	if ((set & HOUSEHOLD_SECTOR) && (set & POLICY_FIELD_LANDLORD) && in->sector == SECTOR_SOCIAL &&
 	    !in->landlord_is_org && in->landlord_name[0] != '\0')
-		return err_set(err, ERR_UNPROCESSABLE, "landlord",
+		err_add_reason(err, ERR_REASON_LANDLORD_MUST_BE_ORGANISATION, "landlord",
 			       "a social-sector household's landlord is an organisation (landlord.organisation_id)");
 	if (set & POLICY_FIELD_OCCUPANTS) {
 		if (in->adults < 1 || in->adults > HOUSEHOLD_MAX_OCCUPANTS)
-			return err_set(err, ERR_UNPROCESSABLE, "occupants.adults",
+			err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "occupants.adults",
 				       "a household has 1 to %d adults", HOUSEHOLD_MAX_OCCUPANTS);
 		if (in->children < 0 || in->children > HOUSEHOLD_MAX_OCCUPANTS)
-			return err_set(err, ERR_UNPROCESSABLE, "occupants.children",
+			err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "occupants.children",
 				       "children are 0 to %d", HOUSEHOLD_MAX_OCCUPANTS);
 	}
 	if ((set & POLICY_FIELD_RENT) && in->rent_given && in->rent_known && !money_ok(in->rent_cents))
-		return err_set(err, ERR_UNPROCESSABLE, "rent_cents", "the monthly rent is out of range");
+		err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "rent_cents", "the monthly rent is out of range");
 	if ((set & POLICY_FIELD_RENT) && in->charges_given && in->charges_known && !money_ok(in->charges_cents))
-		return err_set(err, ERR_UNPROCESSABLE, "charges_cents", "the monthly charges are out of range");
+		err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "charges_cents", "the monthly charges are out of range");
 	if ((set & POLICY_FIELD_INCOME) && in->income_known && !money_ok(in->income_cents))
-		return err_set(err, ERR_UNPROCESSABLE, "income_cents", "the monthly income is out of range");
+		err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "income_cents", "the monthly income is out of range");
 	if (set & POLICY_FIELD_HOUSING_BENEFIT) {
 		if (in->benefit == BENEFIT_NONE && in->paid_to != PAYEE_NONE)
-			return err_set(err, ERR_UNPROCESSABLE, "housing_benefit.paid_to",
+			err_add_reason(err, ERR_REASON_INCONSISTENT_VALUES, "housing_benefit.paid_to",
 				       "no benefit is paid to anyone");
 		if (in->benefit != BENEFIT_NONE && in->paid_to == PAYEE_NONE)
-			return err_set(err, ERR_UNPROCESSABLE, "housing_benefit.paid_to",
+			err_add_reason(err, ERR_REASON_INCONSISTENT_VALUES, "housing_benefit.paid_to",
 				       "say whether the benefit is paid to the tenant or to the landlord");
 	}
 	if ((set & POLICY_FIELD_CAF_NUMBER) && in->caf_number[0] != '\0' && !caf_number_is_valid(in->caf_number))
-		return err_set(err, ERR_UNPROCESSABLE, "caf_number", "a CAF number is 1 to 20 digits or capitals");
+		err_add_reason(err, ERR_REASON_MALFORMED_VALUE, "caf_number", "a CAF number is 1 to 20 digits or capitals");
 	if (set & POLICY_FIELD_CONTACT) {
 		if (in->phone[0] != '\0' && !phone_is_valid(in->phone))
-			return err_set(err, ERR_UNPROCESSABLE, "contact.phone", "not a phone number");
+			err_add_reason(err, ERR_REASON_MALFORMED_VALUE, "contact.phone", "not a phone number");
 		if (in->email[0] != '\0' && !email_is_valid(in->email))
-			return err_set(err, ERR_UNPROCESSABLE, "contact.email", "not an email address");
+			err_add_reason(err, ERR_REASON_MALFORMED_VALUE, "contact.email", "not an email address");
 	}
 	if (set & POLICY_FIELD_VULNERABILITY) {
 		long n = text_chars(in->vulnerability_notes, true);
 		if (n < 0 || n > 2000)
-			return err_set(err, ERR_UNPROCESSABLE, "vulnerability_notes",
+			err_add_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "vulnerability_notes",
 				       "notes are at most 2000 characters, without control characters");
 	}
-	return ERR_OK;
+	return err->code;
 }
 
 static const char *const address_members[] = { "address", NULL };

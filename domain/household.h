@@ -75,7 +75,8 @@ struct household_input {
 /* The rules on the groups present: occupants (at least one adult), amounts
  * within bounds, a benefit paid to someone and "none" paid to no one, a
  * social-sector landlord that is an organisation, contact formats.
- * creating: the required groups must all be there. */
+ * creating: the required groups must all be there. Every rule is checked:
+ * err (required) holds the first failure and the others in err->more. */
 int household_check(const struct household_input *in, bool creating, struct err *err);
 
 /* Stable names for JSON and SQL ("social", "apl", "landlord"); NULL out of range. */

@@ -195,9 +195,9 @@ static int check_caf_arrears(struct import_caf_signal *s, const struct date *tod
 	if (rc == ERR_OK && s->first_missed_known)
 		rc = plausible_date_check(&s->first_missed_on, DATE_KIND_CAF_SIGNAL, today, "first_missed_on", err);
 	if (rc == ERR_OK && s->first_missed_known && date_cmp(&s->first_missed_on, &s->date) > 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, "first_missed_on", "first_missed_on comes after the signal's date");
+		rc = err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "first_missed_on", "first_missed_on comes after the signal's date");
 	if (rc == ERR_OK && s->first_missed_known && s->debt_cents == 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, "first_missed_on", "a payment was missed but the debt is 0");
+		rc = err_set_reason(err, ERR_REASON_INCONSISTENT_VALUES, "first_missed_on", "a payment was missed but the debt is 0");
 	if (rc == ERR_OK) {
 		struct caf_arrears_facts f = { .on = s->date, .debt_cents = s->debt_cents, .rent_known = s->rent_known,
 					       .rent_cents = s->rent_cents, .charges_known = s->charges_known,
@@ -266,7 +266,7 @@ int import_check_act(const struct import_act *a, const struct date *today, struc
 	if (rc == ERR_OK && h->landlord_name != NULL)
 		rc = check_text(h->landlord_name, 200, "household.landlord.name", err);
 	if (rc == ERR_OK && h->sector == SECTOR_SOCIAL && h->landlord_name != NULL)
-		rc = err_set(err, ERR_UNPROCESSABLE, "household.landlord",
+		rc = err_set_reason(err, ERR_REASON_LANDLORD_MUST_BE_ORGANISATION, "household.landlord",
 			     "a social-sector landlord is an organisation");
 	if (rc == ERR_OK && h->rent_known && (h->rent_cents < 0 || h->rent_cents > HOUSEHOLD_MAX_MONTHLY_CENTS))
 		rc = err_set(err, ERR_INVALID, "household.rent_cents", "household.rent_cents is out of bounds");

@@ -38,7 +38,7 @@ int masp_check_new(const struct masp_state *s, struct err *err)
 	date_add_months(&min, &s->start_on, MASP_MIN_MONTHS);
 	if (date_cmp(&s->planned_end_on, &min) < 0 ||
 	    !within_months(&s->start_on, &s->planned_end_on, MASP_MAX_CONTRACT_MONTHS))
-		return err_set(err, ERR_UNPROCESSABLE, "planned_end_on",
+		return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "planned_end_on",
 			       "a MASP contract runs 6 months to 2 years from start_on");
 	return ERR_OK;
 }
@@ -46,13 +46,13 @@ int masp_check_new(const struct masp_state *s, struct err *err)
 int masp_check_change(const struct masp_state *before, const struct masp_state *after, struct err *err)
 {
 	if (before->status != MASP_ACTIVE)
-		return err_set(err, ERR_CONFLICT, "status", "the measure has ended: it no longer changes");
+		return err_set_reason(err, ERR_REASON_RECORD_FINAL, "status", "the measure has ended: it no longer changes");
 	if (after->status == MASP_ACTIVE && after->has_end)
-		return err_set(err, ERR_UNPROCESSABLE, "end_on", "an active measure has no end_on");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "end_on", "an active measure has no end_on");
 	if (after->status != MASP_ACTIVE && !after->has_end)
-		return err_set(err, ERR_UNPROCESSABLE, "end_on", "a measure that ended needs end_on");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "end_on", "a measure that ended needs end_on");
 	if (after->has_end && date_cmp(&after->end_on, &after->start_on) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, "end_on", "end_on is before start_on");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "end_on", "end_on is before start_on");
 	return ERR_OK;
 }
 
@@ -60,15 +60,15 @@ int masp_check_renewal(const struct masp_state *s, const struct date *renewed_on
 		       struct err *err)
 {
 	if (s->status != MASP_ACTIVE)
-		return err_set(err, ERR_CONFLICT, "status", "only an active measure is renewed");
+		return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "only an active measure is renewed");
 	if (date_cmp(renewed_on, &s->start_on) < 0 || date_cmp(renewed_on, &s->planned_end_on) > 0)
-		return err_set(err, ERR_UNPROCESSABLE, "renewed_on",
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "renewed_on",
 			       "a measure is renewed between its start and its planned end");
 	if (date_cmp(until, &s->planned_end_on) <= 0)
-		return err_set(err, ERR_UNPROCESSABLE, "until", "until must be after the planned end");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "until", "until must be after the planned end");
 	if (!within_months(&s->planned_end_on, until, MASP_MAX_CONTRACT_MONTHS))
-		return err_set(err, ERR_UNPROCESSABLE, "until", "a renewal runs 2 years at most");
+		return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "until", "a renewal runs 2 years at most");
 	if (!within_months(&s->start_on, until, MASP_MAX_TOTAL_MONTHS))
-		return err_set(err, ERR_UNPROCESSABLE, "until", "a MASP lasts 4 years at most, renewals included");
+		return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "until", "a MASP lasts 4 years at most, renewals included");
 	return ERR_OK;
 }

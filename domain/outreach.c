@@ -96,23 +96,23 @@ int intervention_check_date(const struct date *done_on, const struct date *opene
 			    struct err *err)
 {
 	if (date_cmp(done_on, opened_on) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, "date", "date is before the case was opened");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "date", "date is before the case was opened");
 	if (date_cmp(done_on, today) > 0)
-		return err_set(err, ERR_UNPROCESSABLE, "date", "date is in the future");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "date", "date is in the future");
 	return ERR_OK;
 }
 
 int letter_check(const struct letter_state *s, const struct date *today, struct err *err)
 {
 	if (date_cmp(&s->sent_on, today) > 0)
-		return err_set(err, ERR_UNPROCESSABLE, "sent_on", "sent_on is in the future");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "sent_on", "sent_on is in the future");
 	if (s->has_answered_on && !s->answered)
-		return err_set(err, ERR_UNPROCESSABLE, "answered_on", "answered_on needs answered: true");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "answered_on", "answered_on needs answered: true");
 	if (s->has_answered_on && date_cmp(&s->answered_on, &s->sent_on) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, "answered_on", "answered_on is before the letter was sent");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "answered_on", "answered_on is before the letter was sent");
 	if (s->has_answered_on && date_cmp(&s->answered_on, today) > 0)
-		return err_set(err, ERR_UNPROCESSABLE, "answered_on", "answered_on is in the future");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "answered_on", "answered_on is in the future");
 	if (s->outcomes != 0 && !s->answered)
-		return err_set(err, ERR_UNPROCESSABLE, "outcomes", "outcomes are recorded once the household answered");
+		return err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "outcomes", "outcomes are recorded once the household answered");
 	return ERR_OK;
 }

@@ -160,7 +160,7 @@ static int check_notified(bool notified, const struct date *on,
 		return err_set(err, ERR_INVALID, "prefet_notified_on",
 			       "not a valid date");
 	if (date_cmp(on, &ev->date) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, "prefet_notified_on",
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "prefet_notified_on",
 			       "the prefet cannot be notified of an act before "
 			       "its date");
 	return ERR_OK;
@@ -177,14 +177,14 @@ static int check_event(const struct event *ev, struct err *err)
 	case EVENT_PAYMENT_ORDER: {
 		const struct payment_order_data *po = &ev->payment_order;
 		if (po->debt_cents <= 0)
-			return err_set(err, ERR_UNPROCESSABLE, "debt_cents",
+			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "debt_cents",
 				       "a payment order claims a positive "
 				       "debt");
 		if (po->rent_cents <= 0)
-			return err_set(err, ERR_UNPROCESSABLE, "rent_cents",
+			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "rent_cents",
 				       "the monthly rent must be positive");
 		if (po->months_unpaid < -1 || po->months_unpaid > 1200)
-			return err_set(err, ERR_UNPROCESSABLE, "months_unpaid",
+			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "months_unpaid",
 				       "must be between 0 and 1200, or "
 				       "unknown");
 		if (po->lease_known && !date_is_valid(&po->lease_signed_on))
@@ -192,7 +192,7 @@ static int check_event(const struct event *ev, struct err *err)
 				       "not a valid date");
 		if (po->lease_known &&
 		    date_cmp(&po->lease_signed_on, &ev->date) > 0)
-			return err_set(err, ERR_UNPROCESSABLE,
+			return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER,
 				       "lease_signed_on",
 				       "the lease the order is served under "
 				       "was signed on or before it");
@@ -204,11 +204,11 @@ static int check_event(const struct event *ev, struct err *err)
 			return err_set(err, ERR_INVALID, "hearing_date",
 				       "not a valid date");
 		if (date_cmp(&s->hearing_date, &ev->date) <= 0)
-			return err_set(err, ERR_UNPROCESSABLE, "hearing_date",
+			return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "hearing_date",
 				       "the hearing comes after the summons");
 		if (s->court[0] == '\0' ||
 		    memchr(s->court, '\0', sizeof(s->court)) == NULL)
-			return err_set(err, ERR_UNPROCESSABLE, "court",
+			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "court",
 				       "must name the court, in fewer than %d "
 				       "bytes", PROCEDURE_COURT_LEN);
 		return check_notified(s->prefet_notified,
@@ -222,12 +222,12 @@ static int check_event(const struct event *ev, struct err *err)
 		if (j->outcome == JUDGMENT_PAYMENT_DELAYS &&
 		    (j->delay_months < 1 ||
 		     j->delay_months > PROCEDURE_MAX_PAYMENT_DELAY_MONTHS))
-			return err_set(err, ERR_UNPROCESSABLE, "delay_months",
+			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "delay_months",
 				       "payment delays run from 1 to %d months",
 				       PROCEDURE_MAX_PAYMENT_DELAY_MONTHS);
 		if (j->outcome != JUDGMENT_PAYMENT_DELAYS &&
 		    j->delay_months != 0)
-			return err_set(err, ERR_UNPROCESSABLE, "delay_months",
+			return err_set_reason(err, ERR_REASON_INCONSISTENT_VALUES, "delay_months",
 				       "only payment_delays sets a delay");
 		return ERR_OK;
 	}
@@ -235,7 +235,7 @@ static int check_event(const struct event *ev, struct err *err)
 		const struct order_to_leave_data *o = &ev->order_to_leave;
 		if (o->delay_months < 0 ||
 		    o->delay_months > PROCEDURE_MAX_LEAVE_DELAY_MONTHS)
-			return err_set(err, ERR_UNPROCESSABLE, "delay_months",
+			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "delay_months",
 				       "a judge sets 1 to %d months, or none "
 				       "for the legal 2 months",
 				       PROCEDURE_MAX_LEAVE_DELAY_MONTHS);
@@ -319,32 +319,32 @@ static int advance(struct procedure_state *st, const struct event *ev,
 	char day[DATE_STR_LEN], prev[DATE_STR_LEN];
 	date_format(day, &ev->date);
 	if (st->status == PROCEDURE_CLOSED)
-		return err_set(err, ERR_UNPROCESSABLE, "kind",
+		return err_set_reason(err, ERR_REASON_PROCEDURE_EVENT_REFUSED, "kind",
 			       "%s cannot follow the %s that closed the "
 			       "procedure; only corrections may",
 			       kind, kind_names[st->closed_by]);
 	if (!kind_allowed(st, ev->kind)) {
 		char where[64];
 		describe_state(where, sizeof(where), st);
-		return err_set(err, ERR_UNPROCESSABLE, "kind",
+		return err_set_reason(err, ERR_REASON_PROCEDURE_EVENT_REFUSED, "kind",
 			       "%s cannot follow %s", kind, where);
 	}
 	if (ev->kind == EVENT_EVICTION && ev->eviction.with_cfp &&
 	    st->stage != STAGE_CFP_GRANTED)
-		return err_set(err, ERR_UNPROCESSABLE, "with_cfp",
+		return err_set_reason(err, ERR_REASON_PROCEDURE_EVENT_REFUSED, "with_cfp",
 			       "an eviction with CFP needs the CFP granted "
 			       "first");
 	if (st->stage != STAGE_NONE &&
 	    date_cmp(&ev->date, &st->last_date) < 0) {
 		date_format(prev, &st->last_date);
-		return err_set(err, ERR_UNPROCESSABLE, "date",
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "date",
 			       "%s on %s is earlier than the %s on %s",
 			       kind, day, kind_names[st->last_kind], prev);
 	}
 	if (ev->kind == EVENT_CFP_REQUEST && st->stage == STAGE_CFP_REQUEST &&
 	    date_cmp(&ev->date, &st->cfp_answer_due) <= 0) {
 		date_format(prev, &st->cfp_answer_due);
-		return err_set(err, ERR_UNPROCESSABLE, "date",
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "date",
 			       "a new cfp_request must wait for the prefet's "
 			       "answer, or his silence until %s", prev);
 	}
@@ -453,7 +453,7 @@ int procedure_apply_event(struct procedure *p, const struct event *ev,
 	if (rc != ERR_OK)
 		return rc;
 	if (p->log_count >= PROCEDURE_MAX_EVENTS)
-		return err_set(err, ERR_UNPROCESSABLE, "",
+		return err_set_reason(err, ERR_REASON_PROCEDURE_FULL, "",
 			       "a procedure holds at most %d events",
 			       PROCEDURE_MAX_EVENTS);
 	if (!ev->correction) {
@@ -467,12 +467,12 @@ int procedure_apply_event(struct procedure *p, const struct event *ev,
 	}
 
 	if (ev->corrects < 0 || ev->corrects >= p->log_count)
-		return err_set(err, ERR_UNPROCESSABLE, "corrects",
+		return err_set_reason(err, ERR_REASON_PROCEDURE_EVENT_REFUSED, "corrects",
 			       "must name an earlier event of this procedure");
 	int act = p->act_of[ev->corrects];
 	const struct event *current = procedure_act(p, act);
 	if (current->kind != ev->kind)
-		return err_set(err, ERR_UNPROCESSABLE, "kind",
+		return err_set_reason(err, ERR_REASON_PROCEDURE_EVENT_REFUSED, "kind",
 			       "a correction keeps the kind of the event it "
 			       "corrects (%s)", kind_names[current->kind]);
 	struct procedure_state next;
@@ -489,7 +489,7 @@ int procedure_replay(struct procedure *out, const struct event *events,
 {
 	procedure_init(out);
 	if (count < 0 || count > PROCEDURE_MAX_EVENTS)
-		return err_set(err, ERR_UNPROCESSABLE, "",
+		return err_set_reason(err, ERR_REASON_PROCEDURE_FULL, "",
 			       "a procedure holds at most %d events",
 			       PROCEDURE_MAX_EVENTS);
 	for (int i = 0; i < count; i++) {

@@ -99,12 +99,12 @@ int referral_step_apply(enum referral_status *out, enum referral_status from, en
 		if (transitions[i].from != from || transitions[i].step != step)
 			continue;
 		if (step == REFERRAL_ESCALATE && !examined_by_clil)
-			return err_set(err, ERR_CONFLICT, "status",
+			return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status",
 				       "only a referral a CLIL examined goes on to the operational CCAPEX");
 		*out = transitions[i].to;
 		return ERR_OK;
 	}
-	return err_set(err, ERR_CONFLICT, "status", "a referral that is %s cannot be %s", from_name, step_name);
+	return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "a referral that is %s cannot be %s", from_name, step_name);
 }
 
 int referral_check_origin(enum org_kind caller, enum referral_kind kind, struct err *err)
@@ -133,9 +133,9 @@ int referral_check_origin(enum org_kind caller, enum referral_kind kind, struct 
 		break;
 	}
 	if (kind == REFERRAL_BAILIFF_REPORT)
-		return err_set(err, ERR_UNPROCESSABLE, "kind",
+		return err_set_reason(err, ERR_REASON_REFERRAL_KIND_REFUSED, "kind",
 			       "a bailiff's report is opened by the payment order, not referred");
-	return err_set(err, ERR_UNPROCESSABLE, "kind", "a %s may not make a referral of kind %s",
+	return err_set_reason(err, ERR_REASON_REFERRAL_KIND_REFUSED, "kind", "a %s may not make a referral of kind %s",
 		       policy_kind_to_string(caller), kind_names[kind]);
 }
 
@@ -144,7 +144,7 @@ int referral_check_notice(struct referral_notice *out, enum referral_kind kind, 
 {
 	memset(out, 0, sizeof(*out));
 	if (kind == REFERRAL_SOCIAL_LANDLORD && !legal_entity)
-		return err_set(err, ERR_UNPROCESSABLE, "legal_entity", "a social landlord is a legal entity");
+		return err_set_reason(err, ERR_REASON_LANDLORD_MUST_BE_ORGANISATION, "legal_entity", "a social landlord is a legal entity");
 	out->applies = legal_entity && (kind == REFERRAL_SOCIAL_LANDLORD || kind == REFERRAL_PRIVATE_LANDLORD);
 	if (!out->applies || summons == NULL)
 		return ERR_OK;
@@ -162,13 +162,13 @@ int orientation_check_referral(enum referral_kind kind, enum referral_status sta
 			       enum orientation_status current, struct err *err)
 {
 	if (kind != REFERRAL_BAILIFF_REPORT)
-		return err_set(err, ERR_UNPROCESSABLE, "kind", "only a bailiff's report is oriented, not a referral of kind %s",
+		return err_set_reason(err, ERR_REASON_REFERRAL_KIND_REFUSED, "kind", "only a bailiff's report is oriented, not a referral of kind %s",
 			       referral_kind_name(kind) ? referral_kind_name(kind) : "?");
 	if (status == REFERRAL_CLOSED || status == REFERRAL_INADMISSIBLE)
-		return err_set(err, ERR_CONFLICT, "status", "a referral that is %s is no longer oriented",
+		return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "a referral that is %s is no longer oriented",
 			       status_names[status]);
 	if (has_current && current != ORIENTATION_DECLINED)
-		return err_set(err, ERR_CONFLICT, "orientation",
+		return err_set_reason(err, ERR_REASON_REPORT_ALREADY_ORIENTED, "orientation",
 			       "the report is oriented already; it is oriented again once its addressee declines");
 	return ERR_OK;
 }
@@ -196,7 +196,7 @@ int orientation_check_addressee(enum orientation_actor actor, enum org_kind addr
 		return err_set(err, ERR_INVALID, "actor", "unknown actor");
 	}
 	if (!fits)
-		return err_set(err, ERR_UNPROCESSABLE, "addressee_id", "a %s does not take up a report oriented to the %s",
+		return err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, "addressee_id", "a %s does not take up a report oriented to the %s",
 			       policy_kind_to_string(addressee), actor_names[actor]);
 	return ERR_OK;
 }
@@ -209,14 +209,14 @@ int orientation_check_report(enum orientation_status from, enum orientation_stat
 		  (from == ORIENTATION_ACCEPTED && (to == ORIENTATION_DONE || to == ORIENTATION_DECLINED));
 	if (!ok) {
 		const char *a = orientation_status_name(from), *b = orientation_status_name(to);
-		return err_set(err, ERR_CONFLICT, "status", "an orientation that is %s cannot become %s", a ? a : "?",
+		return err_set_reason(err, ERR_REASON_STATUS_TRANSITION_REFUSED, "status", "an orientation that is %s cannot become %s", a ? a : "?",
 			       b ? b : "?");
 	}
 	if (to == ORIENTATION_DECLINED && !has_report)
-		return err_set(err, ERR_UNPROCESSABLE, "report", "say why the orientation is declined");
+		return err_set_reason(err, ERR_REASON_REASON_REQUIRED, "report", "say why the orientation is declined");
 	if (date_cmp(reported_on, oriented_on) < 0)
-		return err_set(err, ERR_UNPROCESSABLE, "reported_on", "a report comes on or after the orientation");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "reported_on", "a report comes on or after the orientation");
 	if (date_cmp(reported_on, today) > 0)
-		return err_set(err, ERR_UNPROCESSABLE, "reported_on", "a report is dated today at the latest");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "reported_on", "a report is dated today at the latest");
 	return ERR_OK;
 }

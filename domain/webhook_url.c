@@ -114,7 +114,7 @@ static int check_literal(const unsigned char *addr, size_t len, bool allow_loopb
 {
 	if (webhook_addr_allowed(addr, len, allow_loopback))
 		return ERR_OK;
-	return err_set(err, ERR_UNPROCESSABLE, field, "%s points to a %s address, which webhooks may not reach", field,
+	return err_set_reason(err, ERR_REASON_WEBHOOK_ADDRESS_REFUSED, field, "%s points to a %s address, which webhooks may not reach", field,
 		       webhook_addr_class_name(webhook_addr_classify(addr, len)));
 }
 
@@ -153,7 +153,7 @@ int webhook_url_check_host(const struct webhook_url *u, bool allow_loopback, con
 		return check_literal(addr, 4, allow_loopback, field, err);
 	}
 	if (host + n - last == 7 && strncmp(last, "invalid", 7) == 0)
-		return err_set(err, ERR_UNPROCESSABLE, field, "the host of %s is under .invalid, which never resolves",
+		return err_set_reason(err, ERR_REASON_WEBHOOK_ADDRESS_REFUSED, field, "the host of %s is under .invalid, which never resolves",
 			       field);
 	return ERR_OK;
 }

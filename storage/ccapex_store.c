@@ -262,8 +262,9 @@ int ccapex_store_referral_create(PGconn *conn, const struct ccapex_referral_new 
 	PQclear(res);
 	if (rc != ERR_OK)
 		return rc;
-	return err_set(err, ERR_CONFLICT, "household_id", "the household already has an open referral%s%s",
-		       open_id[0] ? ": /v1/referrals/" : "", open_id);
+	err_set_reason(err, ERR_REASON_REFERRAL_ALREADY_OPEN, "household_id",
+		       "the household already has an open referral%s%s", open_id[0] ? ": /v1/referrals/" : "", open_id);
+	return err_conflicting(err, open_id);
 }
 
 int ccapex_store_referral_get(PGconn *conn, const char *id, const struct ccapex_viewer *v, char **json,
@@ -387,7 +388,7 @@ int ccapex_store_clil_set_landlords(PGconn *conn, const char *id, const char *la
 	PGresult *res = NULL;
 	rc = db_exec(&res, conn, "ccapex_clil_landlords_add", 2, params, err);
 	if (rc == ERR_OK && atoi(PQgetvalue(res, 0, 0)) != count)
-		rc = err_set(err, ERR_UNPROCESSABLE, "landlords", "a landlord is not a known landlord organisation");
+		rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "landlords", "a landlord is not a known landlord organisation");
 	PQclear(res);
 	return rc;
 }
@@ -624,7 +625,7 @@ int ccapex_store_recommendation_add(PGconn *conn, const char *opinion_id, const 
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, "ccapex_recommendation_insert", 5, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, field,
+		rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, field,
 			     "no such organisation, or one that cannot receive recommendations");
 	PQclear(res);
 	return rc;

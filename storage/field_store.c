@@ -311,7 +311,7 @@ int field_store_create(PGconn *conn, enum field_resource r, const struct field_c
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, stmts[r].insert, 4, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, "household_id", "household_id names no household you may act on");
+		rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "household_id", "household_id names no household you may act on");
 	if (rc == ERR_OK)
 		snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -334,7 +334,7 @@ int field_store_create_many(PGconn *conn, enum field_resource r, const struct fi
 		rc = db_exec_pipelined(res, conn, stmts[r].insert, count, 4, params, err);
 	for (int i = 0; rc == ERR_OK && i < count; i++)
 		if (PQntuples(res[i]) == 0)
-			rc = err_set(err, ERR_UNPROCESSABLE, "household_id", "household_id names no household you may act on");
+			rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "household_id", "household_id names no household you may act on");
 	db_results_free(res, count);
 	free(params);
 	return rc;
@@ -378,7 +378,7 @@ int field_store_intervention_create(PGconn *conn, const struct field_caller *cal
 	const char *params[] = { case_id, caller->org_id, input };
 	int rc = one_row(conn, "field_intervention_insert", 3, params, "intervention", out, err);
 	if (rc == ERR_CONFLICT)
-		rc = err_set(err, ERR_CONFLICT, "id", "an intervention with this id exists");
+		rc = err_set_reason(err, ERR_REASON_ALREADY_EXISTS, "id", "an intervention with this id exists");
 	return rc;
 }
 

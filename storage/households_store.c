@@ -124,7 +124,7 @@ static void numbers_fill(struct numbers *n, const struct household_input *in)
 
 static int landlord_refused(struct err *err)
 {
-	return err_set(err, ERR_UNPROCESSABLE, "landlord.organisation_id",
+	return err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "landlord.organisation_id",
 		       "landlord.organisation_id names no social or private landlord organisation");
 }
 
@@ -145,9 +145,9 @@ static int landlord_check(PGconn *conn, const struct household_input *in, struct
 static int constraint_field(int rc, struct err *err)
 {
 	if (rc == ERR_UNPROCESSABLE && strstr(err->field, "insee") != NULL)
-		return err_set(err, ERR_UNPROCESSABLE, "address.insee", "address.insee names no known commune");
+		return err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "address.insee", "address.insee names no known commune");
 	if (rc == ERR_UNPROCESSABLE && strstr(err->field, "landlord") != NULL)
-		return err_set(err, ERR_UNPROCESSABLE, "landlord.organisation_id",
+		return err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "landlord.organisation_id",
 			       "landlord.organisation_id names no organisation");
 	return rc;
 }

@@ -14,6 +14,7 @@ void import_result_reject(struct import_result *r, const struct err *err)
 	r->status = IMPORT_REJECTED;
 	snprintf(r->field, sizeof(r->field), "%s", err->field);
 	snprintf(r->reason, sizeof(r->reason), "%s", err->message[0] ? err->message : err_code_name(err->code));
+	r->why = err_reason_of(err->code, err->reason);
 }
 
 static void reject(struct import_result *r, const char *field, const char *reason)
@@ -21,6 +22,7 @@ static void reject(struct import_result *r, const char *field, const char *reaso
 	r->status = IMPORT_REJECTED;
 	snprintf(r->field, sizeof(r->field), "%s", field);
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	r->why = ERR_REASON_UNKNOWN_REFERENCE; /* what a check of the database refuses */
 }
 
 /* Statements on staging tables cannot be prepared when a connection opens
@@ -267,7 +269,7 @@ int imports_store_claim(PGconn *conn, const char *org_id, const char *key, const
 	int rc = exec(&res, conn, "SELECT pg_try_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 8008))", 2,
 		      params, err);
 	if (rc == ERR_OK && !is_true(res, 0, 0))
-		rc = err_set(err, ERR_CONFLICT, "Idempotency-Key",
+		rc = err_set_reason(err, ERR_REASON_IDEMPOTENCY_KEY_IN_FLIGHT, "Idempotency-Key",
 			     "a request with this Idempotency-Key is still being processed; retry later");
 	PQclear(res);
 	res = NULL;
@@ -277,7 +279,7 @@ int imports_store_claim(PGconn *conn, const char *org_id, const char *key, const
 			  " WHERE organisation_id = $1 AND idempotency_key = $2", 2, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 1) {
 		if (strcmp(PQgetvalue(res, 0, 1), request_hash) != 0) {
-			rc = err_set(err, ERR_UNPROCESSABLE, "Idempotency-Key",
+			rc = err_set_reason(err, ERR_REASON_IDEMPOTENCY_KEY_REUSED, "Idempotency-Key",
 				     "this Idempotency-Key was used with another request body");
 		} else {
 			out->found = true;
@@ -767,7 +769,7 @@ int imports_store_find_files(PGconn *conn, const struct store_caller *caller, in
 			continue;
 		struct import_file *file = &files[f];
 		if (int_at(res, r, 4, 1) > 1) {
-			err_set(&file->problem, ERR_UNPROCESSABLE, "file_reference",
+			err_set_reason(&file->problem, ERR_REASON_IMPORT_AMBIGUOUS_MATCH, "file_reference",
 				"several procedures of this organisation carry this file reference");
 			continue;
 		}
@@ -931,21 +933,21 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 			snprintf(file->household_id, sizeof(file->household_id), "%s", PQgetvalue(res, r, 3));
 		} else if (strcmp(outcome, "unconfirmed") == 0) {
 			file->match = IMPORT_MATCH_UNCONFIRMED;
-			err_set(&file->problem, ERR_UNPROCESSABLE, "caf_number",
+			err_set_reason(&file->problem, ERR_REASON_IMPORT_UNCONFIRMED_MATCH, "caf_number",
 				"unconfirmed: neither the household's address nor the holder's name matches what is on file"
 				" for this caf_number; nothing was attached or created: check the caf_number and the address");
 		} else if (strcmp(outcome, "ambiguous") == 0) {
 			file->match = IMPORT_MATCH_AMBIGUOUS;
-			err_set(&file->problem, ERR_UNPROCESSABLE, "household",
+			err_set_reason(&file->problem, ERR_REASON_IMPORT_AMBIGUOUS_MATCH, "household",
 				"several known households match this act: ambiguous, nothing was attached");
 		} else if (strcmp(outcome, "no_household") == 0) {
-			err_set(&file->problem, ERR_UNPROCESSABLE, "household",
+			err_set_reason(&file->problem, ERR_REASON_IMPORT_HOUSEHOLD_NEEDED, "household",
 				"a new file needs its household (no known household matches)");
 		} else if (strcmp(outcome, "bad_insee") == 0) {
-			err_set(&file->problem, ERR_UNPROCESSABLE, "household.address.insee",
+			err_set_reason(&file->problem, ERR_REASON_UNKNOWN_REFERENCE, "household.address.insee",
 				"household.address.insee names no known commune");
 		} else {
-			err_set(&file->problem, ERR_UNPROCESSABLE, "household.landlord.organisation_id",
+			err_set_reason(&file->problem, ERR_REASON_UNKNOWN_REFERENCE, "household.landlord.organisation_id",
 				"household.landlord.organisation_id names no social or private landlord organisation");
 		}
 	}

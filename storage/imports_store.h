@@ -24,6 +24,7 @@ struct import_result {
 	int candidates;          /* households matching, when ambiguous and the importer reads them all; else 0 */
 	char field[64];          /* rejected: the member at fault */
 	char reason[256];        /* rejected: why */
+	enum err_reason why;     /* rejected: the problem type */
 	char resource_id[40];    /* the signal, contact or event written */
 	char procedure_id[40];   /* acts: the file's procedure, "" otherwise */
 	char household_id[40];   /* acts: its household */

@@ -90,7 +90,7 @@ int orientations_store_addressee_kind(PGconn *conn, const char *org_id, char kin
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, "orientation_addressee_kind", 1, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
-		rc = err_set(err, ERR_UNPROCESSABLE, "addressee_id", "no such organisation");
+		rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "addressee_id", "no such organisation");
 	if (rc == ERR_OK)
 		copy_value(kind, CCAPEX_NAME_LEN, res, 0, 0);
 	PQclear(res);
@@ -105,7 +105,7 @@ int orientations_store_orient(PGconn *conn, const char *referral_id, const char 
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, "orientation_upsert", 5, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
-		rc = err_set(err, ERR_CONFLICT, "orientation", "the report is oriented already");
+		rc = err_set_reason(err, ERR_REASON_REPORT_ALREADY_ORIENTED, "orientation", "the report is oriented already");
 	if (rc == ERR_OK)
 		*created = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);

@@ -349,7 +349,7 @@ int procedures_store_append(PGconn *conn, const struct store_caller *caller, con
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, "procedures_append", 19, params, err);
 	if (rc == ERR_CONFLICT)
-		rc = err_set(err, ERR_CONFLICT, "", "another event was recorded on this procedure at the same time; retry");
+		rc = err_set_reason(err, ERR_REASON_CONCURRENT_CHANGE, "", "another event was recorded on this procedure at the same time; retry");
 	if (rc == ERR_OK) {
 		*json = strdup(PQgetvalue(res, 0, 0));
 		snprintf(id, 40, "%s", PQgetvalue(res, 0, 1));

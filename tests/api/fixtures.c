@@ -2,6 +2,7 @@
 
 #include <check.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,41 @@ int fixtures_run_suite(struct Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+const char *fixtures_problem_at(const json_t *problem)
+{
+	static _Thread_local char at[256];
+	const char *pointer = json_string_value(json_object_get(problem, "field"));
+	if (pointer == NULL) {
+		const char *p = json_string_value(json_object_get(problem, "parameter"));
+		return p != NULL ? p : json_string_value(json_object_get(problem, "header"));
+	}
+	if (pointer[0] != '/') /* an import item's member, named as it is */
+		return pointer;
+	size_t n = 0;
+	for (const char *c = pointer; *c != '\0' && n + 4 < sizeof(at);) {
+		c++; /* the '/' */
+		size_t seg = strcspn(c, "/");
+		bool index = seg > 0 && strspn(c, "0123456789") == seg;
+		if (index)
+			at[n++] = '[';
+		else if (n > 0)
+			at[n++] = '.';
+		for (size_t i = 0; i < seg && n + 2 < sizeof(at); i++) {
+			if (c[i] == '~' && i + 1 < seg) {
+				at[n++] = c[i + 1] == '1' ? '/' : '~';
+				i++;
+			} else {
+				at[n++] = c[i];
+			}
+		}
+		if (index)
+			at[n++] = ']';
+		c += seg;
+	}
+	at[n] = '\0';
+	return at;
 }
 
 void fixtures_suffix(char *out, size_t len)

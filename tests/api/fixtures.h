@@ -74,6 +74,13 @@ void fixtures_server_start(struct harness *h);
 struct Suite;
 int fixtures_run_suite(struct Suite *s);
 
+/* Where a problem says the failure lies, in the dotted form the tests name
+ * members with: field "/address/postcode" gives "address.postcode",
+ * "/recommendations/0/id" gives "recommendations[0].id"; else parameter or
+ * header; NULL when it names none. The string lives in a buffer of the
+ * calling thread until its next call. */
+const char *fixtures_problem_at(const json_t *problem);
+
 /* A random suffix for names ("a1b2c3d4"). */
 void fixtures_suffix(char *out, size_t len);
 

@@ -67,9 +67,10 @@ static void assert_plain_401(const struct party *p, const char *path, const char
 	ck_assert_str_eq(http_response_header(&resp, "Content-Type"), "application/problem+json");
 	json_t *j = harness_json(&resp);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "detail")), "a valid bearer token is required");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "type")), "urn:prevex:problem:unauthorized");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "type")), "/problems/unauthorized");
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), 401);
-	ck_assert_int_eq(json_object_size(j), 6); /* type title status detail request_id instance */
+	ck_assert_int_eq(json_object_size(j), 7); /* type code title status detail request_id instance */
+	ck_assert_str_eq(json_string_value(json_object_get(j, "code")), "unauthorized");
 	json_decref(j);
 	http_response_free(&resp);
 }
@@ -582,9 +583,9 @@ START_TEST(organisation_input_is_validated)
 		int status;
 		json_t *j = fixtures_call_json(&server, &admin, "POST", "/v1/organisations", cases[i].body, NULL, &status);
 		ck_assert_msg(status == cases[i].status, "%s: got %d", cases[i].body, status);
-		ck_assert_msg(json_object_get(j, "field") != NULL &&
-			      strcmp(json_string_value(json_object_get(j, "field")), cases[i].field) == 0,
-			      "%s: field %s", cases[i].body, json_string_value(json_object_get(j, "field")));
+		ck_assert_msg(fixtures_problem_at(j) != NULL &&
+			      strcmp(fixtures_problem_at(j), cases[i].field) == 0,
+			      "%s: field %s", cases[i].body, fixtures_problem_at(j));
 		json_decref(j);
 	}
 	/* A valid SIRET (La Poste's rule aside, the Luhn check) is accepted. */

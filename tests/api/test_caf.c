@@ -44,9 +44,9 @@ static json_t *call(const struct party *p, const char *method, const char *path,
 static void expect(json_t *j, int status, int want, const char *field)
 {
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s (%s)", status, want,
-		      json_string_value(json_object_get(j, "detail")), json_string_value(json_object_get(j, "field")));
+		      json_string_value(json_object_get(j, "detail")), fixtures_problem_at(j));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 static void send_expect(const struct party *p, const char *method, const char *path, const char *body,

@@ -53,11 +53,11 @@ static void expect_400(const char *path, const char *field)
 	json_t *j = harness_json(&resp);
 	ck_assert_msg(status == 400, "%s answered %d", path, status);
 	ck_assert_str_eq(http_response_header(&resp, "Content-Type"), "application/problem+json");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "type")), "urn:prevex:problem:invalid");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "type")), "/problems/invalid-request");
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), 400);
-	ck_assert_msg(json_string_value(json_object_get(j, "field")) != NULL &&
-			      strcmp(json_string_value(json_object_get(j, "field")), field) == 0,
-		      "%s: field %s, wanted %s (%s)", path, json_string_value(json_object_get(j, "field")), field,
+	ck_assert_msg(fixtures_problem_at(j) != NULL &&
+			      strcmp(fixtures_problem_at(j), field) == 0,
+		      "%s: field %s, wanted %s (%s)", path, fixtures_problem_at(j), field,
 		      json_string_value(json_object_get(j, "detail")));
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "detail")), field));
 	json_decref(j);
@@ -381,7 +381,7 @@ START_TEST(no_token)
 			ck_assert_msg(status == 401, "%s answered %d", paths[i], status);
 			ck_assert_str_eq(http_response_header(&resp, "Content-Type"), "application/problem+json");
 			json_t *j = harness_json(&resp);
-			ck_assert_str_eq(str(j, "type"), "urn:prevex:problem:unauthorized");
+			ck_assert_str_eq(str(j, "type"), "/problems/unauthorized");
 			json_decref(j);
 			http_response_free(&resp);
 		}

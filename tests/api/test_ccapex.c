@@ -39,9 +39,9 @@ static json_t *call(const struct party *p, const char *method, const char *path,
 static void expect(json_t *j, int status, int want, const char *field)
 {
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s (%s)", status, want,
-		      json_string_value(json_object_get(j, "detail")), json_string_value(json_object_get(j, "field")));
+		      json_string_value(json_object_get(j, "detail")), fixtures_problem_at(j));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 /* Sends and checks the status (and field); frees the answer. */
@@ -230,8 +230,12 @@ START_TEST(referrals_are_checked)
 	snprintf(link, sizeof(link), "</v1/referrals/%s>; rel=\"related\"", r1);
 	ck_assert_str_eq(http_response_header(&resp, "Link"), link);
 	j = harness_json(&resp);
-	ck_assert_str_eq(str(j, "field"), "household_id");
+	ck_assert_str_eq(fixtures_problem_at(j), "household_id");
 	ck_assert_ptr_nonnull(strstr(str(j, "detail"), r1));
+	/* The business reason and the open referral's id, for programs. */
+	ck_assert_str_eq(str(j, "code"), "referral-already-open");
+	ck_assert_str_eq(str(j, "type"), "/problems/referral-already-open");
+	ck_assert_str_eq(str(j, "conflicting_id"), r1);
 	json_decref(j);
 	http_response_free(&resp);
 
@@ -676,7 +680,7 @@ static void letter_problem(const struct party *p, const char *r, const char *kin
 	ck_assert_int_eq(letter(p, r, kind, query, "text/plain", &resp), want);
 	json_t *j = harness_json(&resp);
 	if (field != NULL)
-		ck_assert_str_eq(str(j, "field"), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 	json_decref(j);
 	http_response_free(&resp);
 }

@@ -39,7 +39,7 @@ static void expect(const json_t *j, int status, int want, const char *field)
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
 		      json_string_value(json_object_get(j, "detail")));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 static PGconn *db(void)
@@ -498,7 +498,7 @@ START_TEST(purged_events_and_stale_cursors)
 	ck_assert_int_eq(fixtures_call(&server, &bailiff, "GET", path, NULL, NULL, &resp), 410);
 	json_t *body = json_loads(resp.body, 0, NULL);
 	ck_assert_ptr_nonnull(body);
-	ck_assert_str_eq(json_string_value(json_object_get(body, "field")), "after");
+	ck_assert_str_eq(fixtures_problem_at(body), "after");
 	ck_assert_int_eq(json_integer_value(json_object_get(body, "status")), 410);
 	json_decref(body);
 	bool problem = false;

@@ -72,7 +72,7 @@ static void assert_problem(const json_t *j, int status, int want, const char *fi
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
 		      json_string_value(json_object_get(j, "detail")));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 START_TEST(creates_and_reads_with_etag)
@@ -155,8 +155,8 @@ START_TEST(bad_inputs_name_the_field)
 		int status = 0;
 		json_t *j = call(&admin, "POST", "/v1/households", cases[i].body, NULL, &status);
 		ck_assert_msg(status == cases[i].status, "case %zu answered %d, wanted %d", i, status, cases[i].status);
-		ck_assert_msg(strcmp(json_string_value(json_object_get(j, "field")), cases[i].field) == 0,
-			      "case %zu names %s, wanted %s", i, json_string_value(json_object_get(j, "field")),
+		ck_assert_msg(strcmp(fixtures_problem_at(j), cases[i].field) == 0,
+			      "case %zu names %s, wanted %s", i, fixtures_problem_at(j),
 			      cases[i].field);
 		json_decref(j);
 	}
@@ -191,8 +191,8 @@ START_TEST(implausible_text_is_refused)
 		snprintf(body, sizeof(body), "%s%s", addr, cases[i].members);
 		json_t *j = call(&admin, "POST", "/v1/households", body, NULL, &status);
 		ck_assert_msg(status == 400, "case %zu answered %d, wanted 400", i, status);
-		ck_assert_msg(strcmp(json_string_value(json_object_get(j, "field")), cases[i].field) == 0,
-			      "case %zu names %s, wanted %s", i, json_string_value(json_object_get(j, "field")),
+		ck_assert_msg(strcmp(fixtures_problem_at(j), cases[i].field) == 0,
+			      "case %zu names %s, wanted %s", i, fixtures_problem_at(j),
 			      cases[i].field);
 		json_decref(j);
 	}

@@ -114,7 +114,7 @@ START_TEST(caf_batch_with_bad_items_replays_and_refuses_another_body)
 	ck_assert_int_eq(json_array_size(results), 10000);
 	json_t *bad = json_array_get(results, 7);
 	ck_assert_str_eq(json_string_value(json_object_get(bad, "status")), "rejected");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(bad, "problem"), "field")), "debt_cents");
+	ck_assert_str_eq(fixtures_problem_at(json_object_get(bad, "problem")), "debt_cents");
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(bad, "problem"), "reason"));
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(results, 8), "status")), "created");
 	json_decref(j);
@@ -140,7 +140,7 @@ START_TEST(caf_batch_with_bad_items_replays_and_refuses_another_body)
 	/* The key with another body; no key at all; another kind's importer. */
 	j = import(&caf, "caf-signals", key, "[]", &status, NULL);
 	ck_assert_int_eq(status, 422);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "Idempotency-Key");
+	ck_assert_str_eq(fixtures_problem_at(j), "Idempotency-Key");
 	json_decref(j);
 	j = import(&caf, "caf-signals", NULL, "[]", &status, NULL);
 	ck_assert_int_eq(status, 400);
@@ -282,7 +282,7 @@ START_TEST(a_large_batch_becomes_a_job)
 		snprintf(path, sizeof(path), "%s%s", location, bad[b]);
 		j = fixtures_call_json(&server, &caf, "GET", path, NULL, NULL, &status);
 		ck_assert_msg(status == 400, "%s answered %d", bad[b], status);
-		ck_assert_ptr_nonnull(strstr(bad[b], json_string_value(json_object_get(j, "field"))));
+		ck_assert_ptr_nonnull(strstr(bad[b], fixtures_problem_at(j)));
 		json_decref(j);
 	}
 	/* Another organisation does not see it. */
@@ -447,7 +447,7 @@ END_TEST
 static const char *result_field(const json_t *answer, int i)
 {
 	const json_t *r = json_array_get(json_object_get(answer, "results"), (size_t)i);
-	return json_string_value(json_object_get(json_object_get(r, "problem"), "field"));
+	return fixtures_problem_at(json_object_get(r, "problem"));
 }
 
 /* Issue 13: an implausible item is rejected alone, naming its field; names

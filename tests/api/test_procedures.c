@@ -44,7 +44,7 @@ static void expect(const json_t *j, int status, int want, const char *field)
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
 		      json_string_value(json_object_get(j, "detail")));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 /* A household in commune insee created by p (landlord: an organisation id
@@ -422,8 +422,8 @@ START_TEST(bad_events_are_400)
 		int status = 0;
 		json_t *j = event(&bailiff, proc, cases[i].body, &status);
 		ck_assert_msg(status == 400, "case %zu answered %d", i, status);
-		ck_assert_msg(strcmp(json_string_value(json_object_get(j, "field")), cases[i].field) == 0,
-			      "case %zu names %s", i, json_string_value(json_object_get(j, "field")));
+		ck_assert_msg(strcmp(fixtures_problem_at(j), cases[i].field) == 0,
+			      "case %zu names %s", i, fixtures_problem_at(j));
 		json_decref(j);
 	}
 }

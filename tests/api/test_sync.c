@@ -42,7 +42,7 @@ static void expect(const json_t *j, int status, int want, const char *field)
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
 		      json_string_value(json_object_get(j, "detail")));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 static const char *str(const json_t *j, const char *key)
@@ -203,7 +203,7 @@ START_TEST(two_devices_same_case)
 	/* The current record comes back: device 1's change is not lost. */
 	ck_assert_str_eq(str(json_object_get(conflict, "record"), "outcome"), "contact_established");
 	ck_assert_int_eq(num(json_object_get(conflict, "record"), "version"), 2);
-	ck_assert_str_eq(str(json_object_get(conflict, "problem"), "type"), "urn:prevex:problem:conflict");
+	ck_assert_str_eq(str(json_object_get(conflict, "problem"), "type"), "/problems/sync-conflict");
 	/* Appending an intervention never conflicts: both are kept. */
 	ck_assert_str_eq(str(json_array_get(r2, 1), "status"), "applied");
 
@@ -260,7 +260,7 @@ START_TEST(two_devices_same_case)
 		 "\"data\":{\"outcome\":\"npai\"}}]", u1, case_id);
 	json_t *reused = push(&device1, body);
 	ck_assert_str_eq(str(json_array_get(reused, 0), "status"), "rejected");
-	ck_assert_str_eq(str(json_object_get(json_array_get(reused, 0), "problem"), "field"), "change_id");
+	ck_assert_str_eq(fixtures_problem_at(json_object_get(json_array_get(reused, 0), "problem")), "change_id");
 	json_decref(reused);
 }
 END_TEST
@@ -330,7 +330,7 @@ START_TEST(batch_items_fail_alone)
 			      "item %zu: %s %lld (%s)", i, str(x, "status"), num(x, "code"),
 			      str(json_object_get(x, "problem"), "detail"));
 		if (want[i].field != NULL)
-			ck_assert_str_eq(str(json_object_get(x, "problem"), "field"), want[i].field);
+			ck_assert_str_eq(fixtures_problem_at(json_object_get(x, "problem")), want[i].field);
 		if (strcmp(want[i].status, "rejected") == 0)
 			ck_assert_ptr_nonnull(str(json_object_get(x, "problem"), "detail"));
 	}

@@ -53,7 +53,7 @@ static void expect(const json_t *j, int status, int want, const char *field)
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
 		      json_string_value(json_object_get(j, "detail")));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 /* --- a receiver on 127.0.0.1 ------------------------------------------------ */
