@@ -156,6 +156,7 @@ START_TEST(every_type_has_its_page)
 		ck_assert_msg(page.status == 200, "%s answered %d", path, page.status);
 		ck_assert_ptr_nonnull(strstr(page.body, slug));
 		ck_assert_ptr_nonnull(strstr(page.body, "<h1>"));
+		ck_assert_ptr_null(strstr(page.body, "(null)"));
 		http_response_free(&page);
 	}
 	http_response_free(&resp);
