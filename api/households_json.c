@@ -326,61 +326,68 @@ static int event_keys(const json_t *body, enum event_kind kind, struct err *err)
 	return json_in_keys(body, allowed, refused, err);
 }
 
-static int read_event_data(const json_t *body, struct event *ev, struct err *err)
+/* The members of ev's kind, each read on its own: their failures join
+ * err's. */
+static void read_event_data(const json_t *body, struct event *ev, struct err *err)
 {
 	int64_t n = 0;
 	bool present = false;
-	char text[PROCEDURE_COURT_LEN + 1];
-	int rc = ERR_OK;
+	char text[PROCEDURE_COURT_LEN + 1] = "";
+	struct err one;
+	int rc;
 	switch (ev->kind) {
 	case EVENT_PAYMENT_ORDER:
-		rc = json_in_int(body, "debt_cents", true, 0, INT64_MAX, &ev->payment_order.debt_cents, &present, err);
-		if (rc == ERR_OK)
-			rc = json_in_int(body, "rent_cents", true, 0, INT64_MAX, &ev->payment_order.rent_cents, &present,
-					 err);
+		gather(err, json_in_int(body, "debt_cents", true, 0, INT64_MAX, &ev->payment_order.debt_cents, &present, &one),
+		       &one);
+		gather(err, json_in_int(body, "rent_cents", true, 0, INT64_MAX, &ev->payment_order.rent_cents, &present, &one),
+		       &one);
 		ev->payment_order.months_unpaid = -1;
-		if (rc == ERR_OK)
-			rc = json_in_int(body, "months_unpaid", false, 0, 1200, &n, &present, err);
+		rc = json_in_int(body, "months_unpaid", false, 0, 1200, &n, &present, &one);
 		if (rc == ERR_OK && present)
 			ev->payment_order.months_unpaid = (int)n;
-		if (rc == ERR_OK)
-			rc = households_json_read_lease(body, &present, &ev->payment_order.lease_known,
-							&ev->payment_order.lease_signed_on, err);
+		gather(err, rc, &one);
+		gather(err,
+		       households_json_read_lease(body, &present, &ev->payment_order.lease_known,
+						  &ev->payment_order.lease_signed_on, &one),
+		       &one);
 		break;
 	case EVENT_SUMMONS:
-		rc = read_date(body, "hearing_date", true, &ev->summons.hearing_date, &present, err);
-		if (rc == ERR_OK)
-			rc = json_in_text(body, "court", true, TEXT_LINE, text, sizeof(text), &present, err);
+		gather(err, read_date(body, "hearing_date", true, &ev->summons.hearing_date, &present, &one), &one);
+		rc = json_in_text(body, "court", true, TEXT_LINE, text, sizeof(text), &present, &one);
 		if (rc == ERR_OK && strlen(text) >= sizeof(ev->summons.court))
-			rc = err_set(err, ERR_INVALID, "court", "court is longer than %d bytes", PROCEDURE_COURT_LEN - 1);
+			rc = err_set(&one, ERR_INVALID, "court", "court is longer than %d bytes", PROCEDURE_COURT_LEN - 1);
 		if (rc == ERR_OK)
 			snprintf(ev->summons.court, sizeof(ev->summons.court), "%s", text);
-		if (rc == ERR_OK)
-			rc = read_date(body, "prefet_notified_on", false, &ev->summons.prefet_notified_on,
-				       &ev->summons.prefet_notified, err);
+		gather(err, rc, &one);
+		gather(err,
+		       read_date(body, "prefet_notified_on", false, &ev->summons.prefet_notified_on,
+				 &ev->summons.prefet_notified, &one),
+		       &one);
 		break;
 	case EVENT_JUDGMENT:
-		rc = json_in_string(body, "outcome", true, text, sizeof(text), &present, err);
+		rc = json_in_string(body, "outcome", true, text, sizeof(text), &present, &one);
 		if (rc == ERR_OK)
-			rc = procedure_parse_outcome(&ev->judgment.outcome, text, "outcome", err);
-		if (rc == ERR_OK)
-			rc = json_in_int(body, "delay_months", false, 0, 1000, &n, &present, err);
-		ev->judgment.delay_months = present ? (int)n : 0;
+			rc = procedure_parse_outcome(&ev->judgment.outcome, text, "outcome", &one);
+		gather(err, rc, &one);
+		rc = json_in_int(body, "delay_months", false, 0, 1000, &n, &present, &one);
+		ev->judgment.delay_months = rc == ERR_OK && present ? (int)n : 0;
+		gather(err, rc, &one);
 		break;
 	case EVENT_ORDER_TO_LEAVE:
-		rc = json_in_int(body, "delay_months", false, 0, 1000, &n, &present, err);
-		ev->order_to_leave.delay_months = present ? (int)n : 0;
-		if (rc == ERR_OK)
-			rc = read_date(body, "prefet_notified_on", false, &ev->order_to_leave.prefet_notified_on,
-				       &ev->order_to_leave.prefet_notified, err);
+		rc = json_in_int(body, "delay_months", false, 0, 1000, &n, &present, &one);
+		ev->order_to_leave.delay_months = rc == ERR_OK && present ? (int)n : 0;
+		gather(err, rc, &one);
+		gather(err,
+		       read_date(body, "prefet_notified_on", false, &ev->order_to_leave.prefet_notified_on,
+				 &ev->order_to_leave.prefet_notified, &one),
+		       &one);
 		break;
 	case EVENT_EVICTION:
-		rc = json_in_bool(body, "with_cfp", true, &ev->eviction.with_cfp, &present, err);
+		gather(err, json_in_bool(body, "with_cfp", true, &ev->eviction.with_cfp, &present, &one), &one);
 		break;
 	default:
 		break;
 	}
-	return rc;
 }
 
 int households_json_read_event(const json_t *body, struct event *ev, const char **corrects, struct err *err)
@@ -392,19 +399,22 @@ int households_json_read_event(const json_t *body, struct event *ev, const char 
 	int rc = json_in_string(body, "kind", true, kind, sizeof(kind), &present, err);
 	if (rc == ERR_OK)
 		rc = procedure_parse_kind(&ev->kind, kind, "kind", err);
-	if (rc == ERR_OK)
-		rc = event_keys(body, ev->kind, err);
-	if (rc == ERR_OK)
-		rc = read_date(body, "date", true, &ev->date, &present, err);
-	if (rc == ERR_OK)
-		rc = json_in_string(body, "corrects", false, corrected, sizeof(corrected), &present, err);
+	if (rc != ERR_OK)
+		return rc;
+	/* The kind says which members come: each is then read on its own, so
+	 * that one answer lists every member at fault. */
+	struct err one;
+	err_clear(err);
+	gather(err, event_keys(body, ev->kind, &one), &one);
+	gather(err, read_date(body, "date", true, &ev->date, &present, &one), &one);
+	rc = json_in_string(body, "corrects", false, corrected, sizeof(corrected), &present, &one);
 	if (rc == ERR_OK && present && !parse_is_uuid(corrected))
-		rc = err_set(err, ERR_INVALID, "corrects", "corrects must be the id of an event of this procedure");
+		rc = err_set(&one, ERR_INVALID, "corrects", "corrects must be the id of an event of this procedure");
 	if (rc == ERR_OK && present) {
 		ev->correction = true;
 		*corrects = json_string_value(json_object_get(body, "corrects"));
 	}
-	if (rc == ERR_OK)
-		rc = read_event_data(body, ev, err);
-	return rc;
+	gather(err, rc, &one);
+	read_event_data(body, ev, err);
+	return err->code;
 }

@@ -106,6 +106,8 @@ int err_set_reason(struct err *err, enum err_reason reason, const char *field,
 
 int err_add(struct err *err, const struct err *one)
 {
+	if (err == NULL)
+		return one->code;
 	if (one->code == ERR_OK)
 		return err->code;
 	if (err->code == ERR_OK) {

@@ -126,7 +126,7 @@ int err_set(struct err *err, enum err_code code, const char *field,
 int err_set_reason(struct err *err, enum err_reason reason, const char *field,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Adds the failure one to err, so that a request's failures are answered
+/* Adds the failure one to err (which may be NULL), so that a request's failures are answered
  * together: the first becomes err itself, the next ones go to err->more
  * (beyond ERR_MORE_MAX they are counted in n_more only). Returns err's
  * code, ERR_OK while nothing failed. */

@@ -175,44 +175,53 @@ static int check_event(const struct event *ev, struct err *err)
 		return err_set(err, ERR_INVALID, "date", "not a valid date");
 	switch (ev->kind) {
 	case EVENT_PAYMENT_ORDER: {
+		/* Each member is checked: the answer lists every one at fault. */
 		const struct payment_order_data *po = &ev->payment_order;
+		struct err all;
+		err_clear(&all);
 		if (po->debt_cents <= 0)
-			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "debt_cents",
-				       "a payment order claims a positive "
-				       "debt");
+			err_add_reason(&all, ERR_REASON_VALUE_OUT_OF_RANGE, "debt_cents",
+				       "a payment order claims a positive debt");
 		if (po->rent_cents <= 0)
-			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "rent_cents",
+			err_add_reason(&all, ERR_REASON_VALUE_OUT_OF_RANGE, "rent_cents",
 				       "the monthly rent must be positive");
 		if (po->months_unpaid < -1 || po->months_unpaid > 1200)
-			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "months_unpaid",
-				       "must be between 0 and 1200, or "
-				       "unknown");
+			err_add_reason(&all, ERR_REASON_VALUE_OUT_OF_RANGE, "months_unpaid",
+				       "must be between 0 and 1200, or unknown");
 		if (po->lease_known && !date_is_valid(&po->lease_signed_on))
-			return err_set(err, ERR_INVALID, "lease_signed_on",
+			err_add_reason(&all, ERR_REASON_INVALID_REQUEST, "lease_signed_on",
 				       "not a valid date");
-		if (po->lease_known &&
-		    date_cmp(&po->lease_signed_on, &ev->date) > 0)
-			return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER,
+		else if (po->lease_known &&
+			 date_cmp(&po->lease_signed_on, &ev->date) > 0)
+			err_add_reason(&all, ERR_REASON_DATES_OUT_OF_ORDER,
 				       "lease_signed_on",
 				       "the lease the order is served under "
 				       "was signed on or before it");
-		return ERR_OK;
+		if (all.code != ERR_OK && err != NULL)
+			*err = all;
+		return all.code;
 	}
 	case EVENT_SUMMONS: {
 		const struct summons_data *s = &ev->summons;
+		struct err all;
+		err_clear(&all);
 		if (!date_is_valid(&s->hearing_date))
-			return err_set(err, ERR_INVALID, "hearing_date",
+			err_add_reason(&all, ERR_REASON_INVALID_REQUEST, "hearing_date",
 				       "not a valid date");
-		if (date_cmp(&s->hearing_date, &ev->date) <= 0)
-			return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "hearing_date",
+		else if (date_cmp(&s->hearing_date, &ev->date) <= 0)
+			err_add_reason(&all, ERR_REASON_DATES_OUT_OF_ORDER, "hearing_date",
 				       "the hearing comes after the summons");
 		if (s->court[0] == '\0' ||
 		    memchr(s->court, '\0', sizeof(s->court)) == NULL)
-			return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "court",
+			err_add_reason(&all, ERR_REASON_VALUE_OUT_OF_RANGE, "court",
 				       "must name the court, in fewer than %d "
 				       "bytes", PROCEDURE_COURT_LEN);
-		return check_notified(s->prefet_notified,
-				      &s->prefet_notified_on, ev, err);
+		struct err one;
+		if (check_notified(s->prefet_notified, &s->prefet_notified_on, ev, &one) != ERR_OK)
+			err_add(&all, &one);
+		if (all.code != ERR_OK && err != NULL)
+			*err = all;
+		return all.code;
 	}
 	case EVENT_JUDGMENT: {
 		const struct judgment_data *j = &ev->judgment;

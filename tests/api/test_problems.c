@@ -42,6 +42,18 @@ static const json_t *error_at(const json_t *problem, const char *pointer)
 	return NULL;
 }
 
+/* Creates a private-sector household as p; its id into id (40 bytes). */
+static void household_new(const struct party *p, char *id)
+{
+	const char *body = "{\"address\":{\"line\":\"3 rue des Lilas\",\"postcode\":\"91170\",\"insee\":\"91174\"},"
+			   "\"sector\":\"private\",\"landlord\":{\"name\":\"M. Durand\"}}";
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, p, "POST", "/v1/households", body, NULL, &status);
+	ck_assert_int_eq(status, 201);
+	snprintf(id, 40, "%s", str(j, "id"));
+	json_decref(j);
+}
+
 /* A household body with three members at fault, of three kinds: all three
  * come back, each with its own pointer and type. */
 START_TEST(every_failure_of_a_body_comes_back)
@@ -95,6 +107,46 @@ START_TEST(every_failure_of_a_body_comes_back)
 }
 END_TEST
 
+/* An act with several members at fault, at the JSON level and by the
+ * rules: each comes back. */
+START_TEST(every_failure_of_an_act_comes_back)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char id[40], path[128];
+	int status = 0;
+	household_new(&bailiff, id);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", id);
+	json_t *j = fixtures_call_json(&server, &bailiff, "POST", path, "{\"reference\":\"PB-1\"}", NULL, &status);
+	ck_assert_int_eq(status, 201);
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", str(j, "id"));
+	json_decref(j);
+
+	/* JSON level: a string for a number, an unknown member, a bad date. */
+	j = fixtures_call_json(&server, &bailiff, "POST", path,
+			       "{\"kind\":\"payment_order\",\"date\":\"2026-13-01\",\"debt_cents\":\"lots\","
+			       "\"rent_cents\":60000,\"tip\":1}",
+			       NULL, &status);
+	ck_assert_int_eq(status, 400);
+	ck_assert_ptr_nonnull(error_at(j, "/date"));
+	ck_assert_ptr_nonnull(error_at(j, "/debt_cents"));
+	ck_assert_ptr_nonnull(error_at(j, "/tip"));
+	ck_assert_ptr_null(error_at(j, "/rent_cents"));
+	json_decref(j);
+
+	/* The rules: no debt, no rent and a lease signed after the order. */
+	j = fixtures_call_json(&server, &bailiff, "POST", path,
+			       "{\"kind\":\"payment_order\",\"date\":\"2026-03-02\",\"debt_cents\":0,"
+			       "\"rent_cents\":0,\"lease_signed_on\":\"2026-04-01\"}",
+			       NULL, &status);
+	ck_assert_int_eq(status, 422);
+	ck_assert_str_eq(str(error_at(j, "/debt_cents"), "code"), "value-out-of-range");
+	ck_assert_str_eq(str(error_at(j, "/rent_cents"), "code"), "value-out-of-range");
+	ck_assert_str_eq(str(error_at(j, "/lease_signed_on"), "code"), "dates-out-of-order");
+	json_decref(j);
+}
+END_TEST
+
 /* Query parameters and headers are named as such, not as body pointers. */
 START_TEST(parameters_and_headers_are_named_as_such)
 {
@@ -105,13 +157,9 @@ START_TEST(parameters_and_headers_are_named_as_such)
 	ck_assert_ptr_null(json_object_get(j, "field"));
 	json_decref(j);
 
-	const char *body = "{\"address\":{\"line\":\"3 rue des Lilas\",\"postcode\":\"91170\",\"insee\":\"91174\"},"
-			   "\"sector\":\"private\"}";
-	j = fixtures_call_json(&server, &admin, "POST", "/v1/households", body, NULL, &status);
-	ck_assert_int_eq(status, 201);
-	char path[96];
-	snprintf(path, sizeof(path), "/v1/households/%s", str(j, "id"));
-	json_decref(j);
+	char id[40], path[96];
+	household_new(&admin, id);
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
 	j = fixtures_call_json(&server, &admin, "PATCH", path, "{\"sector\":\"social\"}", NULL, &status);
 	ck_assert_int_eq(status, 428);
 	ck_assert_str_eq(str(j, "header"), "If-Match");
@@ -177,6 +225,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_failure_of_a_body_comes_back);
+	tcase_add_test(tc, every_failure_of_an_act_comes_back);
 	tcase_add_test(tc, parameters_and_headers_are_named_as_such);
 	tcase_add_test(tc, malformed_json_has_its_type);
 	tcase_add_test(tc, every_type_has_its_page);
