@@ -1,4 +1,5 @@
 #include "api/imports.h"
+#include "api/problem.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -691,6 +692,18 @@ static json_t *arrears_json(const struct caf_arrears *a)
 }
 
 /* The per-item results and counts. Returns a new reference, or NULL. */
+/* {code, type, field, reason}: a rejected item's problem, as the stored
+ * results give it (storage/imports_store.c). Returns a new reference. */
+static json_t *import_problem_json(const struct import_result *r)
+{
+	char type[96], pointer[160];
+	enum err_reason why = r->why != ERR_REASON_NONE ? r->why : ERR_REASON_UNPROCESSABLE;
+	problem_type(type, sizeof(type), why);
+	problem_pointer(pointer, sizeof(pointer), r->field);
+	return json_pack("{ss ss ss ss}", "code", err_reason_slug(why), "type", type, "field", pointer, "reason",
+			 r->reason);
+}
+
 static json_t *batch_answer(const struct import_batch *b, const char *id)
 {
 	json_t *results = json_array();
@@ -717,7 +730,7 @@ static json_t *batch_answer(const struct import_batch *b, const char *id)
 				json_object_set_new(o, "candidates", json_integer(r->candidates));
 		}
 		if (o != NULL && r->status == IMPORT_REJECTED)
-			json_object_set_new(o, "problem", json_pack("{ss ss}", "field", r->field, "reason", r->reason));
+			json_object_set_new(o, "problem", import_problem_json(r));
 		else if (o != NULL && b->kind == IMPORT_CAF_SIGNALS && b->valid[i])
 			ok = json_object_set_new(o, "arrears", arrears_json(&b->caf[i].arrears)) == 0;
 		ok = ok && o != NULL && json_array_append_new(results, o) == 0;

@@ -323,9 +323,11 @@ int imports_store_stage_items(PGconn *conn, const char *import_id, int n, const 
 		copy_field(&b, import_status_name(r->status));
 		copy_field(&b, rejected ? r->field : NULL);
 		copy_field(&b, rejected ? r->reason : NULL);
+		copy_field(&b, rejected ? err_reason_slug(r->why != ERR_REASON_NONE ? r->why : ERR_REASON_UNPROCESSABLE) : NULL);
 		copy_end(&b);
 	}
-	int rc = copy_in(conn, "import_items (import_id, idx, external_id, payload, status, field, reason)", &b, err);
+	int rc = copy_in(conn, "import_items (import_id, idx, external_id, payload, status, field, reason, code)", &b,
+			 err);
 	free(b.data);
 	return rc;
 }
@@ -394,7 +396,7 @@ int imports_store_record_results(PGconn *conn, const struct import_chunk *chunk,
 				 const struct import_result *results, struct err *err)
 {
 	int rc = stage_create(conn, "import_results_stage (idx integer, status text, field text, reason text,"
-				    " match text, resource_id uuid)", err);
+				    " code text, match text, resource_id uuid)", err);
 	struct buf b = { 0 };
 	for (int i = 0; rc == ERR_OK && i < chunk->count; i++) {
 		const struct import_result *r = &results[i];
@@ -403,6 +405,7 @@ int imports_store_record_results(PGconn *conn, const struct import_chunk *chunk,
 		copy_field(&b, import_status_name(r->status));
 		copy_field(&b, rejected ? r->field : NULL);
 		copy_field(&b, rejected ? r->reason : NULL);
+		copy_field(&b, rejected ? err_reason_slug(r->why != ERR_REASON_NONE ? r->why : ERR_REASON_UNPROCESSABLE) : NULL);
 		copy_field(&b, r->match != IMPORT_MATCH_NONE ? import_match_name(r->match) : NULL);
 		copy_field(&b, r->resource_id[0] ? r->resource_id : NULL);
 		copy_end(&b);
@@ -413,7 +416,8 @@ int imports_store_record_results(PGconn *conn, const struct import_chunk *chunk,
 	const char *params[] = { chunk->id };
 	if (rc == ERR_OK)
 		rc = exec(NULL, conn,
-			  "UPDATE import_items i SET status = s.status, field = s.field, reason = s.reason, match = s.match,"
+			  "UPDATE import_items i SET status = s.status, field = s.field, reason = s.reason, code = s.code,"
+			  " match = s.match,"
 			  " resource_id = s.resource_id FROM import_results_stage s"
 			  " WHERE i.import_id = $1 AND i.idx = s.idx", 1, params, err);
 	if (rc == ERR_OK)
@@ -454,7 +458,12 @@ int imports_store_get(PGconn *conn, const char *org_id, const char *id, int resu
 		      "     'index', t.idx, 'external_id', t.external_id, 'status', t.status, 'id', t.resource_id,"
 		      "     'procedure_id', ev.procedure_id, 'household_id', ev.household_id,"
 		      "     'match', t.match, 'problem', CASE WHEN t.status = 'rejected'"
-		      "      THEN json_build_object('field', t.field, 'reason', t.reason) END))::jsonb"
+		      "      THEN json_build_object('code', coalesce(t.code, 'unprocessable'),"
+		      "       'type', '/problems/' || coalesce(t.code, 'unprocessable'),"
+		      /* The member as a JSON Pointer into the item, as problem.c writes it. */
+		      "       'field', CASE WHEN t.field <> '' THEN '/' || replace(replace(replace(replace(replace("
+		      "        t.field, '~', '~0'), '/', '~1'), '.', '/'), '[', '/'), ']', '') ELSE '' END,"
+		      "       'reason', t.reason) END))::jsonb"
 		      "     || coalesce((SELECT jsonb_build_object('arrears', caf_arrears_json(c)) FROM caf_signals c"
 		      "      WHERE i.kind = 'caf-signals' AND t.status <> 'rejected' AND c.id = t.resource_id), '{}')"
 		      "     ORDER BY t.idx) AS results,"

@@ -116,6 +116,11 @@ START_TEST(caf_batch_with_bad_items_replays_and_refuses_another_body)
 	ck_assert_str_eq(json_string_value(json_object_get(bad, "status")), "rejected");
 	ck_assert_str_eq(fixtures_problem_at(json_object_get(bad, "problem")), "debt_cents");
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(bad, "problem"), "reason"));
+	/* The job's stored results name the problem type as a direct answer does. */
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(bad, "problem"), "field")), "/debt_cents");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(bad, "problem"), "code")), "invalid-request");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(bad, "problem"), "type")),
+			 "/problems/invalid-request");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(results, 8), "status")), "created");
 	json_decref(j);
 
@@ -450,6 +455,12 @@ static const char *result_field(const json_t *answer, int i)
 	return fixtures_problem_at(json_object_get(r, "problem"));
 }
 
+static const char *result_code(const json_t *answer, int i)
+{
+	const json_t *r = json_array_get(json_object_get(answer, "results"), (size_t)i);
+	return json_string_value(json_object_get(json_object_get(r, "problem"), "code"));
+}
+
 /* Issue 13: an implausible item is rejected alone, naming its field; names
  * are kept trimmed. */
 START_TEST(implausible_acts_are_rejected_alone)
@@ -583,6 +594,9 @@ START_TEST(imported_acts_carry_the_lease_date)
 	ck_assert_str_eq(result_field(j, 3), "lease_signed_on");
 	ck_assert_str_eq(result_status(j, 4), "rejected");
 	ck_assert_str_eq(result_field(j, 4), "household.lease_signed_on");
+	/* 29 February 2023 and a lease before 1950 are not dates it takes. */
+	ck_assert_str_eq(result_code(j, 3), "invalid-request");
+	ck_assert_str_eq(result_code(j, 4), "invalid-request");
 	json_decref(j);
 
 	char file[64], proc[40], got[256];
@@ -834,6 +848,8 @@ START_TEST(a_caf_number_alone_never_opens_a_household_the_bailiff_cannot_read)
 			      "item %d: %s", i, raw.body);
 		ck_assert_ptr_null(json_object_get(r, "candidates"));
 		ck_assert_ptr_null(json_object_get(r, "id"));
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "problem"), "code")),
+				 "import-unconfirmed-match");
 	}
 	ck_assert_int_eq(count_of(j, "rejected"), 4);
 	/* Nothing of the households, nor how many carry a number. */
