@@ -279,8 +279,9 @@ int imports_store_claim(PGconn *conn, const char *org_id, const char *key, const
 			  " WHERE organisation_id = $1 AND idempotency_key = $2", 2, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 1) {
 		if (strcmp(PQgetvalue(res, 0, 1), request_hash) != 0) {
-			rc = err_set_reason(err, ERR_REASON_IDEMPOTENCY_KEY_REUSED, "Idempotency-Key",
-				     "this Idempotency-Key was used with another request body");
+			err_set_reason(err, ERR_REASON_IDEMPOTENCY_KEY_REUSED, "Idempotency-Key",
+				       "this Idempotency-Key was used with another request body");
+			rc = err_conflicting(err, PQgetvalue(res, 0, 0)); /* the import the key names */
 		} else {
 			out->found = true;
 			snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));

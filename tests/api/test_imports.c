@@ -110,6 +110,8 @@ START_TEST(caf_batch_with_bad_items_replays_and_refuses_another_body)
 	ck_assert_msg(status == 200, "answered %d: %s", status, first.body);
 	ck_assert_int_eq(count_of(j, "created"), 9950);
 	ck_assert_int_eq(count_of(j, "rejected"), 50);
+	char first_id[40];
+	snprintf(first_id, sizeof(first_id), "%s", json_string_value(json_object_get(j, "id")));
 	json_t *results = json_object_get(j, "results");
 	ck_assert_int_eq(json_array_size(results), 10000);
 	json_t *bad = json_array_get(results, 7);
@@ -146,6 +148,8 @@ START_TEST(caf_batch_with_bad_items_replays_and_refuses_another_body)
 	j = import(&caf, "caf-signals", key, "[]", &status, NULL);
 	ck_assert_int_eq(status, 422);
 	ck_assert_str_eq(fixtures_problem_at(j), "Idempotency-Key");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "code")), "idempotency-key-reused");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "conflicting_id")), first_id);
 	json_decref(j);
 	j = import(&caf, "caf-signals", NULL, "[]", &status, NULL);
 	ck_assert_int_eq(status, 400);
