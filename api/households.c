@@ -132,7 +132,8 @@ static int households_update_tx(PGconn *conn, void *ctx, struct err *err)
 	if (rc == ERR_OK && !policy_allows_any(w->req->actor.kind, POLICY_UPDATE_HOUSEHOLD, seen.relations))
 		rc = err_set(err, ERR_FORBIDDEN, "", "this organisation may not change this household");
 	if (rc == ERR_OK && seen.erased)
-		rc = err_set(err, ERR_CONFLICT, "", "this household was erased: it takes no personal data any more");
+		rc = err_set_reason(err, ERR_REASON_HOUSEHOLD_ERASED, "",
+				    "this household was erased: it takes no personal data any more");
 	if (rc == ERR_OK)
 		rc = fields_allowed(w->req, &w->in, seen.relations, err);
 	household_row_free(&seen);

@@ -113,6 +113,11 @@ static const struct problem_doc docs[ERR_REASON__COUNT] = {
 	[ERR_REASON_SYNC_CONFLICT] = { "Sync conflict",
 		"The change was made on a version of the record that is no longer the current one, or names a record "
 		"created meanwhile; current holds the record as it is now: merge and send the change again." },
+	[ERR_REASON_HOUSEHOLD_STILL_FOLLOWED] = { "The household is still followed",
+		"A procedure of the household is not closed: the law obliges to keep its record while it runs, so it is "
+		"not erased. conflicting_id (and procedure_id, and the Link header) names the procedure." },
+	[ERR_REASON_HOUSEHOLD_ERASED] = { "The household was erased",
+		"The household's personal data were erased (GDPR art. 17, or its retention term): it takes none any more." },
 	[ERR_REASON_IDEMPOTENCY_KEY_REUSED] = { "Idempotency-Key used with another body",
 		"An Idempotency-Key names one request; use a new key for a different body." },
 	[ERR_REASON_UNKNOWN_REFERENCE] = { "Unknown reference",

@@ -43,9 +43,11 @@ static int erase_tx(PGconn *conn, void *ctx, struct err *err)
 	if (rc == ERR_OK && w->result.outcome == RETENTION_MISSING)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such household");
 	if (rc == ERR_OK && w->result.outcome == RETENTION_OPEN_PROCEDURE)
-		rc = err_set(err, ERR_CONFLICT, "",
-			     "procedure %s is not closed: the law obliges to keep the household's record while it runs",
-			     w->result.open_procedure);
+		rc = err_set_reason(err, ERR_REASON_HOUSEHOLD_STILL_FOLLOWED, "",
+				    "procedure %s is not closed: the law obliges to keep the household's record while it runs",
+				    w->result.open_procedure);
+	if (rc == ERR_CONFLICT)
+		err_conflicting(err, w->result.open_procedure);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, w->req, "erase", "household", w->id,
 				  w->result.outcome == RETENTION_ALREADY ? "already" : "ok", err);

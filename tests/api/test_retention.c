@@ -57,7 +57,7 @@ static void expect(const json_t *j, int status, int want, const char *field)
 	ck_assert_msg(status == want, "answered %d, wanted %d: %s", status, want,
 		      json_string_value(json_object_get(j, "detail")));
 	if (field != NULL)
-		ck_assert_str_eq(json_string_value(json_object_get(j, "field")), field);
+		ck_assert_str_eq(fixtures_problem_at(j), field);
 }
 
 /* Sends and checks the status; copies the answer's id into id when given. */
@@ -359,6 +359,7 @@ START_TEST(erasure_anonymises_everything_attached)
 	j = fixtures_call_json(&server, &admin, "PATCH", path, "{\"contact\":{\"phone\":\"0611223344\"}}",
 			       "If-Match: *\r\n", &status);
 	ck_assert_int_eq(status, 409);
+	ck_assert_str_eq(str(j, "code"), "household-erased");
 	json_decref(j);
 	ck_assert_int_eq(secrets_left(hh), 0);
 }
@@ -379,6 +380,8 @@ START_TEST(erasure_refused_while_a_procedure_is_open)
 	ck_assert_str_eq(http_response_header(&resp, "Link"), link);
 	json_t *j = harness_json(&resp);
 	ck_assert_str_eq(str(j, "procedure_id"), proc);
+	ck_assert_str_eq(str(j, "conflicting_id"), proc);
+	ck_assert_str_eq(str(j, "code"), "household-still-followed");
 	ck_assert_ptr_nonnull(strstr(str(j, "detail"), proc));
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), 409);
 	json_decref(j);
