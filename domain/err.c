@@ -72,6 +72,7 @@ static const struct reason_kind reasons[ERR_REASON__COUNT] = {
 	[ERR_REASON_LETTER_INCOMPLETE] = { "letter-incomplete", ERR_UNPROCESSABLE },
 };
 
+__attribute__((format(printf, 5, 0)))
 static int err_vset(struct err *err, enum err_code code, enum err_reason reason, const char *field,
 		    const char *fmt, va_list ap)
 {
