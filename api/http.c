@@ -96,6 +96,55 @@ bool http_media_type_is(const char *value, const char *type)
 	return next == '\0' || next == ';' || next == ' ';
 }
 
+double http_accept_quality(const char *accept, const char *type)
+{
+	double best = -1;
+	int best_rank = -1;
+	const char *p = accept;
+	const char *slash = strchr(type, '/');
+	size_t major = slash ? (size_t)(slash - type) : 0;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char range[128];
+		if (n >= sizeof(range))
+			n = sizeof(range) - 1;
+		memcpy(range, p, n);
+		range[n] = '\0';
+		p += comma ? n + 1 : n;
+		char *semi = strchr(range, ';');
+		double q = 1.0;
+		if (semi != NULL) {
+			*semi = '\0';
+			char *qp = strstr(semi + 1, "q=");
+			if (qp != NULL) {
+				char *endp = NULL;
+				q = strtod(qp + 2, &endp);
+				if (endp == qp + 2 || q < 0 || q > 1)
+					q = 0;
+			}
+		}
+		char *m = range;
+		while (*m == ' ' || *m == '\t')
+			m++;
+		size_t ml = strlen(m);
+		while (ml > 0 && (m[ml - 1] == ' ' || m[ml - 1] == '\t'))
+			m[--ml] = '\0';
+		int rank = -1;
+		if (strcasecmp(m, type) == 0)
+			rank = 2;
+		else if (major > 0 && strncasecmp(m, type, major) == 0 && strcmp(m + major, "/*") == 0)
+			rank = 1;
+		else if (strcmp(m, "*/*") == 0)
+			rank = 0;
+		if (rank > best_rank) {
+			best_rank = rank;
+			best = q;
+		}
+	}
+	return best;
+}
+
 int http_parse_json_body(struct req *req, struct err *err)
 {
 	const char *data = req->u->binary_body;

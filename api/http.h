@@ -103,4 +103,9 @@ bool req_is_timestamp(const char *s);
  * ignoring case and parameters. */
 bool http_media_type_is(const char *value, const char *type);
 
+/* The quality an Accept header gives type ("text/html"): that of its most
+ * specific matching range (the type itself, then its major type with any
+ * subtype, then any type); -1 when no range matches. */
+double http_accept_quality(const char *accept, const char *type);
+
 #endif

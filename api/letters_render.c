@@ -143,62 +143,13 @@ int letters_render(char **out, size_t *len, const char *tmpl, const char *title,
 	return ERR_OK;
 }
 
-/* The quality the Accept header gives type ("text/html"): that of its most
- * specific matching range; -1 when no range matches. */
-static double accept_quality(const char *accept, const char *type)
-{
-	double best = -1;
-	int best_rank = -1;
-	const char *p = accept;
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		char range[128];
-		if (n >= sizeof(range))
-			n = sizeof(range) - 1;
-		memcpy(range, p, n);
-		range[n] = '\0';
-		p += comma ? n + 1 : n;
-		char *semi = strchr(range, ';');
-		double q = 1.0;
-		if (semi != NULL) {
-			*semi = '\0';
-			char *qp = strstr(semi + 1, "q=");
-			if (qp != NULL) {
-				char *endp = NULL;
-				q = strtod(qp + 2, &endp);
-				if (endp == qp + 2 || q < 0 || q > 1)
-					q = 0;
-			}
-		}
-		char *m = range;
-		while (*m == ' ' || *m == '\t')
-			m++;
-		size_t ml = strlen(m);
-		while (ml > 0 && (m[ml - 1] == ' ' || m[ml - 1] == '\t'))
-			m[--ml] = '\0';
-		int rank = -1;
-		if (strcasecmp(m, type) == 0)
-			rank = 2;
-		else if (strcasecmp(m, "text/*") == 0)
-			rank = 1;
-		else if (strcmp(m, "*/*") == 0)
-			rank = 0;
-		if (rank > best_rank) {
-			best_rank = rank;
-			best = q;
-		}
-	}
-	return best;
-}
-
 int letters_negotiate(const char *accept, enum letter_format *out, struct err *err)
 {
 	if (accept == NULL || accept[0] == '\0') {
 		*out = LETTER_HTML;
 		return ERR_OK;
 	}
-	double html = accept_quality(accept, "text/html"), text = accept_quality(accept, "text/plain");
+	double html = http_accept_quality(accept, "text/html"), text = http_accept_quality(accept, "text/plain");
 	if (html <= 0 && text <= 0)
 		return err_set(err, ERR_NOT_ACCEPTABLE, "Accept", "a letter is text/html or text/plain");
 	*out = html >= text ? LETTER_HTML : LETTER_TEXT;

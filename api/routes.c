@@ -7,6 +7,7 @@
 #include "api/clils.h"
 #include "api/commissions.h"
 #include "api/households.h"
+#include "api/households_export.h"
 #include "api/imports.h"
 #include "api/diagnostics.h"
 #include "api/feed.h"
@@ -57,6 +58,7 @@ const struct route routes[] = {
 	{ "GET", "/v1/households/{id}/timeline", households_timeline, 0 },
 	{ "POST", "/v1/households/{id}/erasure", retention_erase_household, ROUTE_BODY_JSON },
 	{ "GET", "/v1/retention-rules", retention_list_rules, 0 },
+	{ "GET", "/v1/households/{id}/export", households_export, 0 },
 	{ "POST", "/v1/households/{id}/procedures", procedures_create, ROUTE_BODY_JSON },
 	{ "GET", "/v1/procedures", procedures_list, 0 },
 	{ "GET", "/v1/procedures/{id}", procedures_get, 0 },

@@ -147,6 +147,10 @@ static const struct policy_rule policy_rules[] = {
 	 * answer for the record; the retention rules are theirs to read. */
 	{ POLICY_ERASE_HOUSEHOLD, WIDE, R(DEPARTEMENT) },
 	{ POLICY_READ_RETENTION_RULES, WIDE, R(NONE) },
+
+	/* The right of access (GDPR art. 15) is answered by the controllers of
+	 * the département's records, never by a partner holding a part. */
+	{ POLICY_EXPORT_HOUSEHOLD, WIDE, R(DEPARTEMENT) },
 };
 
 static const char *const kind_names[ORG_KIND__COUNT] = {
@@ -200,6 +204,7 @@ static const char *const action_names[POLICY_ACTION__COUNT] = {
 	[POLICY_REPORT_ORIENTATION] = "report_orientation",
 	[POLICY_ERASE_HOUSEHOLD] = "erase_household",
 	[POLICY_READ_RETENTION_RULES] = "read_retention_rules",
+	[POLICY_EXPORT_HOUSEHOLD] = "export_household",
 };
 
 static const char *const relation_names[POLICY_REL__COUNT] = {

@@ -69,6 +69,8 @@ enum policy_action {
 	                                   storage gives no relation to anyone else */
 	POLICY_ERASE_HOUSEHOLD,         /* case: GDPR art. 17; needs the admin scope */
 	POLICY_READ_RETENTION_RULES,    /* collection */
+	POLICY_EXPORT_HOUSEHOLD,        /* case: everything held on a household and who read it
+	                                   (GDPR art. 15), for the person's right of access */
 	POLICY_ACTION__COUNT
 };
 

@@ -71,6 +71,62 @@ const struct db_stmt households_store_statements[] = {
 	  " lease_signed_on = CASE WHEN $32::boolean THEN $33::date ELSE lease_signed_on END,"
 	  " version = version + 1, updated_at = now()"
 	  " WHERE id = $1 AND ($2::integer = 0 OR version = $2) RETURNING id" },
+	{ "households_export",
+	  /* One statement, one snapshot: everything held on the household, and
+	   * every audit row about it or a record attached to it. */
+	  "WITH ids (t, id) AS ("
+	  "  SELECT 'household', $1::uuid::text UNION ALL SELECT 'household_timeline', $1::uuid::text"
+	  "  UNION ALL SELECT 'procedure', p.id::text FROM procedures p WHERE p.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'procedure_event', e.id::text FROM procedures p"
+	  "   JOIN procedure_events e ON e.procedure_id = p.id WHERE p.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'referral', r.id::text FROM referrals r WHERE r.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'recommendation', m.id::text FROM referrals r"
+	  "   JOIN recommendations m ON m.referral_id = r.id WHERE r.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'diagnostic', d.id::text FROM diagnostics d WHERE d.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'outreach_case', c.id::text FROM outreach_cases c WHERE c.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'outreach_intervention', i.id::text FROM outreach_cases c"
+	  "   JOIN outreach_interventions i ON i.case_id = c.id WHERE c.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'prevention_letter', l.id::text FROM prevention_letters l WHERE l.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'masp_measure', m.id::text FROM masp_measures m WHERE m.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'caf_signal', s.id::text FROM caf_signals s WHERE s.household_id = $1::uuid"
+	  "  UNION ALL SELECT 'benefit_decision', b.id::text FROM benefit_decisions b WHERE b.household_id = $1::uuid)"
+	  " SELECT json_build_object("
+	  "  'exported_at', rfc3339(now()),"
+	  /* The lease holder's name, as imports match it, is held too. */
+	  "  'household', (household_json(h)::jsonb || jsonb_build_object('holder_name', h.holder_name))::json,"
+	  "  'procedures', coalesce((SELECT json_agg((procedure_json(p)::jsonb || jsonb_build_object('events',"
+	  "    coalesce((SELECT jsonb_agg(procedure_event_json(e)::jsonb ORDER BY e.seq) FROM procedure_events e"
+	  "     WHERE e.procedure_id = p.id), '[]'::jsonb)))::json ORDER BY p.created_at, p.id)"
+	  "   FROM procedures p WHERE p.household_id = h.id), '[]'::json),"
+	  "  'referrals', coalesce((SELECT json_agg((ccapex_referral_json(r, $2::uuid, true, true)::jsonb"
+	  "    || jsonb_build_object('orientation', (SELECT orientation_json(o) FROM referral_orientations o"
+	  "     WHERE o.referral_id = r.id)))::json ORDER BY r.created_at, r.id)"
+	  "   FROM referrals r WHERE r.household_id = h.id), '[]'::json),"
+	  "  'diagnostics', coalesce((SELECT json_agg(field_diagnostic_json(d) ORDER BY d.created_at, d.id)"
+	  "   FROM diagnostics d WHERE d.household_id = h.id), '[]'::json),"
+	  "  'prevention_letters', coalesce((SELECT json_agg(prevention_letter_json(l) ORDER BY l.created_at, l.id)"
+	  "   FROM prevention_letters l WHERE l.household_id = h.id), '[]'::json),"
+	  "  'masp_measures', coalesce((SELECT json_agg(masp_measure_json(m) ORDER BY m.created_at, m.id)"
+	  "   FROM masp_measures m WHERE m.household_id = h.id), '[]'::json),"
+	  "  'outreach_cases', coalesce((SELECT json_agg(outreach_case_full_json(c) ORDER BY c.created_at, c.id)"
+	  "   FROM outreach_cases c WHERE c.household_id = h.id), '[]'::json),"
+	  "  'caf_signals', coalesce((SELECT json_agg(caf_signal_json(s) ORDER BY s.created_at, s.id)"
+	  "   FROM caf_signals s WHERE s.household_id = h.id), '[]'::json),"
+	  "  'benefit_decisions', coalesce((SELECT json_agg(benefit_decision_json(b) ORDER BY b.created_at, b.id)"
+	  "   FROM benefit_decisions b WHERE b.household_id = h.id), '[]'::json),"
+	  "  'adil_contacts', coalesce((SELECT json_agg(json_build_object('id', a.id, 'organisation_id',"
+	  "    a.organisation_id, 'letter_id', a.letter_id, 'date', a.contact_on, 'caller', a.caller,"
+	  "    'subject', a.subject, 'outcome', a.outcome, 'created_at', rfc3339(a.created_at))"
+	  "    ORDER BY a.contact_on, a.created_at, a.id)"
+	  "   FROM adil_contacts a WHERE a.household_id = h.id), '[]'::json),"
+	  "  'access_log', coalesce((SELECT json_agg(json_build_object('at', rfc3339(a.at),"
+	  "    'organisation', CASE WHEN o.id IS NOT NULL THEN json_build_object('id', o.id, 'name', o.name,"
+	  "     'kind', o.kind) END,"
+	  "    'client_id', a.client_id, 'action', a.action, 'resource_type', a.resource_type,"
+	  "    'resource_id', a.resource_id, 'outcome', a.outcome) ORDER BY a.id)"
+	  "   FROM ids JOIN audit_log a ON a.resource_type = ids.t AND a.resource_id = ids.id"
+	  "   LEFT JOIN organisations o ON o.id = a.organisation_id), '[]'::json))"
+	  " FROM households h WHERE h.id = $1::uuid" },
 	{ NULL, NULL },
 };
 
@@ -351,5 +407,20 @@ int households_store_update(PGconn *conn, const struct store_caller *caller, con
 	PQclear(res);
 	if (rc == ERR_OK)
 		rc = households_store_get(conn, caller, id, out, err);
+	return rc;
+}
+
+int households_store_export(PGconn *conn, const struct store_caller *caller, const char *id, char **json,
+			    struct err *err)
+{
+	*json = NULL;
+	const char *params[] = { id, caller->org_id };
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "households_export", 2, params, err);
+	if (rc == ERR_OK && PQntuples(res) == 0)
+		rc = err_set(err, ERR_NOT_FOUND, "", "no such household");
+	if (rc == ERR_OK && (*json = strdup(PQgetvalue(res, 0, 0))) == NULL)
+		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+	PQclear(res);
 	return rc;
 }

@@ -83,4 +83,15 @@ int households_store_list(PGconn *conn, const struct store_caller *caller, const
 int households_store_update(PGconn *conn, const struct store_caller *caller, const char *id, int version,
 			    const struct household_input *patch, struct household_row *out, struct err *err);
 
+/* Everything held on the household id, as one JSON document (*json, which
+ * the caller free()s): the household, its procedures with their events,
+ * referrals with their history, opinions, recommendations and orientation,
+ * diagnostics, prevention letters, MASP measures, outreach cases, CAF
+ * signals, benefit decisions, ADIL contacts, and every audit row about any
+ * of them. One statement, hence one snapshot. It does not check the
+ * caller's rights: the caller has read the household with
+ * households_store_get() in the same transaction and checked them. */
+int households_store_export(PGconn *conn, const struct store_caller *caller, const char *id, char **json,
+			    struct err *err);
+
 #endif
