@@ -194,7 +194,9 @@ prevex_pg_start() {
 		"max_connections = 200" \
 		"# No row or statement in the log: a refused row can hold personal data." \
 		"log_error_verbosity = terse" \
-		"log_min_error_statement = panic" |
+		"log_min_error_statement = panic" \
+		"log_parameter_max_length = 0" \
+		"log_parameter_max_length_on_error = 0" |
 		prevex_as_pg tee "$data/prevex.conf" >/dev/null
 	if prevex_as_pg "$PG_BIN/pg_ctl" status -D "$data" >/dev/null 2>&1; then
 		prevex_log "PostgreSQL already running (socket in $PREVEX_PG_SOCKET_DIR)"

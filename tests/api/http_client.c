@@ -692,6 +692,21 @@ int http_send(struct http_response *out, const char *host, int port, const char 
 	return http_send_from(out, NULL, host, port, method, path, headers, body, body_len);
 }
 
+/* One write() of rec to file, opened O_APPEND, under a lock: records of
+ * threads and of successive test programs never interleave. */
+static void record_append(const char *file, const struct buf *rec)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock);
+	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (write(fd, rec->data, rec->len) != (ssize_t)rec->len)
+			fprintf(stderr, "http_client: %s: short write\n", file);
+		close(fd);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 /* With PREVEX_EXCHANGE_LOG naming a file, each exchange of http_send_from()
  * is appended to it for tests/check_responses.py, which checks every
  * response against openapi/openapi.yaml:
@@ -701,7 +716,6 @@ int http_send(struct http_response *out, const char *host, int port, const char 
  * threads and of successive test programs never interleave. */
 static void record_exchange(const char *method, const char *path, const struct http_response *r)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	const char *file = getenv("PREVEX_EXCHANGE_LOG");
 	if (file == NULL || *file == '\0' || strchr(path, '\n') != NULL)
 		return;
@@ -719,16 +733,31 @@ static void record_exchange(const char *method, const char *path, const struct h
 	}
 	rc = rc ? rc : buf_append(&rec, r->body, r->body_len);
 	rc = rc ? rc : buf_append_str(&rec, "\n");
-	if (rc == 0) {
-		pthread_mutex_lock(&lock);
-		int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			if (write(fd, rec.data, rec.len) != (ssize_t)rec.len)
-				fprintf(stderr, "http_client: %s: short write\n", file);
-			close(fd);
-		}
-		pthread_mutex_unlock(&lock);
-	}
+	if (rc == 0)
+		record_append(file, &rec);
+	free(rec.data);
+}
+
+/* With PREVEX_REQUEST_LOG naming a file, the body of each request of
+ * http_send_from() is appended to it for tests/check_logs.py, which looks
+ * for the personal values the tests sent in the logs of the run:
+ *   REQUEST <method> <body bytes>\n<path>\n<body>\n
+ * Written as record_exchange() writes its records. */
+static void record_request(const char *method, const char *path, const char *body, size_t body_len)
+{
+	const char *file = getenv("PREVEX_REQUEST_LOG");
+	if (file == NULL || *file == '\0' || body_len == 0 || strchr(path, '\n') != NULL)
+		return;
+	struct buf rec = { 0 };
+	char line[160];
+	snprintf(line, sizeof(line), "REQUEST %s %zu\n", method, body_len);
+	int rc = buf_append_str(&rec, line);
+	rc = rc ? rc : buf_append_str(&rec, path);
+	rc = rc ? rc : buf_append_str(&rec, "\n");
+	rc = rc ? rc : buf_append(&rec, body, body_len);
+	rc = rc ? rc : buf_append_str(&rec, "\n");
+	if (rc == 0)
+		record_append(file, &rec);
 	free(rec.data);
 }
 
@@ -762,6 +791,7 @@ int http_send_from(struct http_response *out, const char *source, const char *ho
 		rc = rc ? rc : buf_append(&req, body, body_len);
 	if (rc != 0)
 		goto done;
+	record_request(method, path, body, body_len);
 	rc = http_request_from(out, source, host, port, req.data, req.len, HTTP_CLIENT_DEFAULT_TIMEOUT_MS);
 	if (rc == 0)
 		record_exchange(method, path, out);
