@@ -70,6 +70,16 @@ static struct date in_year(const struct date *d, int year)
 	return date_cmp(d, &end) > 0 ? end : *d;
 }
 
+/* Streets of the demo: invented names, so that no demo household lies at
+ * a real address (there is a rue de la République in many communes of
+ * the Essonne). The demo holds no names of persons at all: its landlords
+ * are organisations and its households carry no name, contact or note. */
+static const char *const demo_streets[] = {
+	"rue de l'Exemple-Fictif", "allée des Données-Inventées", "impasse du Jeu-d'Essai",
+	"chemin de la Démonstration", "avenue Imaginaire",
+};
+#define DEMO_STREETS ((int)(sizeof(demo_streets) / sizeof(demo_streets[0])))
+
 /* A household of the demo in in (drawn from the commune list and the
  * stream), as POST /v1/households takes it, checked. */
 static int household_fill(struct demo_ctx *c, struct household_input *in, int epci, bool private_sector,
@@ -78,7 +88,9 @@ static int household_fill(struct demo_ctx *c, struct household_input *in, int ep
 	memset(in, 0, sizeof(*in));
 	int k = demo_rng_below(&c->rng, c->communes[epci]);
 	in->set = POLICY_FIELD_ADDRESS | HOUSEHOLD_SECTOR | POLICY_FIELD_LANDLORD | POLICY_FIELD_OCCUPANTS;
-	snprintf(in->address_line, sizeof(in->address_line), "%d rue de la République", 1 + demo_rng_below(&c->rng, 180));
+	/* One draw, as before: the number picks the street too. */
+	int number = 1 + demo_rng_below(&c->rng, 180);
+	snprintf(in->address_line, sizeof(in->address_line), "%d %s", number, demo_streets[number % DEMO_STREETS]);
 	snprintf(in->insee, sizeof(in->insee), "%s", c->insee[epci][k]);
 	snprintf(in->postcode, sizeof(in->postcode), "%s", c->postcode[epci][k]);
 	in->sector = private_sector ? SECTOR_PRIVATE : SECTOR_SOCIAL;

@@ -332,7 +332,7 @@ static void read_event_data(const json_t *body, struct event *ev, struct err *er
 {
 	int64_t n = 0;
 	bool present = false;
-	char text[PROCEDURE_COURT_LEN + 1] = "";
+	char text[PROCEDURE_COURT_LEN] = "";
 	struct err one;
 	int rc;
 	switch (ev->kind) {
@@ -354,8 +354,6 @@ static void read_event_data(const json_t *body, struct event *ev, struct err *er
 	case EVENT_SUMMONS:
 		gather(err, read_date(body, "hearing_date", true, &ev->summons.hearing_date, &present, &one), &one);
 		rc = json_in_text(body, "court", true, TEXT_LINE, text, sizeof(text), &present, &one);
-		if (rc == ERR_OK && strlen(text) >= sizeof(ev->summons.court))
-			rc = err_set(&one, ERR_INVALID, "court", "court is longer than %d bytes", PROCEDURE_COURT_LEN - 1);
 		if (rc == ERR_OK)
 			snprintf(ev->summons.court, sizeof(ev->summons.court), "%s", text);
 		gather(err, rc, &one);

@@ -89,10 +89,12 @@ int json_in_text(const json_t *obj, const char *key, bool required, enum text_ki
 	int rc = plausible_text_check(s, kind, key, err);
 	if (rc != ERR_OK)
 		return rc;
-	size_t start, n;
+	size_t start, n, chars = 0;
 	plausible_trim_span(s, &start, &n);
-	if (n >= len)
-		return err_set(err, ERR_INVALID, key, "%s is longer than %zu bytes", key, len - 1);
+	for (size_t i = start; i < start + n; i++)
+		chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+	if (chars > (len - 1) / 4 || n >= len)
+		return err_set(err, ERR_INVALID, key, "%s is longer than %zu characters", key, (len - 1) / 4);
 	memcpy(out, s + start, n);
 	out[n] = '\0';
 	if (present != NULL)

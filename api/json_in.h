@@ -24,10 +24,17 @@ int json_in_keys(const json_t *obj, const char *const *allowed, const char *cons
 int json_in_string(const json_t *obj, const char *key, bool required, char *out, size_t len,
 		   bool *present, struct err *err);
 
+/* The size of a buffer for a text of at most chars characters of UTF-8
+ * (up to 4 bytes each), with its NUL. */
+#define JSON_IN_TEXT_BYTES(chars) ((chars) * 4 + 1)
+
 /* Names and free text: the string member key trimmed of white space at both
  * ends into out, refused (ERR_INVALID naming key) when it holds a control
  * character that kind refuses, or when it is blank: null clears, "" does
- * not. Otherwise as json_in_string. */
+ * not. out is JSON_IN_TEXT_BYTES(n) bytes long (len) for a text of at most
+ * n characters, as the OpenAPI's maxLength and the column's CHECK count
+ * them: a longer text is refused (ERR_INVALID naming key), never left to
+ * the database. Otherwise as json_in_string. */
 int json_in_text(const json_t *obj, const char *key, bool required, enum text_kind kind, char *out, size_t len,
 		 bool *present, struct err *err);
 

@@ -25,7 +25,7 @@ struct procedure_work {
 	struct req *req;
 	struct store_caller caller;
 	const char *id;                 /* the procedure, or the household on create */
-	char reference[101];
+	char reference[JSON_IN_TEXT_BYTES(100)];
 	bool has_reference;
 	struct event ev;
 	const char *corrects;           /* borrowed from the body */

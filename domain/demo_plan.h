@@ -3,7 +3,9 @@
  * splitmix64 generator from a fixed seed). This file and its .c are the
  * only place the seed's figures (shared/domain.md) are written; the
  * generator (api/demo.c) records rows following the plan, and the
- * statistics count those rows. Pure C. */
+ * statistics count those rows. The plan holds figures, dates and real
+ * commune codes only; the households api/demo.c makes from it have
+ * invented addresses and no names of persons. Pure C. */
 #ifndef DOMAIN_DEMO_PLAN_H
 #define DOMAIN_DEMO_PLAN_H
 

@@ -16,8 +16,8 @@
 #define HOUSEHOLD_NAME_BYTES 801       /* 200 characters */
 #define HOUSEHOLD_CONTACT_BYTES 1201   /* 300 characters */
 #define HOUSEHOLD_CAF_BYTES 21
-#define HOUSEHOLD_PHONE_BYTES 33
-#define HOUSEHOLD_EMAIL_BYTES 255
+#define HOUSEHOLD_PHONE_BYTES 129      /* 32 characters */
+#define HOUSEHOLD_EMAIL_BYTES 1017     /* 254 characters */
 #define HOUSEHOLD_NOTES_BYTES 8001     /* 2000 characters */
 #define HOUSEHOLD_MAX_OCCUPANTS 30
 #define HOUSEHOLD_MAX_MONTHLY_CENTS INT64_C(100000000) /* 1 000 000 euros a month */

@@ -214,8 +214,8 @@ static int check_event(const struct event *ev, struct err *err)
 		if (s->court[0] == '\0' ||
 		    memchr(s->court, '\0', sizeof(s->court)) == NULL)
 			err_add_reason(&all, ERR_REASON_VALUE_OUT_OF_RANGE, "court",
-				       "must name the court, in fewer than %d "
-				       "bytes", PROCEDURE_COURT_LEN);
+				       "must name the court, in at most %d "
+				       "characters", (PROCEDURE_COURT_LEN - 1) / 4);
 		struct err one;
 		if (check_notified(s->prefet_notified, &s->prefet_notified_on, ev, &one) != ERR_OK)
 			err_add(&all, &one);

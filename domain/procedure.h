@@ -45,7 +45,7 @@
 #include "domain/err.h"
 
 #define PROCEDURE_MAX_EVENTS 64
-#define PROCEDURE_COURT_LEN 128
+#define PROCEDURE_COURT_LEN 509 /* 127 characters of UTF-8, with the NUL */
 #define PROCEDURE_MAX_PAYMENT_DELAY_MONTHS 36
 #define PROCEDURE_MAX_LEAVE_DELAY_MONTHS 12
 

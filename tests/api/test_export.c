@@ -284,6 +284,74 @@ START_TEST(unknown_unseen_and_unacceptable)
 }
 END_TEST
 
+/* n copies of the UTF-8 character c into a new string the caller free()s. */
+static char *repeat(const char *c, int n)
+{
+	size_t k = strlen(c);
+	char *s = malloc(k * (size_t)n + 1);
+	ck_assert_ptr_nonnull(s);
+	for (int i = 0; i < n; i++)
+		memcpy(s + k * (size_t)i, c, k);
+	s[k * (size_t)n] = '\0';
+	return s;
+}
+
+/* Free text is limited in characters, as the OpenAPI's maxLength and the
+ * columns count them: the server refuses one more with 400 naming the
+ * member, and takes the limit in two-byte characters. */
+START_TEST(free_text_is_limited_in_characters)
+{
+	struct party bailiff;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	char *body = malloc(20000), path[160], hh[40], proc[40];
+	ck_assert_ptr_nonnull(body);
+	const char *head = "{\"address\":{\"line\":\"2 rue de l'Essai\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+			   "\"sector\":\"social\",\"vulnerability_notes\":\"";
+	char *notes = repeat("a", 2001);
+	snprintf(body, 20000, "%s%s\"}", head, notes);
+	json_t *j = send_json(&admin, "POST", "/v1/households", body, NULL, 400);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "vulnerability_notes");
+	json_decref(j);
+	free(notes);
+	notes = repeat("é", 2000);
+	snprintf(body, 20000, "%s%s\"}", head, notes);
+	j = send_json(&admin, "POST", "/v1/households", body, NULL, 201);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "vulnerability_notes")), notes);
+	json_decref(j);
+	free(notes);
+
+	create(&bailiff, "/v1/households",
+	       "{\"address\":{\"line\":\"4 rue de l'Essai\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+	       "\"sector\":\"social\"}", hh);
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", hh);
+	char *ref = repeat("x", 101);
+	snprintf(body, 20000, "{\"reference\":\"%s\"}", ref);
+	j = send_json(&bailiff, "POST", path, body, NULL, 400);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "reference");
+	json_decref(j);
+	free(ref);
+	ref = repeat("é", 100);
+	snprintf(body, 20000, "{\"reference\":\"%s\"}", ref);
+	create(&bailiff, path, body, proc);
+	free(ref);
+
+	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
+	char *court = repeat("a", 128);
+	snprintf(body, 20000, "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_date\":\"2027-01-20\","
+		 "\"court\":\"%s\",\"prefet_notified_on\":\"2026-11-03\"}", court);
+	j = send_json(&bailiff, "POST", path, body, NULL, 400);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "court");
+	json_decref(j);
+	free(court);
+	court = repeat("é", 127);
+	snprintf(body, 20000, "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_date\":\"2027-01-20\","
+		 "\"court\":\"%s\",\"prefet_notified_on\":\"2026-11-03\"}", court);
+	send_expect(&bailiff, "POST", path, body, NULL, 201);
+	free(court);
+	free(body);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("export");
@@ -293,6 +361,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, export_holds_every_record_and_its_readers);
 	tcase_add_test(tc, unknown_unseen_and_unacceptable);
+	tcase_add_test(tc, free_text_is_limited_in_characters);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
