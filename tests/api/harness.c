@@ -137,9 +137,11 @@ static int env_build(struct harness *h, struct env_list *env, const char *databa
 			goto done;
 	}
 	snprintf(listen, sizeof(listen), "%s:%d", HARNESS_HOST, h->port);
+	/* PREVEX_TEST_LOG_LEVEL: scripts/test logs everything for check_logs.py. */
+	const char *level = getenv("PREVEX_TEST_LOG_LEVEL");
 	if (env_put_pair(env, "PREVEX_DATABASE_URL", database_url) != 0 ||
 	    env_put_pair(env, "PREVEX_LISTEN", listen) != 0 ||
-	    env_put_pair(env, "PREVEX_LOG_LEVEL", "warn") != 0)
+	    env_put_pair(env, "PREVEX_LOG_LEVEL", level != NULL && level[0] != '\0' ? level : "warn") != 0)
 		goto done;
 	for (size_t i = 0; extra_env != NULL && extra_env[i] != NULL; i++) {
 		if (env_put(env, extra_env[i]) != 0) {

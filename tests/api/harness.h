@@ -29,7 +29,8 @@ struct harness {
  * Migrates the database and starts `prevex serve`, returning once
  * GET /healthz answers 200 (at most 10 s). extra_env is NULL or a
  * NULL-terminated list of "NAME=value" added to (or replacing) the built
- * environment: PREVEX_DATABASE_URL, PREVEX_LISTEN, PREVEX_LOG_LEVEL=warn
+ * environment: PREVEX_DATABASE_URL, PREVEX_LISTEN, PREVEX_LOG_LEVEL=warn (or
+ * PREVEX_TEST_LOG_LEVEL when set)
  * (PATH, HOME, TMPDIR, TZ and the sanitizers' options pass through). Unless
  * extra_env names a PREVEX_JWT_KEYS_DIR, a fresh one beside the log gets one
  * key from `prevex keys generate` and is removed when the server stops.
