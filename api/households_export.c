@@ -38,47 +38,110 @@ static int negotiate(const struct req *req, enum export_format *out, struct err 
 
 /* --- the French page --- */
 
-/* Labels of the members the export holds; a member without one shows its
- * JSON name. */
+/* Labels of the members the export holds, in the order the page shows
+ * them; a member without one comes after, under its JSON name. */
 static const char *const labels[][2] = {
-	{ "household", "Ménage" }, { "id", "Identifiant" }, { "address", "Adresse" }, { "line", "Voie" },
+	{ "id", "Identifiant" }, { "kind", "Nature" }, { "type", "Type" }, { "level", "Niveau" },
+	{ "status", "État" }, { "stage", "Étape" }, { "reference", "Référence" }, { "external_id", "Référence du partenaire" },
+	{ "holder_name", "Titulaire du bail" }, { "address", "Adresse" }, { "line", "Voie" },
 	{ "postcode", "Code postal" }, { "insee", "Code INSEE" }, { "commune", "Commune" },
-	{ "name", "Nom" }, { "epci", "Intercommunalité (EPCI)" }, { "siren", "SIREN" },
-	{ "sector", "Parc" }, { "landlord", "Bailleur" }, { "contact", "Coordonnées" },
-	{ "organisation_id", "Organisation" }, { "organisation", "Organisation" }, { "occupants", "Occupants" },
-	{ "adults", "Adultes" }, { "children", "Enfants" }, { "rent_cents", "Loyer mensuel" },
-	{ "charges_cents", "Charges mensuelles" }, { "income_cents", "Ressources mensuelles" },
-	{ "debt_cents", "Dette" }, { "lease_signed_on", "Date du bail" },
-	{ "housing_benefit", "Aide au logement" }, { "kind", "Nature" }, { "paid_to", "Versée à" },
-	{ "caf_number", "Numéro d'allocataire" }, { "phone", "Téléphone" }, { "email", "Courriel" },
-	{ "vulnerability_notes", "Notes sociales" }, { "stage", "Étape" }, { "status", "État" },
-	{ "created_by", "Créé par" }, { "created_at", "Créé le" }, { "updated_at", "Modifié le" },
-	{ "version", "Version" }, { "events", "Actes" }, { "date", "Date" }, { "seq", "Rang" },
-	{ "procedure_id", "Procédure" }, { "household_id", "Ménage" }, { "filed_by", "Déposée par" },
-	{ "reference", "Référence" }, { "event_count", "Nombre d'actes" }, { "months_unpaid", "Mois impayés" },
-	{ "hearing_date", "Date d'audience" }, { "court", "Juridiction" }, { "outcome", "Issue" },
-	{ "reason", "Motif" }, { "summary", "Avis" }, { "decisions", "Décisions" }, { "text", "Texte" },
-	{ "comment", "Commentaire" }, { "note", "Note" }, { "report", "Rapport" }, { "agent", "Intervenant" },
-	{ "opinions", "Avis de la commission" }, { "recommendations", "Préconisations" },
-	{ "history", "Historique" }, { "orientation", "Orientation" }, { "interventions", "Interventions" },
-	{ "renewals", "Renouvellements" }, { "reasons", "Motifs" }, { "decision", "Décision" },
-	{ "holder_name", "Titulaire du bail" }, { "subject", "Objet" }, { "caller", "Appelant" },
+	{ "epci", "Intercommunalité (EPCI)" }, { "name", "Nom" }, { "siren", "SIREN" }, { "sector", "Parc" },
+	{ "landlord", "Bailleur" }, { "contact", "Coordonnées" }, { "phone", "Téléphone" }, { "email", "Courriel" },
+	{ "occupants", "Occupants" }, { "adults", "Adultes" }, { "children", "Enfants" },
+	{ "rent_cents", "Loyer mensuel" }, { "charges_cents", "Charges mensuelles" },
+	{ "lease_signed_on", "Date du bail" }, { "income_cents", "Ressources mensuelles" },
+	{ "housing_benefit", "Aide au logement" }, { "paid_to", "Versée à" },
+	{ "caf_number", "Numéro d'allocataire" }, { "vulnerability_notes", "Notes sociales" },
+	{ "date", "Date" }, { "seq", "Rang" }, { "debt_cents", "Dette" }, { "months_unpaid", "Mois impayés" },
+	{ "hearing_date", "Date d'audience" }, { "court", "Juridiction" }, { "prefet_notified_on", "Préfet informé le" },
+	{ "outcome", "Issue" }, { "events", "Actes" }, { "event_count", "Nombre d'actes" },
+	{ "referred_on", "Saisine du" }, { "reason", "Motif" }, { "complex", "Dossier complexe" },
+	{ "legal_entity", "Bailleur personne morale" }, { "landlord_notice", "Délai de saisine du bailleur" },
+	{ "inadmissible_reason", "Motif d'irrecevabilité" }, { "escalated", "Transmise à la CCAPEX" },
+	{ "agenda", "Ordre du jour" }, { "opinions", "Avis de la commission" }, { "session_date", "Date de la séance" },
+	{ "summary", "Avis" }, { "decisions", "Décisions" }, { "recommendations", "Préconisations" },
+	{ "text", "Texte" }, { "due_date", "Échéance" }, { "comment", "Commentaire" },
+	{ "history", "Historique" }, { "step", "Étape" }, { "orientation", "Orientation" }, { "actor", "Acteur" },
+	{ "requested_on", "Demandé le" }, { "interview_offered_on", "Entretien proposé le" },
+	{ "report", "Rapport" }, { "report_sent_on", "Rapport envoyé le" }, { "carence_on", "Carence le" },
+	{ "sent_on", "Envoyé le" }, { "channel", "Canal" }, { "answered", "Réponse reçue" },
+	{ "answered_on", "Réponse le" }, { "outcomes", "Suites" }, { "start_on", "Début" },
+	{ "planned_end_on", "Fin prévue" }, { "end_on", "Fin" }, { "renewals", "Renouvellements" },
+	{ "opened_on", "Ouvert le" }, { "follow_up", "Suivi" }, { "interventions", "Interventions" },
+	{ "agent", "Intervenant" }, { "note", "Note" }, { "signalled_on", "Signalé le" },
+	{ "first_missed_on", "Premier impayé le" }, { "benefit_status", "Aide au logement" },
+	{ "paid_to_landlord", "Versée au bailleur" }, { "arrears", "Impayé constitué" }, { "match", "Rapprochement" },
+	{ "decision", "Décision" }, { "reasons", "Motifs" }, { "decided_on", "Décidé le" },
+	{ "applied_on", "Appliqué le" }, { "caller", "Appelant" }, { "subject", "Objet" },
+	{ "household_id", "Ménage" }, { "procedure_id", "Procédure" }, { "referral_id", "Saisine" },
+	{ "diagnostic_id", "Diagnostic" }, { "caf_signal_id", "Signalement CAF" }, { "case_id", "Accompagnement" },
+	{ "commission_id", "Commission" }, { "organisation_id", "Organisation" }, { "organisation", "Organisation" },
 	{ "assigned_org_id", "Organisme désigné" }, { "operator_org_id", "Opérateur" },
-	{ "addressee_id", "Destinataire" }, { "requested_on", "Demandé le" }, { "sent_on", "Envoyé le" },
-	{ "start_on", "Début" }, { "planned_end_on", "Fin prévue" }, { "end_on", "Fin" },
-	{ "opened_on", "Ouvert le" }, { "referred_on", "Saisine du" }, { "due_date", "Échéance" },
-	{ "channel", "Canal" }, { "answered", "Réponse reçue" }, { "answered_on", "Réponse le" },
-	{ "outcomes", "Suites" }, { "type", "Type" }, { "complex", "Dossier complexe" },
-	{ "inadmissible_reason", "Motif d'irrecevabilité" }, { "step", "Étape" }, { "at", "Le" },
-	{ "commission_id", "Commission" }, { "session_date", "Date de la séance" }, { "level", "Niveau" },
+	{ "addressee_id", "Destinataire" }, { "filed_by", "Déposée par" }, { "created_by", "Créé par" },
+	{ "decided_by", "Décidé par" }, { "reported_by", "Compte rendu par" }, { "version", "Version" },
+	{ "created_at", "Créé le" }, { "updated_at", "Modifié le" },
 };
+
+/* French words for the values of the members that are codes. */
+static const char *const code_members[] = { "kind", "type", "status", "stage", "sector", "paid_to", "channel",
+					    "step", "decision", "caller", "match", "benefit_status", "actor", "level",
+					    "action", "resource_type", "outcome_code" };
+static const char *const codes[][2] = {
+	{ "none", "aucune" }, { "social", "parc social" }, { "private", "parc privé" }, { "al", "allocation de logement" },
+	{ "apl", "APL" }, { "tenant", "locataire" }, { "landlord", "bailleur" },
+	{ "payment_order", "commandement de payer" }, { "summons", "assignation" }, { "judgment", "jugement" },
+	{ "order_to_leave", "commandement de quitter les lieux" },
+	{ "cfp_request", "demande de concours de la force publique" }, { "cfp_granted", "concours accordé" },
+	{ "cfp_refused", "concours refusé" }, { "eviction", "expulsion" }, { "debt_settled", "dette soldée" },
+	{ "plan_respected", "plan respecté" }, { "withdrawn", "retiré" }, { "household_left", "départ du ménage" },
+	{ "over_indebtedness", "surendettement" }, { "open", "en cours" }, { "suspended", "suspendu" },
+	{ "closed", "clos" }, { "received", "reçue" }, { "admissible", "recevable" }, { "inadmissible", "irrecevable" },
+	{ "scheduled", "inscrite à l'ordre du jour" }, { "examined", "examinée" }, { "pending", "en attente" },
+	{ "accepted", "acceptée" }, { "done", "fait" }, { "declined", "refusée" }, { "requested", "demandé" },
+	{ "interview_offered", "entretien proposé" }, { "carence", "carence" }, { "active", "en cours" },
+	{ "completed", "terminée" }, { "interrupted", "interrompue" }, { "post", "courrier" },
+	{ "registered_post", "lettre recommandée" }, { "email", "courriel" }, { "hand_delivered", "remis en main propre" },
+	{ "home_visit", "visite à domicile" }, { "phone_call", "appel téléphonique" }, { "letter", "courrier" },
+	{ "meeting", "rendez-vous" }, { "signalled", "signalement" }, { "bailiff_report", "signalement du commissaire de justice" },
+	{ "social_landlord", "bailleur social" }, { "private_landlord", "bailleur privé" },
+	{ "maintained", "maintenue" }, { "paid_to_landlord", "versée au bailleur" }, { "kept", "maintenue" },
+	{ "matched", "rapproché" }, { "unmatched", "non rapproché" }, { "ambiguous", "ambigu" },
+	{ "read", "consultation" }, { "create", "création" }, { "update", "modification" }, { "export", "extraction" },
+	{ "list", "consultation d'une liste" }, { "decided", "décidée" }, { "applied", "appliquée" },
+	{ "opinion", "avis" }, { "orient", "orientation" }, { "decide", "décision" }, { "apply", "application" },
+	{ "prefecture", "préfecture" }, { "departement", "département" }, { "bailiff", "commissaire de justice" },
+	{ "caf", "CAF" }, { "adil", "ADIL" }, { "social_service", "service social" }, { "association", "association" },
+	{ "banque_de_france", "Banque de France" }, { "household", "ménage" },
+	{ "household_timeline", "historique du ménage" }, { "procedure", "procédure" }, { "procedure_event", "acte" },
+	{ "referral", "saisine" }, { "recommendation", "préconisation" }, { "diagnostic", "diagnostic" },
+	{ "outreach_case", "accompagnement" }, { "outreach_intervention", "intervention" },
+	{ "prevention_letter", "courrier de prévention" }, { "masp_measure", "mesure MASP" },
+	{ "caf_signal", "signalement CAF" }, { "benefit_decision", "décision sur l'aide au logement" },
+	{ "ok", "effectué" },
+};
+
+static const char *pair_lookup(const char *const table[][2], size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i][0], key) == 0)
+			return table[i][1];
+	return NULL;
+}
+
+#define LOOKUP(table, key) pair_lookup(table, sizeof(table) / sizeof(table[0]), key)
 
 static const char *label(const char *key)
 {
-	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-		if (strcmp(labels[i][0], key) == 0)
-			return labels[i][1];
-	return key;
+	const char *l = LOOKUP(labels, key);
+	return l != NULL ? l : key;
+}
+
+static bool is_code_member(const char *key)
+{
+	for (size_t i = 0; i < sizeof(code_members) / sizeof(code_members[0]); i++)
+		if (strcmp(code_members[i], key) == 0)
+			return true;
+	return false;
 }
 
 /* The sections of the page, in order, with their French titles. */
@@ -116,22 +179,46 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 static void put_value(FILE *f, const char *key, const json_t *v);
+static void put_string(FILE *f, const char *key, const char *s);
 
+static void put_member(FILE *f, const char *key, const json_t *v)
+{
+	if (v == NULL || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
+		return;
+	fputs("<dt>", f);
+	put_text(f, label(key));
+	fputs("</dt><dd>", f);
+	put_value(f, key, v);
+	fputs("</dd>\n", f);
+}
+
+/* The members in the order of the labels, then those without one. */
 static void put_object(FILE *f, const json_t *o)
 {
 	const char *key;
 	const json_t *v;
 	fputs("<dl>\n", f);
-	json_object_foreach((json_t *)o, key, v) {
-		if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
-			continue;
-		fputs("<dt>", f);
-		put_text(f, label(key));
-		fputs("</dt><dd>", f);
-		put_value(f, key, v);
-		fputs("</dd>\n", f);
-	}
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		put_member(f, labels[i][0], json_object_get(o, labels[i][0]));
+	json_object_foreach((json_t *)o, key, v)
+		if (LOOKUP(labels, key) == NULL)
+			put_member(f, key, v);
 	fputs("</dl>\n", f);
+}
+
+/* A string as the page shows it: a code in French, a date in French. */
+static void put_string(FILE *f, const char *key, const char *s)
+{
+	const char *word = is_code_member(key) ? LOOKUP(codes, s) : NULL;
+	char day[48];
+	struct err ignored = { 0 };
+	if (word != NULL)
+		put_text(f, word);
+	else if (strlen(s) == 10 && s[4] == '-' && s[7] == '-' &&
+		 letters_french_date(day, sizeof(day), s, key, &ignored) == ERR_OK)
+		put_text(f, day);
+	else
+		put_text(f, s);
 }
 
 static void put_value(FILE *f, const char *key, const json_t *v)
@@ -147,7 +234,7 @@ static void put_value(FILE *f, const char *key, const json_t *v)
 		}
 		fputs("</ol>\n", f);
 	} else if (json_is_string(v)) {
-		put_text(f, json_string_value(v));
+		put_string(f, key, json_string_value(v));
 	} else if (json_is_integer(v) && ends_with(key, "_cents")) {
 		char amount[64];
 		letters_french_amount(amount, sizeof(amount), (long long)json_integer_value(v));
@@ -159,11 +246,12 @@ static void put_value(FILE *f, const char *key, const json_t *v)
 	}
 }
 
-static void put_cell(FILE *f, const json_t *v)
+/* A cell of the access log: key says how to show a code. */
+static void put_cell(FILE *f, const char *key, const json_t *v)
 {
 	fputs("<td>", f);
 	if (json_is_string(v))
-		put_text(f, json_string_value(v));
+		put_string(f, key, json_string_value(v));
 	fputs("</td>", f);
 }
 
@@ -179,13 +267,13 @@ static void put_access_log(FILE *f, const json_t *entries)
 	for (size_t i = 0; i < json_array_size(entries); i++) {
 		const json_t *e = json_array_get(entries, i), *org = json_object_get(e, "organisation");
 		fputs("<tr>", f);
-		put_cell(f, json_object_get(e, "at"));
-		put_cell(f, json_object_get(org, "name"));
-		put_cell(f, json_object_get(org, "kind"));
-		put_cell(f, json_object_get(e, "action"));
-		put_cell(f, json_object_get(e, "resource_type"));
-		put_cell(f, json_object_get(e, "resource_id"));
-		put_cell(f, json_object_get(e, "outcome"));
+		put_cell(f, "at", json_object_get(e, "at"));
+		put_cell(f, "name", json_object_get(org, "name"));
+		put_cell(f, "kind", json_object_get(org, "kind"));
+		put_cell(f, "action", json_object_get(e, "action"));
+		put_cell(f, "resource_type", json_object_get(e, "resource_type"));
+		put_cell(f, "resource_id", json_object_get(e, "resource_id"));
+		put_cell(f, "outcome_code", json_object_get(e, "outcome"));
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
