@@ -279,7 +279,7 @@ START_TEST(unknown_unseen_and_unacceptable)
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v1/households/%s/export?format=pdf", hh);
 	json_t *p = send_json(&departement, "GET", path, NULL, NULL, 400);
-	ck_assert_str_eq(json_string_value(json_object_get(p, "field")), "format");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "parameter")), "format");
 	json_decref(p);
 }
 END_TEST
@@ -310,7 +310,7 @@ START_TEST(free_text_is_limited_in_characters)
 	char *notes = repeat("a", 2001);
 	snprintf(body, 20000, "%s%s\"}", head, notes);
 	json_t *j = send_json(&admin, "POST", "/v1/households", body, NULL, 400);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "vulnerability_notes");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "/vulnerability_notes");
 	json_decref(j);
 	free(notes);
 	notes = repeat("é", 2000);
@@ -327,7 +327,7 @@ START_TEST(free_text_is_limited_in_characters)
 	char *ref = repeat("x", 101);
 	snprintf(body, 20000, "{\"reference\":\"%s\"}", ref);
 	j = send_json(&bailiff, "POST", path, body, NULL, 400);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "reference");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "/reference");
 	json_decref(j);
 	free(ref);
 	ref = repeat("é", 100);
@@ -340,7 +340,7 @@ START_TEST(free_text_is_limited_in_characters)
 	snprintf(body, 20000, "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_date\":\"2027-01-20\","
 		 "\"court\":\"%s\",\"prefet_notified_on\":\"2026-11-03\"}", court);
 	j = send_json(&bailiff, "POST", path, body, NULL, 400);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "court");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "/court");
 	json_decref(j);
 	free(court);
 	court = repeat("é", 127);
