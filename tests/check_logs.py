@@ -126,6 +126,9 @@ def main(argv):
     if len(argv) < 3:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
+    if not os.path.exists(argv[1]):
+        print(f"check_logs: {argv[1]}: no request log (did the api tests run?)", file=sys.stderr)
+        return 1
     found, anchors = collect(argv[1])
     leaks = files = size = 0
     for spec in argv[2:]:
