@@ -122,6 +122,17 @@ static void env_clear(struct env_list *env)
 	env->vars[0] = NULL;
 }
 
+static int env_has(const struct env_list *env, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < env->count; i++) {
+		if (strncmp(env->vars[i], name, len) == 0 && env->vars[i][len] == '=')
+			return 1;
+	}
+	return 0;
+}
+
 static int env_build(struct harness *h, struct env_list *env, const char *database_url,
 		     const char *extra_env[])
 {
@@ -149,6 +160,12 @@ static int env_build(struct harness *h, struct env_list *env, const char *databa
 			goto done;
 		}
 	}
+	/* The sanitizers' run is several times slower: scripts/test gives the
+	 * server a longer statement timeout there, unless the test sets one. */
+	const char *slow = getenv("PREVEX_TEST_STATEMENT_TIMEOUT_MS");
+	if (slow != NULL && slow[0] != '\0' && !env_has(env, "PREVEX_STATEMENT_TIMEOUT_MS") &&
+	    env_put_pair(env, "PREVEX_STATEMENT_TIMEOUT_MS", slow) != 0)
+		goto done;
 	rc = 0;
 done:
 	if (rc != 0 && h->error[0] == '\0')
@@ -283,17 +300,6 @@ static int command_run(struct harness *h, const char *bin, const char *const arg
 	if (code != 0) {
 		harness_fail(h, "`prevex %s` exited with status %d", args[0], code);
 		return -1;
-	}
-	return 0;
-}
-
-static int env_has(const struct env_list *env, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; i < env->count; i++) {
-		if (strncmp(env->vars[i], name, len) == 0 && env->vars[i][len] == '=')
-			return 1;
 	}
 	return 0;
 }
