@@ -58,6 +58,9 @@ static const struct var vars[] = {
 	  "a request body must arrive at this many bytes a second at least, over every 10 s" },
 	{ "PREVEX_BODY_BUDGET", VAR_SIZE, "256M", (int64_t)1 << 20, (int64_t)1 << 40, NUM(body_budget),
 	  "request bodies held in memory at once, in all (bytes, or k, M, G); past it 503" },
+	{ "PREVEX_ORG_MAX_INFLIGHT", VAR_INT, "0", 0, 1000000, NUM(org_max_inflight),
+	  "requests of one organisation in flight at once; past it 429 with Retry-After; 0: half of"
+	  " PREVEX_DB_POOL_SIZE (at least 1), so that no organisation can hold every database connection" },
 	{ "PREVEX_HTTP_THREADS", VAR_INT, "0", 0, 1024, NUM(http_threads),
 	  "HTTP worker threads in pool mode; 0 means as many as database connections" },
 	{ "PREVEX_HTTP_MODE", VAR_HTTP_MODE, "pool", 0, 0, NUM(http_mode),
@@ -216,6 +219,8 @@ int config_load(struct config *cfg, char *msg, size_t msg_len)
 		memcpy(cfg->admin_database_url, cfg->database_url, sizeof(cfg->database_url));
 	if (cfg->http_threads == 0)
 		cfg->http_threads = cfg->db_pool_size;
+	if (cfg->org_max_inflight == 0)
+		cfg->org_max_inflight = cfg->db_pool_size / 2 > 1 ? cfg->db_pool_size / 2 : 1;
 	if (cfg->http_mode == HTTP_MODE_POOL && cfg->http_threads < cfg->db_pool_size) {
 		/* A blocking libpq call stalls its whole epoll worker: with fewer
 		 * workers than connections, requests would queue behind each other

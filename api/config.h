@@ -27,6 +27,7 @@ struct config {
 	int64_t max_pending_connections; /* connections whose head is still arriving */
 	int64_t body_min_rate;           /* bytes a second, over 10 s windows */
 	int64_t body_budget;             /* request bodies held at once, in all */
+	int64_t org_max_inflight;        /* requests in flight per organisation; 0 at load: half the pool */
 	int64_t http_threads; /* 0: as many as database connections */
 	enum http_mode http_mode;
 	int64_t shutdown_timeout_s;

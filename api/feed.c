@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/cursor.h"
+#include "api/router.h"
 #include "api/secret.h"
 #include "api/tx.h"
 #include "domain/parse.h"
@@ -191,7 +192,10 @@ int feed_list(struct req *req, struct reply *rep, struct err *err)
 			break;
 		/* Past the events this reader may not read, not to scan them again. */
 		r.after = r.page.next;
+		router_budget_pause(req);
 		sleep_ms(left < FEED_POLL_MS ? left : FEED_POLL_MS);
+		if (!router_budget_resume(req))
+			break;
 	}
 	if (waiting)
 		atomic_fetch_sub(&feed_waiters, 1);

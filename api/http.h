@@ -39,6 +39,7 @@ struct req {
 	char *param_values[ROUTE_MAX_PARAMS];       /* owned */
 	json_t *body;                    /* owned: the parsed JSON body, or NULL */
 	struct actor actor;
+	bool in_budget;                  /* counted in actor.org_id's budget (api/budget.h) */
 	struct timespec start;
 };
 

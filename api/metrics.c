@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/budget.h"
 #include "api/router.h"
 
 #define MAX_SERIES 2048
@@ -38,6 +39,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct series series[MAX_SERIES];
 static size_t nseries;
 static struct histogram histograms[MAX_ROUTES + 1]; /* [0]: unmatched */
+static unsigned long long budget_refusals[ORG_KIND__COUNT];
 
 static int method_index(const char *method)
 {
@@ -67,6 +69,15 @@ void metrics_observe(int route, const char *method, int status, double seconds)
 			h->buckets[b]++;
 	h->count++;
 	h->sum += seconds;
+	pthread_mutex_unlock(&lock);
+}
+
+void metrics_budget_refused(enum org_kind kind)
+{
+	if ((unsigned)kind >= ORG_KIND__COUNT)
+		return;
+	pthread_mutex_lock(&lock);
+	budget_refusals[kind]++;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -136,7 +147,16 @@ char *metrics_render(const struct pool_stats *pool, size_t *len)
 			       "prevex_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
 			   route_label(r), h->count, route_label(r), h->sum, route_label(r), h->count);
 	}
+	buf_printf(&b, "# HELP prevex_org_budget_refusals_total Requests refused (429) past their organisation's budget"
+		       " of requests in flight, by organisation kind.\n"
+		       "# TYPE prevex_org_budget_refusals_total counter\n");
+	for (int k = 0; k < ORG_KIND__COUNT; k++)
+		buf_printf(&b, "prevex_org_budget_refusals_total{kind=\"%s\"} %llu\n",
+			   policy_kind_to_string((enum org_kind)k), budget_refusals[k]);
 	pthread_mutex_unlock(&lock);
+	buf_printf(&b, "# HELP prevex_org_budget_orgs_in_flight Organisations with a request in flight.\n"
+		       "# TYPE prevex_org_budget_orgs_in_flight gauge\nprevex_org_budget_orgs_in_flight %d\n",
+		   budget_orgs_in_flight());
 	buf_printf(&b, "# HELP prevex_db_pool_size Database connections in the pool.\n"
 		       "# TYPE prevex_db_pool_size gauge\nprevex_db_pool_size %d\n"
 		       "# HELP prevex_db_pool_in_use Database connections lent to requests.\n"

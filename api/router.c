@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "api/auth.h"
+#include "api/budget.h"
 #include "api/log.h"
 #include "api/metrics.h"
 #include "api/problem.h"
@@ -464,6 +465,44 @@ void router_refuse(const struct _u_request *u, struct _u_response *resp, struct 
 	router_finish(&req, &rep, resp, err.code, &err, path_route);
 }
 
+/* Counts the request in its organisation's budget of requests in flight,
+ * once the token is verified (its org claim is signed) and before the
+ * database confirms the client: a request past the budget costs no
+ * connection. */
+static int router_budget_enter(struct req *req, struct reply *rep, struct err *err)
+{
+	int rc = budget_enter(req->actor.org_id, req->app->cfg.org_max_inflight, err);
+	if (rc == ERR_OK) {
+		req->in_budget = true;
+	} else if (rc == ERR_TOO_MANY) {
+		char retry[16];
+		snprintf(retry, sizeof(retry), "%d", BUDGET_RETRY_AFTER_S);
+		reply_header(rep, "Retry-After", retry);
+		metrics_budget_refused(req->actor.kind);
+	}
+	return rc;
+}
+
+void router_budget_pause(struct req *req)
+{
+	if (!req->in_budget)
+		return;
+	budget_leave(req->actor.org_id);
+	req->in_budget = false;
+}
+
+bool router_budget_resume(struct req *req)
+{
+	struct err err;
+	err_clear(&err);
+	if (req->in_budget)
+		return true;
+	if (budget_enter(req->actor.org_id, req->app->cfg.org_max_inflight, &err) != ERR_OK)
+		return false;
+	req->in_budget = true;
+	return true;
+}
+
 void router_dispatch(const struct _u_request *u, struct _u_response *resp, struct app *app,
 		     const struct router_ticket *t)
 {
@@ -480,14 +519,17 @@ void router_dispatch(const struct _u_request *u, struct _u_response *resp, struc
 	if (rc == ERR_OK)
 		rc = check_body(&req, &err);
 	if (rc == ERR_OK && !(req.route->flags & ROUTE_PUBLIC)) {
-		if (t->token_checked) {
+		if (t->token_checked)
 			req.actor = t->actor;
+		else
+			rc = auth_verify_token(&req, &err);
+		if (rc == ERR_OK)
+			rc = router_budget_enter(&req, &rep, &err);
+		if (rc == ERR_OK)
 			rc = auth_confirm_client(&req, &err);
-		} else {
-			rc = auth_authenticate(&req, &err);
-		}
 	}
 	if (rc == ERR_OK)
 		rc = req.route->handler(&req, &rep, &err);
+	router_budget_pause(&req);
 	router_finish(&req, &rep, resp, rc, &err, path_route);
 }

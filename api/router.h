@@ -70,6 +70,13 @@ void router_dispatch(const struct _u_request *u, struct _u_response *resp, struc
 void router_refuse(const struct _u_request *u, struct _u_response *resp, struct app *app,
 		   const struct router_ticket *t, const struct err *refusal);
 
+/* A handler that sleeps without the database (the feed's long poll) leaves
+ * its organisation's budget of requests in flight while it sleeps, so that
+ * waiting is not counted as work; resume counts it again, false when the
+ * budget is full (then answer what there is). The router ends the count. */
+void router_budget_pause(struct req *req);
+bool router_budget_resume(struct req *req);
+
 /* Checks the route table at start-up: templates well formed, no duplicates. */
 int router_check_table(char *msg, size_t len);
 

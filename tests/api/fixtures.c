@@ -11,7 +11,14 @@
 
 void fixtures_server_start(struct harness *h)
 {
-	const char *env[] = { fixtures_keys_env(), NULL };
+	fixtures_server_start_with(h, NULL);
+}
+
+void fixtures_server_start_with(struct harness *h, const char *const extra[])
+{
+	const char *env[16] = { fixtures_keys_env() };
+	for (size_t i = 0; extra != NULL && extra[i] != NULL && i + 2 < sizeof(env) / sizeof(env[0]); i++)
+		env[i + 1] = extra[i];
 	if (harness_start(h, env) != 0) {
 		fprintf(stderr, "harness: %s\n", h->error);
 		abort();

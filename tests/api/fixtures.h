@@ -70,6 +70,10 @@ void fixtures_sql_value(const char *sql, int n, const char *const *params, char 
  * aborts with the harness's error: for an unchecked fixture. */
 void fixtures_server_start(struct harness *h);
 
+/* The same with extra_env too (a NULL-terminated list of at most 14
+ * "NAME=value", or NULL). */
+void fixtures_server_start_with(struct harness *h, const char *const extra_env[]);
+
 /* Runs every test of s; EXIT_SUCCESS when none failed. Frees s. */
 struct Suite;
 int fixtures_run_suite(struct Suite *s);
