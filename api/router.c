@@ -265,7 +265,9 @@ static void request_log(const struct req *req, const struct route *route, int st
 				   "route", route ? route->path : NULL,
 				   "status", status,
 				   "duration_ms", secs * 1000.0);
-	if (fields != NULL && req->actor.authenticated)
+	/* The org of a verified token, also when the request was refused after
+	 * it (past the budget, client revoked). */
+	if (fields != NULL && req->actor.org_id[0] != '\0')
 		json_object_set_new(fields, "org", json_string(req->actor.org_id));
 	log_json(level, "request", fields);
 }

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 : "${PREVEX_DATABASE_URL:?set PREVEX_DATABASE_URL to the service database (unix socket)}"
 BIN="${PREVEX_BIN:-build/api/prevex}"
 SCALE="${PREVEX_BENCH_SCALE:-100}"
@@ -46,16 +48,7 @@ for _ in $(seq 100); do
 done
 
 # A token for the demo client of the organisation named $1.
-token_of() {
-	local id secret
-	read -r id secret < <(python3 -c '
-import json, sys
-for c in json.load(open(sys.argv[1])):
-    if c["org_name"] == sys.argv[2]:
-        print(c["client_id"], c["client_secret"])' "$work/clients.json" "$1")
-	curl -fs -u "$id:$secret" -d grant_type=client_credentials "http://127.0.0.1:$port/v1/token" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
+token_of() { bench_demo_token "$work/clients.json" "$port" "$1"; }
 # One demo organisation of every kind that may read statistics: the
 # préfecture and the département count every case, the others their own.
 callers=(prefecture departement bailiff landlord private_landlord caf adil social_service association)

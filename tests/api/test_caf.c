@@ -22,7 +22,9 @@ static struct party admin;
 
 static void setup(void)
 {
-	const char *env[] = { fixtures_keys_env(), NULL };
+	/* 32 concurrent signals of one CAF race for one decision: its budget of
+	 * requests in flight (test_budget.c) must not refuse them first. */
+	const char *env[] = { fixtures_keys_env(), "PREVEX_ORG_MAX_INFLIGHT=1000000", NULL };
 	if (harness_start(&server, env) != 0) {
 		fprintf(stderr, "harness: %s\n", server.error);
 		abort();
