@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """Every route of api/routes.c is described in openapi/openapi.yaml, and
 every operation described there is routed: the contract and the code agree.
+Every route that is not ROUTE_PUBLIC documents 429, which its
+organisation's budget of requests in flight can answer (api/budget.c).
 Reads the YAML's two-space indentation directly, so it needs no module."""
 import re
 import sys
 
 top = sys.argv[1] if len(sys.argv) > 1 else "."
-routes = set(re.findall(r'\{ "([A-Z]+)", "([^"]+)", \w+,', open(f"{top}/api/routes.c", encoding="utf-8").read()))
+table = re.findall(r'\{ "([A-Z]+)", "([^"]+)", \w+, ([^}]*)\}', open(f"{top}/api/routes.c", encoding="utf-8").read())
+routes = {(method, p) for method, p, _ in table}
+budgeted = {(method, p) for method, p, flags in table if "ROUTE_PUBLIC" not in flags}
 
 documented = set()
+with_429 = set()
 in_paths = False
 path = None
+operation = None
 for line in open(f"{top}/openapi/openapi.yaml", encoding="utf-8"):
     if re.match(r"^paths:\s*$", line):
         in_paths = True
@@ -25,7 +31,11 @@ for line in open(f"{top}/openapi/openapi.yaml", encoding="utf-8"):
         continue
     m = re.match(r"^    (get|put|post|patch|delete|head|options):\s*$", line)
     if m and path is not None:
-        documented.add((m.group(1).upper(), path))
+        operation = (m.group(1).upper(), path)
+        documented.add(operation)
+        continue
+    if operation is not None and re.match(r"^        '429':\s*$", line):
+        with_429.add(operation)
 
 missing = sorted(routes - documented)
 extra = sorted(documented - routes)
@@ -33,5 +43,8 @@ for method, p in missing:
     print(f"not in openapi/openapi.yaml: {method} {p}")
 for method, p in extra:
     print(f"described but not routed: {method} {p}")
+no_429 = sorted((budgeted & documented) - with_429)
+for method, p in no_429:
+    print(f"authenticated but without a 429 response: {method} {p}")
 print(f"{len(routes)} routes, {len(documented)} operations described")
-sys.exit(1 if missing or extra else 0)
+sys.exit(1 if missing or extra or no_429 else 0)
