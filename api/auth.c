@@ -79,12 +79,6 @@ int auth_confirm_client(struct req *req, struct err *err)
 	return ERR_OK;
 }
 
-int auth_authenticate(struct req *req, struct err *err)
-{
-	int rc = auth_verify_token(req, err);
-	return rc == ERR_OK ? auth_confirm_client(req, err) : rc;
-}
-
 int auth_require(const struct req *req, enum policy_action action, struct err *err)
 {
 	if (policy_allows_scoped(req->actor.kind, action, POLICY_REL_NONE, req->actor.scope))
