@@ -192,9 +192,16 @@ int feed_list(struct req *req, struct reply *rep, struct err *err)
 			break;
 		/* Past the events this reader may not read, not to scan them again. */
 		r.after = r.page.next;
+		/* Asleep, the request leaves its organisation's budget; awake, it
+		 * waits for room in it again, or answers the empty page at the end. */
 		router_budget_pause(req);
-		sleep_ms(left < FEED_POLL_MS ? left : FEED_POLL_MS);
-		if (!router_budget_resume(req))
+		bool resumed = false;
+		while (!resumed && left > 0) {
+			sleep_ms(left < FEED_POLL_MS ? left : FEED_POLL_MS);
+			resumed = router_budget_resume(req);
+			left = deadline - now_ms();
+		}
+		if (!resumed)
 			break;
 	}
 	if (waiting)

@@ -228,13 +228,22 @@ START_TEST(a_long_poll_does_not_hold_the_budget_while_it_sleeps)
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_create(&threads[i], NULL, feed_wait_run, &waits[i]), 0);
 	nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
-	struct http_response resp = { 0 };
-	long long start = clock_ms();
-	int status = fixtures_call(&h, &caf, "GET", "/v1/households?limit=10", NULL, NULL, &resp);
-	long long took = clock_ms() - start;
-	char body[200];
-	snprintf(body, sizeof(body), "%s", status > 0 ? resp.body : "");
-	http_response_free(&resp);
+	/* Each poll takes its place back for a moment every 250 ms to look for
+	 * events: a list may meet both there, but not five times in a row. Were
+	 * the sleeping polls counted, all five would be refused. */
+	int status = 0;
+	long long took = 0;
+	char body[200] = "";
+	for (int attempt = 0; attempt < 5 && status != 200; attempt++) {
+		if (attempt > 0)
+			nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+		struct http_response resp = { 0 };
+		long long start = clock_ms();
+		status = fixtures_call(&h, &caf, "GET", "/v1/households?limit=10", NULL, NULL, &resp);
+		took = clock_ms() - start;
+		snprintf(body, sizeof(body), "%s", status > 0 ? resp.body : "");
+		http_response_free(&resp);
+	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(threads[i], NULL);
 	harness_stop(&h);
