@@ -10,7 +10,7 @@
 #include "api/tx.h"
 #include "storage/caf_store.h"
 
-enum decision_step { STEP_READ, STEP_DECIDE, STEP_APPLY };
+enum decision_step { STEP_READ, STEP_DECIDE, STEP_APPLY, STEP_CORRECT };
 
 struct decision_access {
 	const struct req *req;
@@ -81,6 +81,8 @@ static int step_allowed(const struct decision_access *a, struct err *err)
 	enum org_kind kind = a->req->actor.kind;
 	if (a->step == STEP_DECIDE && !policy_allows(kind, POLICY_MANAGE_COMMISSIONS, POLICY_REL_NONE))
 		return err_set(err, ERR_FORBIDDEN, "decision", "only the CCAPEX secretariat decides");
+	if (a->step == STEP_CORRECT && !policy_allows(kind, POLICY_MANAGE_COMMISSIONS, POLICY_REL_NONE))
+		return err_set(err, ERR_FORBIDDEN, "reasons", "only the CCAPEX secretariat corrects its reasons");
 	if (a->step == STEP_APPLY && !policy_allows(kind, POLICY_APPLY_BENEFIT_DECISION, POLICY_REL_ADDRESSEE))
 		return err_set(err, ERR_FORBIDDEN, "applied_on", "only the CAF the decision is addressed to applies it");
 	return ERR_OK;
@@ -103,6 +105,11 @@ static int change(PGconn *conn, struct decision_access *a, struct err *err)
 		rc = benefit_decision_check_apply(st.status, &st.decided_on, &a->day, err);
 	if (rc == ERR_OK && a->step == STEP_APPLY)
 		rc = caf_store_decision_apply(conn, a->id, &a->day, err);
+	if (rc == ERR_OK && a->step == STEP_CORRECT && !st.decided)
+		rc = err_set_reason(err, ERR_REASON_INCONSISTENT_WITH_STATUS, "reasons",
+				    "an open decision has no reasons yet: decide it");
+	if (rc == ERR_OK && a->step == STEP_CORRECT)
+		rc = caf_store_decision_correct(conn, a->id, a->reasons, err);
 	return rc;
 }
 
@@ -111,7 +118,11 @@ static int get_tx(PGconn *conn, void *ctx, struct err *err)
 	struct decision_access *a = ctx;
 	int rc = a->step == STEP_READ ? ERR_OK : change(conn, a, err);
 	if (rc == ERR_OK)
-		rc = audit_record(conn, a->req, a->step == STEP_DECIDE ? "decide" : a->step == STEP_APPLY ? "apply" : "read",
+		rc = audit_record(conn, a->req,
+				  a->step == STEP_DECIDE  ? "decide"
+				  : a->step == STEP_APPLY ? "apply"
+				  : a->step == STEP_CORRECT ? "correct"
+							  : "read",
 				  "benefit_decision", a->id, "ok", err);
 	if (rc == ERR_OK)
 		rc = caf_store_decision_get(conn, a->id, a->all, a->addressee, &a->json, &a->version, err);
@@ -135,17 +146,19 @@ static int read_step(const json_t *body, struct decision_access *a, struct err *
 		a->step = STEP_APPLY;
 		return json_in_date(body, "applied_on", true, DATE_KIND_FIELD_WORK, NULL, &a->day, &present, err);
 	}
-	a->step = STEP_DECIDE;
-	if (rc == ERR_OK)
+	/* reasons alone correct those of a decision already taken. */
+	bool correcting = json_object_get(body, "reasons") != NULL && json_object_size(body) == 1;
+	a->step = correcting ? STEP_CORRECT : STEP_DECIDE;
+	if (rc == ERR_OK && !correcting)
 		rc = json_in_string(body, "decision", true, decision, sizeof(decision), &present, err);
-	if (rc == ERR_OK && benefit_decision_parse_outcome(decision, &a->decision) != 0)
+	if (rc == ERR_OK && !correcting && benefit_decision_parse_outcome(decision, &a->decision) != 0)
 		rc = err_set(err, ERR_INVALID, "decision", "decision must be maintained, suspended or paid_to_landlord");
 	if (rc == ERR_OK)
 		rc = json_in_text(body, "reasons", true, TEXT_MULTILINE, a->reasons, sizeof(a->reasons), &present, err);
 	if (rc == ERR_OK && strlen(a->reasons) > BENEFIT_DECISION_REASONS_MAX)
 		rc = err_set(err, ERR_INVALID, "reasons", "reasons take at most %d characters",
 			     BENEFIT_DECISION_REASONS_MAX);
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && !correcting)
 		rc = json_in_date(body, "decided_on", true, DATE_KIND_COMMISSION, NULL, &a->day, &present, err);
 	return rc;
 }

@@ -339,6 +339,8 @@ struct referral_change {
 	enum referral_step step;
 	char reason[REFERRAL_REASON_BYTES];
 	bool has_reason;
+	char referral_reason[REFERRAL_REASON_BYTES]; /* a correction of the referral's own reason */
+	bool has_referral_reason;    /* the member came: a string sets it, null erases it */
 	int complex;
 	char *json;
 	int new_version;
@@ -366,6 +368,8 @@ static int referrals_change_tx(PGconn *conn, void *ctx, struct err *err)
 	struct ccapex_referral_change change = {
 		.status = c->has_step ? referral_status_name(to) : NULL,
 		.inadmissible_reason = c->has_reason ? c->reason : NULL,
+		.reason_given = c->has_referral_reason,
+		.reason = c->referral_reason[0] != '\0' ? c->referral_reason : NULL,
 		.complex = c->complex,
 		.escalated = c->has_step && c->step == REFERRAL_ESCALATE,
 		.step = c->has_step ? referral_step_name(c->step) : NULL,
@@ -405,7 +409,7 @@ static int step_for_status(const char *s, enum referral_step *out, struct err *e
 
 int referrals_update(struct req *req, struct reply *rep, struct err *err)
 {
-	static const char *const allowed[] = { "status", "inadmissible_reason", "complex", NULL };
+	static const char *const allowed[] = { "status", "inadmissible_reason", "complex", "reason", NULL };
 	static const char *const refused[] = { "id", "kind", "household_id", "procedure_id", "created_by", "version",
 					       "created_at", "updated_at", "commune", "epci", "referred_on",
 					       "landlord_notice", "escalated", "agenda", "opinions", "history", NULL };
@@ -440,6 +444,12 @@ int referrals_update(struct req *req, struct reply *rep, struct err *err)
 		rc = json_in_bool(req->body, "complex", false, &complex, &present, err);
 	if (rc == ERR_OK && present)
 		c->complex = complex;
+	/* The referral's reason may hold personal details: it can be
+	 * corrected, or erased with null (GDPR art. 16). */
+	c->has_referral_reason = json_object_get(req->body, "reason") != NULL;
+	if (rc == ERR_OK && c->has_referral_reason)
+		rc = json_in_text(req->body, "reason", false, TEXT_MULTILINE, c->referral_reason,
+				  sizeof(c->referral_reason), &present, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, referrals_change_tx, c, err);
 	if (rc == ERR_OK)

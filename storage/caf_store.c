@@ -33,6 +33,9 @@ const struct db_stmt caf_store_statements[] = {
 	  "UPDATE benefit_decisions SET status = 'decided', decision = $2, reasons = $3, decided_on = $4::date,"
 	  " decided_by_org = $5::uuid, decided_at = now(), version = version + 1, updated_at = now()"
 	  " WHERE id = $1::uuid" },
+	{ "caf_decision_correct",
+	  "UPDATE benefit_decisions SET reasons = $2, version = version + 1, updated_at = now()"
+	  " WHERE id = $1::uuid" },
 	{ "caf_decision_apply",
 	  "UPDATE benefit_decisions SET status = 'applied', applied_on = $2::date, applied_at = now(),"
 	  " version = version + 1, updated_at = now() WHERE id = $1::uuid" },
@@ -101,6 +104,12 @@ int caf_store_decision_decide(PGconn *conn, const char *id, enum benefit_decisio
 	date_format(day, decided_on);
 	const char *params[] = { id, benefit_decision_outcome_name(decision), reasons, day, org_id };
 	return db_exec_discard(conn, "caf_decision_decide", 5, params, err);
+}
+
+int caf_store_decision_correct(PGconn *conn, const char *id, const char *reasons, struct err *err)
+{
+	const char *params[] = { id, reasons };
+	return db_exec_discard(conn, "caf_decision_correct", 2, params, err);
 }
 
 int caf_store_decision_apply(PGconn *conn, const char *id, const struct date *applied_on, struct err *err)

@@ -54,5 +54,7 @@ int caf_store_decision_lock(PGconn *conn, const char *id, bool all, const char *
 int caf_store_decision_decide(PGconn *conn, const char *id, enum benefit_decision_outcome decision,
 			      const char *reasons, const struct date *decided_on, const char *org_id, struct err *err);
 int caf_store_decision_apply(PGconn *conn, const char *id, const struct date *applied_on, struct err *err);
+/* A correction of a decided decision's reasons (GDPR art. 16). */
+int caf_store_decision_correct(PGconn *conn, const char *id, const char *reasons, struct err *err);
 
 #endif

@@ -46,6 +46,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  "WITH u AS (UPDATE referrals SET status = coalesce($2::text, status),"
 	  "   inadmissible_reason = CASE WHEN $2::text = 'inadmissible' THEN $3 ELSE inadmissible_reason END,"
 	  "   complex = coalesce($4::boolean, complex), escalated = escalated OR $5::boolean,"
+	  "   reason = CASE WHEN $9::boolean THEN $10 ELSE reason END,"
 	  "   version = version + 1, updated_at = now() WHERE id = $1::uuid RETURNING id, status),"
 	  " ev AS (INSERT INTO referral_events (referral_id, step, status, commission_id, organisation_id)"
 	  "   SELECT u.id, $6::text, u.status, $7::uuid, $8::uuid FROM u WHERE $6::text IS NOT NULL)"
@@ -329,8 +330,8 @@ int ccapex_store_referral_change(PGconn *conn, const char *id, const struct ccap
 {
 	const char *complex = c->complex < 0 ? NULL : c->complex ? "true" : "false";
 	const char *params[] = { id, c->status, c->inadmissible_reason, complex, c->escalated ? "true" : "false",
-				 c->step, c->commission_id, c->org_id };
-	return db_exec_discard(conn, "ccapex_referral_change", 8, params, err);
+				 c->step, c->commission_id, c->org_id, c->reason_given ? "true" : "false", c->reason };
+	return db_exec_discard(conn, "ccapex_referral_change", 10, params, err);
 }
 
 int ccapex_store_letter_data(PGconn *conn, const char *referral_id, const struct ccapex_viewer *v, char **json,

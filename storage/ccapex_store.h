@@ -90,6 +90,8 @@ int ccapex_store_referral_lock(PGconn *conn, const char *id, const struct ccapex
 struct ccapex_referral_change {
 	const char *status;          /* NULL: unchanged */
 	const char *inadmissible_reason; /* with status "inadmissible" */
+	bool reason_given;           /* a correction of the referral's reason */
+	const char *reason;          /* its new text, NULL: erased */
 	int complex;                 /* -1 unchanged, 0 or 1 */
 	bool escalated;
 	const char *step;            /* the history entry, NULL: none */

@@ -564,6 +564,8 @@ START_TEST(a_decision_decided_and_applied)
 	send_expect(&caf, "PATCH", path, "{\"decision\":\"maintained\",\"reasons\":\"r\",\"decided_on\":\"2027-01-25\"}",
 		    h, 403, NULL);
 	send_expect(&caf, "PATCH", path, "{\"applied_on\":\"2027-01-25\"}", h, 409, "status");
+	/* Reasons are corrected once there are some. */
+	send_expect(&departement, "PATCH", path, "{\"reasons\":\"r\"}", h, 422, "reasons");
 	/* The secretariat decides: the members together, dated from the signal. */
 	send_expect(&departement, "PATCH", path, "{\"decision\":\"maintained\",\"decided_on\":\"2027-01-25\"}", h, 400,
 		    "reasons");
@@ -606,6 +608,18 @@ START_TEST(a_decision_decided_and_applied)
 	etag_of(&caf, path, h, sizeof(h));
 	send_expect(&caf, "PATCH", path, "{\"applied_on\":\"2027-01-29\"}", h, 409, "status");
 	send_expect(&caf, "GET", "/v1/benefit-decisions?status=closed", NULL, NULL, 400, "status");
+
+	/* Rectification (GDPR art. 16): the secretariat corrects the reasons of
+	 * a decision taken, nothing else changes; the CAF may not. */
+	send_expect(&caf, "PATCH", path, "{\"reasons\":\"Plan d'apurement signé.\"}", h, 403, NULL);
+	send_expect(&departement, "PATCH", path, "{\"reasons\":\"  \"}", h, 400, "reasons");
+	j = call(&departement, "PATCH", path, "{\"reasons\":\"Plan d'apurement signé.\"}", h, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "reasons")), "Plan d'apurement signé.");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "applied");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "decision")), "paid_to_landlord");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "applied_on")), "2027-01-28");
+	json_decref(j);
 
 	/* The feed: the CAF and the secretariat hear of each step. */
 	char types[256];

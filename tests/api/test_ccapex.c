@@ -280,6 +280,20 @@ START_TEST(referrals_are_checked)
 	ck_assert_str_eq(str(j, "inadmissible_reason"), "dette soldée");
 	json_decref(j);
 
+	/* Rectification (GDPR art. 16): the secretariat corrects the referral's
+	 * reason, or erases it; the referrer reads the correction. */
+	patch(&admin, path, "{\"reason\":\"  \"}", 400, "reason");
+	patch(&sl, path, "{\"reason\":\"Loyer impayé depuis mars\"}", 403, NULL);
+	patch(&admin, path, "{\"reason\":\" Loyer impayé depuis mars \"}", 200, NULL);
+	j = get_referral(&sl, r1, 200);
+	ck_assert_str_eq(str(j, "reason"), "Loyer impayé depuis mars");
+	ck_assert_str_eq(str(j, "status"), "inadmissible");
+	json_decref(j);
+	patch(&admin, path, "{\"reason\":null}", 200, NULL);
+	j = get_referral(&sl, r1, 200);
+	ck_assert(str(j, "reason") == NULL);
+	json_decref(j);
+
 	/* No longer open: a new referral may come. */
 	referral(&sl, "social_landlord", hh, NULL, r2);
 	ck_assert_str_ne(r1, r2);
