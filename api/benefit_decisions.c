@@ -134,8 +134,8 @@ static int get_tx(PGconn *conn, void *ctx, struct err *err)
 static int read_step(const json_t *body, struct decision_access *a, struct err *err)
 {
 	static const char *const allowed[] = { "decision", "reasons", "decided_on", "applied_on", NULL };
-	static const char *const refused[] = { "id", "household_id", "caf_signal_id", "addressee_id", "signalled_on",
-					       "status", "decided_by", "decided_at", "applied_at", "version",
+	static const char *const refused[] = { "id", "household_id", "caf_signal_id", "addressee_org", "signalled_on",
+					       "status", "decided_by_org", "decided_at", "applied_at", "version",
 					       "created_at", "updated_at", NULL };
 	char decision[24];
 	bool present = false, has_applied = json_object_get(body, "applied_on") != NULL;

@@ -83,6 +83,6 @@ int calendar_add_delay(struct req *req, struct reply *rep, struct err *err)
 	return reply_json(rep, 200,
 			  json_pack("{ss ss s{si ss} ss ss ss sb ss}", "date", d, "delay", delay, "duration", "amount",
 				    dur.amount, "unit", delay_unit_to_string(dur.unit), "kind",
-				    delay_kind_to_string(kind), "end", e, "unextended_end", u, "extended",
+				    delay_kind_to_string(kind), "end_on", e, "unextended_end_on", u, "extended",
 				    end.extended, "rule", CALENDAR_RULE));
 }

@@ -106,8 +106,9 @@ static int commissions_create_tx(PGconn *conn, void *ctx, struct err *err)
 int commissions_create(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "level", "clil_id", "date", "time", "place", "title", "territory",
-					       "chairs", "invited", NULL };
-	static const char *const refused[] = { "id", "status", "agenda", "version", "created_at", "updated_at", NULL };
+					       "chair_org_ids", "invited_org_ids", NULL };
+	static const char *const refused[] = { "id", "status", "chair_orgs", "invited_orgs", "agenda", "version",
+					       "created_at", "updated_at", NULL };
 	struct commission_write *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
@@ -152,10 +153,10 @@ int commissions_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK) {
 		territory_communes_literal(&w->territory, w->communes, LITERAL_LEN(ORG_MAX_COMMUNES, 6));
 		territory_epcis_literal(&w->territory, w->epcis, LITERAL_LEN(ORG_MAX_EPCIS, 10));
-		rc = ccapex_uuid_array(req->body, "chairs", COMMISSION_MAX_MEMBERS, &w->chairs, &n, err);
+		rc = ccapex_uuid_array(req->body, "chair_org_ids", COMMISSION_MAX_MEMBERS, &w->chairs, &n, err);
 	}
 	if (rc == ERR_OK)
-		rc = ccapex_uuid_array(req->body, "invited", COMMISSION_MAX_MEMBERS, &w->invited, &n, err);
+		rc = ccapex_uuid_array(req->body, "invited_org_ids", COMMISSION_MAX_MEMBERS, &w->invited, &n, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, commissions_create_tx, w, err);
 	if (rc == ERR_OK) {
@@ -301,8 +302,9 @@ static int commissions_update_tx(PGconn *conn, void *ctx, struct err *err)
 int commissions_update(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "status", "time", "place", "title", NULL };
-	static const char *const refused[] = { "id", "level", "clil_id", "date", "territory", "chairs", "invited",
-					       "agenda", "version", "created_at", "updated_at", NULL };
+	static const char *const refused[] = { "id", "level", "clil_id", "date", "territory", "chair_orgs",
+					       "invited_orgs", "chair_org_ids", "invited_org_ids", "agenda", "version",
+					       "created_at", "updated_at", NULL };
 	struct commission_write *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
@@ -520,7 +522,7 @@ static int read_decisions(struct opinion_write *o, const json_t *list, struct er
 
 static int read_recommendations(struct opinion_write *o, const json_t *list, struct err *err)
 {
-	static const char *const allowed[] = { "id", "addressee_id", "text", "due_date", NULL };
+	static const char *const allowed[] = { "id", "addressee_org_id", "text", "due_on", NULL };
 	static const char *const refused[] = { "status", "comment", "referral_id", "commission_id", NULL };
 	if (list == NULL || json_is_null(list))
 		return ERR_OK;
@@ -543,15 +545,15 @@ static int read_recommendations(struct opinion_write *o, const json_t *list, str
 		if (rc == ERR_OK && present && !parse_is_uuid(r->id))
 			rc = err_set(err, ERR_INVALID, "id", "id must be the UUID of a recommendation of this opinion");
 		if (rc == ERR_OK)
-			rc = json_in_string(item, "addressee_id", true, r->addressee, sizeof(r->addressee), &present, err);
+			rc = json_in_string(item, "addressee_org_id", true, r->addressee, sizeof(r->addressee), &present, err);
 		if (rc == ERR_OK && !parse_is_uuid(r->addressee))
-			rc = err_set(err, ERR_INVALID, "addressee_id", "addressee_id must be a UUID");
+			rc = err_set(err, ERR_INVALID, "addressee_org_id", "addressee_org_id must be a UUID");
 		if (rc == ERR_OK)
 			rc = json_in_text(item, "text", true, TEXT_MULTILINE, r->text, sizeof(r->text), &present, err);
 		if (rc == ERR_OK)
-			rc = json_in_string(item, "due_date", true, r->due_s, sizeof(r->due_s), &present, err);
+			rc = json_in_string(item, "due_on", true, r->due_s, sizeof(r->due_s), &present, err);
 		if (rc == ERR_OK)
-			rc = read_date(r->due_s, DATE_KIND_PLAN, "due_date", &r->due, err);
+			rc = read_date(r->due_s, DATE_KIND_PLAN, "due_on", &r->due, err);
 		if (rc != ERR_OK) {
 			/* Name the member within its recommendation. */
 			char field[sizeof(prefix) + sizeof(err->field) + 1];
@@ -592,7 +594,7 @@ static int recommendations_tx(PGconn *conn, struct opinion_write *o, struct err 
 	for (int k = 0; rc == ERR_OK && k < o->held.count; k++) {
 		const struct ccapex_held_item *it = &o->held.items[k];
 		held[k] = (struct recommendation_held){ .id = it->id, .addressee = it->addressee, .text = it->text };
-		if (date_parse(&held[k].due, it->due, "due_date", err) != ERR_OK ||
+		if (date_parse(&held[k].due, it->due, "due_on", err) != ERR_OK ||
 		    recommendation_parse_status(&held[k].status, it->status, "status", err) != ERR_OK)
 			rc = err_set(err, ERR_INTERNAL, "", "a stored recommendation is malformed");
 	}
@@ -608,7 +610,7 @@ static int recommendations_tx(PGconn *conn, struct opinion_write *o, struct err 
 			continue;
 		}
 		char field[48];
-		snprintf(field, sizeof(field), "recommendations[%d].addressee_id", i);
+		snprintf(field, sizeof(field), "recommendations[%d].addressee_org_id", i);
 		rc = ccapex_store_recommendation_add(conn, o->id, o->recs[i].addressee, o->recs[i].text,
 						     o->recs[i].due_s, o->kinds_lit, field, err);
 	}
@@ -643,7 +645,7 @@ static int opinion_tx(PGconn *conn, void *ctx, struct err *err)
 		rc = opinion_check_decisions(o->decisions, o->ndecisions, &session, err);
 	for (int i = 0; rc == ERR_OK && i < o->nrecs; i++) {
 		char field[48];
-		snprintf(field, sizeof(field), "recommendations[%d].due_date", i);
+		snprintf(field, sizeof(field), "recommendations[%d].due_on", i);
 		rc = recommendation_check_due(&o->recs[i].due, &session, field, err);
 	}
 	if (rc == ERR_OK)
@@ -686,7 +688,7 @@ static int opinion_tx(PGconn *conn, void *ctx, struct err *err)
 int commissions_put_opinion(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "summary", "decisions", "recommendations", NULL };
-	static const char *const refused[] = { "id", "commission_id", "referral_id", "level", "session_date",
+	static const char *const refused[] = { "id", "commission_id", "referral_id", "level", "session_on",
 					       "version", "created_at", "updated_at", NULL };
 	struct opinion_write *o = calloc(1, sizeof(*o));
 	if (o == NULL)

@@ -214,7 +214,7 @@ static json_t *act_item(const struct demo_file *f, int i)
 		break;
 	case EVENT_SUMMONS:
 		day_text(other, &ev->summons.hearing_date);
-		bad = bad || json_object_set_new(o, "hearing_date", json_string(other)) != 0 ||
+		bad = bad || json_object_set_new(o, "hearing_on", json_string(other)) != 0 ||
 		      json_object_set_new(o, "court", json_string(ev->summons.court)) != 0;
 		day_text(other, &ev->summons.prefet_notified_on);
 		bad = bad || (ev->summons.prefet_notified &&
@@ -471,7 +471,7 @@ static int opinion_give(struct demo_ctx *c, const char *commission, const struct
 	day_text(due, &due_on);
 	int rc = opinion_check_decisions(decisions, 2, session, err);
 	if (rc == ERR_OK)
-		rc = recommendation_check_due(&due_on, session, "due_date", err);
+		rc = recommendation_check_due(&due_on, session, "due_on", err);
 	if (rc == ERR_OK)
 		rc = ccapex_store_opinion_put(c->conn, commission, r->id, "Maintien dans les lieux avec plan d'apurement",
 					      "{keep_with_payment_plan,fsl_aid}", c->o->prefecture, opinion, &created, &version,
@@ -481,7 +481,7 @@ static int opinion_give(struct demo_ctx *c, const char *commission, const struct
 	if (rc == ERR_OK)
 		rc = ccapex_store_recommendation_add(c->conn, opinion, r->landlord,
 						     "Proposer un plan d'apurement et saisir le FSL", due,
-						     "{social_landlord,private_landlord}", "addressee_id", err);
+						     "{social_landlord,private_landlord}", "addressee_org_id", err);
 	return rc;
 }
 

@@ -100,7 +100,7 @@ static void state_of(const json_t *d, struct diagnostic_state *s)
 	memset(s, 0, sizeof(*s));
 	diagnostic_status_parse(json_string_value(json_object_get(d, "status")), &s->status);
 	field_json_date(d, "requested_on", &s->requested_on);
-	s->has_hearing = field_json_date(d, "hearing_date", &s->hearing_date);
+	s->has_hearing = field_json_date(d, "hearing_on", &s->hearing_date);
 	s->has_interview = field_json_date(d, "interview_offered_on", &s->interview_offered_on);
 	s->has_report = json_is_object(json_object_get(d, "report"));
 	s->has_report_sent = field_json_date(d, "report_sent_on", &s->report_sent_on);
@@ -244,7 +244,7 @@ static const struct field_create_spec create_spec = {
 
 int diagnostics_create(struct req *req, struct reply *rep, struct err *err)
 {
-	static const char *const allowed[] = { "household_id", "assigned_org_id", "requested_on", "hearing_date",
+	static const char *const allowed[] = { "household_id", "assigned_org_id", "requested_on", "hearing_on",
 					       "note", NULL };
 	static const char *const refused_create[] = { "id", "procedure_id", "status", "interview_offered_on",
 						      "report", "report_sent_on", "carence_on", "outreach_case_id",
@@ -264,7 +264,7 @@ int diagnostics_create(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = field_in_date(req->body, "requested_on", false, DATE_KIND_FIELD_WORK, &d, NULL, err);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "hearing_date", false, DATE_KIND_ACT, &d, NULL, err);
+		rc = field_in_date(req->body, "hearing_on", false, DATE_KIND_ACT, &d, NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_text(req->body, "note", false, TEXT_MULTILINE, 2000, note, sizeof(note), NULL, err);
 	if (rc == ERR_OK && (input = field_copy_members(req->body, allowed)) == NULL)
@@ -278,8 +278,8 @@ static void state_apply(struct diagnostic_state *s, const json_t *patch)
 	const char *status = json_string_value(json_object_get(patch, "status"));
 	if (status != NULL)
 		diagnostic_status_parse(status, &s->status);
-	if (json_object_get(patch, "hearing_date") != NULL)
-		s->has_hearing = field_json_date(patch, "hearing_date", &s->hearing_date);
+	if (json_object_get(patch, "hearing_on") != NULL)
+		s->has_hearing = field_json_date(patch, "hearing_on", &s->hearing_date);
 	if (json_object_get(patch, "interview_offered_on") != NULL)
 		s->has_interview = field_json_date(patch, "interview_offered_on", &s->interview_offered_on);
 	if (json_object_get(patch, "report") != NULL)
@@ -330,9 +330,9 @@ static int update_tx(PGconn *conn, void *ctx, struct err *err)
 
 int diagnostics_update(struct req *req, struct reply *rep, struct err *err)
 {
-	static const char *const allowed[] = { "status", "assigned_org_id", "hearing_date", "interview_offered_on",
+	static const char *const allowed[] = { "status", "assigned_org_id", "hearing_on", "interview_offered_on",
 					       "report", "report_sent_on", "carence_on", "note", NULL };
-	static const char *const dates[] = { "hearing_date", "interview_offered_on", "report_sent_on", "carence_on",
+	static const char *const dates[] = { "hearing_on", "interview_offered_on", "report_sent_on", "carence_on",
 					     NULL };
 	struct diag_op op = { .req = req };
 	field_caller_of(req, &op.caller);
@@ -352,7 +352,7 @@ int diagnostics_update(struct req *req, struct reply *rep, struct err *err)
 	    (!present || diagnostic_status_parse(status, &st) != 0))
 		rc = err_set(err, ERR_INVALID, "status", "status must be requested, interview_offered, done or carence");
 	for (const char *const *k = dates; rc == ERR_OK && *k != NULL; k++)
-		rc = field_in_date(req->body, *k, false, strcmp(*k, "hearing_date") == 0 ? DATE_KIND_ACT : DATE_KIND_FIELD_WORK,
+		rc = field_in_date(req->body, *k, false, strcmp(*k, "hearing_on") == 0 ? DATE_KIND_ACT : DATE_KIND_FIELD_WORK,
 				   &d, NULL, err);
 	if (rc == ERR_OK)
 		rc = field_in_uuid(req->body, "assigned_org_id", false, uuid, &present, err);

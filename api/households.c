@@ -7,6 +7,7 @@
 #include "api/audit.h"
 #include "api/auth.h"
 #include "api/cursor.h"
+#include "api/field_common.h"
 #include "api/households_json.h"
 #include "api/tx.h"
 #include "domain/parse.h"
@@ -20,6 +21,7 @@ void households_caller(const struct req *req, struct store_caller *out)
 	out->kind = policy_kind_to_string(req->actor.kind);
 	out->client_id = req->actor.client_id[0] != '\0' ? req->actor.client_id : NULL;
 	out->request_id = req->request_id;
+	out->procedure_relations = field_mask(req, POLICY_READ_PROCEDURE);
 }
 
 /* The household as the caller may see it: a new reference, or NULL. */

@@ -13,7 +13,7 @@ static const char *const household_allowed[] = {
 	"housing_benefit", "caf_number", "contact", "vulnerability_notes", NULL,
 };
 static const char *const household_refused[] = {
-	"id", "version", "created_by", "created_at", "updated_at", "stage", "commune", "epci", NULL,
+	"id", "version", "created_by_org", "created_at", "updated_at", "stage", "commune", "epci", "procedures", NULL,
 };
 
 /* Puts prefix before the field and the message of a nested member's error. */
@@ -304,11 +304,11 @@ static int read_date(const json_t *body, const char *key, bool required, struct 
 
 static int event_keys(const json_t *body, enum event_kind kind, struct err *err)
 {
-	static const char *const refused[] = { "id", "seq", "procedure_id", "organisation_id", "created_at", NULL };
+	static const char *const refused[] = { "id", "seq", "procedure_id", "recorded_by_org", "created_at", NULL };
 	static const char *const plain[] = { "kind", "date", "corrects", NULL };
 	static const char *const payment_order[] = { "kind", "date", "corrects", "debt_cents", "rent_cents",
 						     "months_unpaid", "lease_signed_on", NULL };
-	static const char *const summons[] = { "kind", "date", "corrects", "hearing_date", "court",
+	static const char *const summons[] = { "kind", "date", "corrects", "hearing_on", "court",
 					       "prefet_notified_on", NULL };
 	static const char *const judgment[] = { "kind", "date", "corrects", "outcome", "delay_months", NULL };
 	static const char *const order_to_leave[] = { "kind", "date", "corrects", "delay_months",
@@ -352,7 +352,7 @@ static void read_event_data(const json_t *body, struct event *ev, struct err *er
 		       &one);
 		break;
 	case EVENT_SUMMONS:
-		gather(err, read_date(body, "hearing_date", true, &ev->summons.hearing_date, &present, &one), &one);
+		gather(err, read_date(body, "hearing_on", true, &ev->summons.hearing_date, &present, &one), &one);
 		rc = json_in_text(body, "court", true, TEXT_LINE, text, sizeof(text), &present, &one);
 		if (rc == ERR_OK)
 			snprintf(ev->summons.court, sizeof(ev->summons.court), "%s", text);

@@ -203,7 +203,7 @@ static int renew_tx(PGconn *conn, void *ctx, struct err *err)
 	int rc = load_for_change(conn, op, &s, err);
 	if (rc == ERR_OK) {
 		date_parse(&renewed_on, op->renewed_on, "renewed_on", NULL);
-		date_parse(&until, op->until, "until", NULL);
+		date_parse(&until, op->until, "until_on", NULL);
 		rc = masp_check_renewal(&s, &renewed_on, &until, err);
 	}
 	if (rc == ERR_OK)
@@ -215,7 +215,7 @@ static int renew_tx(PGconn *conn, void *ctx, struct err *err)
 
 int masp_renew(struct req *req, struct reply *rep, struct err *err)
 {
-	static const char *const allowed[] = { "renewed_on", "until", NULL };
+	static const char *const allowed[] = { "renewed_on", "until_on", NULL };
 	struct masp_op op = { .req = req };
 	field_caller_of(req, &op.caller);
 	op.mask = field_mask(req, POLICY_WRITE_MEASURE);
@@ -230,7 +230,7 @@ int masp_renew(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		date_format(op.renewed_on, &d);
 	if (rc == ERR_OK)
-		rc = field_in_date(req->body, "until", true, DATE_KIND_PLAN, &d, NULL, err);
+		rc = field_in_date(req->body, "until_on", true, DATE_KIND_PLAN, &d, NULL, err);
 	if (rc == ERR_OK)
 		date_format(op.until, &d);
 	if (rc == ERR_OK)

@@ -93,10 +93,10 @@ static int orientations_orient_tx(PGconn *conn, void *ctx, struct err *err)
 
 int orientations_orient(struct req *req, struct reply *rep, struct err *err)
 {
-	static const char *const allowed[] = { "actor", "addressee_id", "note", NULL };
-	static const char *const refused[] = { "referral_id", "household_id", "oriented_on", "oriented_by", "status",
-					       "report", "reported_on", "reported_by", "version", "created_at",
-					       "updated_at", NULL };
+	static const char *const allowed[] = { "actor", "addressee_org_id", "note", NULL };
+	static const char *const refused[] = { "referral_id", "household_id", "addressee_org", "oriented_on",
+					       "oriented_by_org", "status", "report", "reported_on", "reported_by_org",
+					       "version", "created_at", "updated_at", NULL };
 	struct orientation_work *w = work_new(req, err);
 	if (w == NULL)
 		return ERR_INTERNAL;
@@ -112,10 +112,10 @@ int orientations_orient(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = orientation_parse_actor(&w->actor, actor, "actor", err);
 	if (rc == ERR_OK)
-		rc = json_in_string(req->body, "addressee_id", true, w->addressee_id, sizeof(w->addressee_id), &present,
-				    err);
+		rc = json_in_string(req->body, "addressee_org_id", true, w->addressee_id, sizeof(w->addressee_id),
+				    &present, err);
 	if (rc == ERR_OK && !parse_is_uuid(w->addressee_id))
-		rc = err_set(err, ERR_INVALID, "addressee_id", "addressee_id must be an organisation id (UUID)");
+		rc = err_set(err, ERR_INVALID, "addressee_org_id", "addressee_org_id must be an organisation id (UUID)");
 	if (rc == ERR_OK)
 		rc = json_in_text(req->body, "note", false, TEXT_MULTILINE, w->note, sizeof(w->note), &w->has_note, err);
 	if (rc == ERR_OK)
@@ -193,8 +193,8 @@ static int orientations_report_tx(PGconn *conn, void *ctx, struct err *err)
 int orientations_report(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "status", "report", "reported_on", NULL };
-	static const char *const refused[] = { "referral_id", "household_id", "actor", "addressee_id", "note",
-					       "oriented_on", "oriented_by", "reported_by", "version", "created_at",
+	static const char *const refused[] = { "referral_id", "household_id", "actor", "addressee_org", "note",
+					       "oriented_on", "oriented_by_org", "reported_by_org", "version", "created_at",
 					       "updated_at", NULL };
 	struct orientation_work *w = work_new(req, err);
 	if (w == NULL)

@@ -70,7 +70,7 @@ json_t *procedures_deadline_json(const struct deadline *d)
 	char due[DATE_STR_LEN], done[DATE_STR_LEN], version[DATE_STR_LEN];
 	date_format(due, &d->due);
 	date_format(version, &d->rule.version);
-	json_t *o = json_pack("{ss ss ss s{ss ss ss}}", "name", d->name, "due", due, "status",
+	json_t *o = json_pack("{ss ss ss s{ss ss ss}}", "name", d->name, "due_on", due, "status",
 			      deadlines_status_name(d->status), "rule", "id", rules_id_name(d->rule.id), "version",
 			      version, "basis", d->rule.basis);
 	/* done_on is absent, not null, when the act has not happened. */
@@ -107,9 +107,9 @@ static json_t *procedure_view(const struct procedure_work *w, struct err *err)
 		json_object_set(o, "deadlines", deadlines);
 		json_object_set(o, "flags", flags);
 		date_format(day, &dl.earliest_cfp_request);
-		json_object_set_new(o, "earliest_cfp_request", dl.has_earliest_cfp_request ? json_string(day) : json_null());
+		json_object_set_new(o, "earliest_cfp_request_on", dl.has_earliest_cfp_request ? json_string(day) : json_null());
 		date_format(day, &dl.earliest_eviction);
-		json_object_set_new(o, "earliest_eviction", dl.has_earliest_eviction ? json_string(day) : json_null());
+		json_object_set_new(o, "earliest_eviction_on", dl.has_earliest_eviction ? json_string(day) : json_null());
 	}
 	json_decref(events);
 	json_decref(deadlines);
@@ -141,7 +141,7 @@ static int procedures_create_tx(PGconn *conn, void *ctx, struct err *err)
 int procedures_create(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "reference", NULL };
-	static const char *const refused[] = { "id", "household_id", "filed_by", "stage", "status", "events",
+	static const char *const refused[] = { "id", "household_id", "filed_by_org", "stage", "status", "events",
 					       "version", "created_at", "updated_at", NULL };
 	struct procedure_work *w = work_new(req);
 	if (w == NULL)

@@ -59,7 +59,7 @@ int recommendations_list(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = ccapex_query_uuid(req, "referral_id", &a.filter.referral_id, err);
 	if (rc == ERR_OK)
-		rc = ccapex_query_uuid(req, "addressee_id", &a.filter.addressee_id, err);
+		rc = ccapex_query_uuid(req, "addressee_org_id", &a.filter.addressee_id, err);
 	if (rc == ERR_OK)
 		rc = cursor_from_query(req, &a.after, err);
 	if (rc == ERR_OK)
@@ -117,8 +117,8 @@ int recommendations_get(struct req *req, struct reply *rep, struct err *err)
 int recommendations_report(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "status", "comment", NULL };
-	static const char *const refused[] = { "id", "referral_id", "household_id", "commission_id", "addressee_id",
-					       "text", "due_date", "reported_at", "reported_by", "version",
+	static const char *const refused[] = { "id", "referral_id", "household_id", "commission_id", "addressee_org",
+					       "text", "due_on", "reported_at", "reported_by_org", "version",
 					       "created_at", "updated_at", NULL };
 	struct recommendation_access *a = malloc(sizeof(*a));
 	if (a == NULL)

@@ -116,8 +116,8 @@ struct referral_write {
 static int read_referral_body(struct referral_write *w, const json_t *body, struct err *err)
 {
 	static const char *const allowed[] = { "kind", "household_id", "procedure_id", "debt_cents", "months_unpaid",
-					       "reason", "complex", "legal_entity", "summons_date", NULL };
-	static const char *const refused[] = { "id", "status", "created_by", "version", "created_at", "updated_at",
+					       "reason", "complex", "legal_entity", "summons_on", NULL };
+	static const char *const refused[] = { "id", "status", "created_by_org", "version", "created_at", "updated_at",
 					       "commune", "epci", "referred_on", "landlord_notice",
 					       "inadmissible_reason", "escalated", "agenda", "opinions", "history",
 					       NULL };
@@ -152,7 +152,7 @@ static int read_referral_body(struct referral_write *w, const json_t *body, stru
 	if (rc == ERR_OK && !present)
 		w->legal_entity = w->kind == REFERRAL_SOCIAL_LANDLORD;
 	if (rc == ERR_OK)
-		rc = json_in_date(body, "summons_date", false, DATE_KIND_ACT, NULL, &w->summons_input, &w->has_summons,
+		rc = json_in_date(body, "summons_on", false, DATE_KIND_ACT, NULL, &w->summons_input, &w->has_summons,
 				  err);
 	return rc;
 }
@@ -176,10 +176,10 @@ static int referrals_create_tx(PGconn *conn, void *ctx, struct err *err)
 	if (date_parse(&today, t.today, "referred_on", err) != ERR_OK)
 		return err_set(err, ERR_INTERNAL, "", "the database's date is not a date");
 	if (t.has_summons) {
-		if (date_parse(&recorded, t.summons, "summons_date", err) != ERR_OK)
+		if (date_parse(&recorded, t.summons, "summons_on", err) != ERR_OK)
 			return err_set(err, ERR_INTERNAL, "", "a recorded summons date is not a date");
 		if (w->has_summons && date_cmp(&recorded, &w->summons_input) != 0)
-			return err_set_reason(err, ERR_REASON_CONTRADICTS_PROCEDURE, "summons_date",
+			return err_set_reason(err, ERR_REASON_CONTRADICTS_PROCEDURE, "summons_on",
 				       "the procedure records a summons dated %s", t.summons);
 		summons = &recorded;
 	} else if (w->has_summons) {
@@ -410,7 +410,7 @@ static int step_for_status(const char *s, enum referral_step *out, struct err *e
 int referrals_update(struct req *req, struct reply *rep, struct err *err)
 {
 	static const char *const allowed[] = { "status", "inadmissible_reason", "complex", "reason", NULL };
-	static const char *const refused[] = { "id", "kind", "household_id", "procedure_id", "created_by", "version",
+	static const char *const refused[] = { "id", "kind", "household_id", "procedure_id", "created_by_org", "version",
 					       "created_at", "updated_at", "commune", "epci", "referred_on",
 					       "landlord_notice", "escalated", "agenda", "opinions", "history", NULL };
 	struct referral_change *c = calloc(1, sizeof(*c));

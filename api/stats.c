@@ -76,7 +76,7 @@ static void csv_value(FILE *f, const json_t *v)
 }
 
 /* figure,value rows, the figure a dotted path; array items are named by
- * their "epci" member when they have one. */
+ * the SIREN of their "epci" member when they have one. */
 static void csv_flatten(FILE *f, const char *path, const json_t *v)
 {
 	char sub[256];
@@ -91,7 +91,7 @@ static void csv_flatten(FILE *f, const char *path, const json_t *v)
 		size_t i;
 		json_t *m;
 		json_array_foreach(v, i, m) {
-			const char *name = json_string_value(json_object_get(m, "epci"));
+			const char *name = json_string_value(json_object_get(json_object_get(m, "epci"), "siren"));
 			if (name != NULL)
 				snprintf(sub, sizeof(sub), "%s.%s", path, name);
 			else
@@ -277,8 +277,8 @@ int stats_acts(struct req *req, struct reply *rep, struct err *err)
 		json_decref(items);
 		return rc;
 	}
-	json_t *o = json_pack("{ss ss ss ss? ss? ss so}", "from", a.q.from, "to", a.q.to, "by", a.q.by, "epci",
-			      a.q.epci, "sector", a.q.sector,
+	json_t *o = json_pack("{ss ss ss ss? ss? ss so}", "from", a.q.from, "to", a.q.to, "by", a.q.by,
+			      "epci_siren", a.q.epci, "sector", a.q.sector,
 			      "scope", a.q.org_id ? "own_cases" : "departement", "items", items);
 	if (o == NULL)
 		return err_set(err, ERR_INTERNAL, "", "cannot build the acts");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/audit.h"
 #include "api/json_in.h"
@@ -246,12 +247,41 @@ done:
 	return rc;
 }
 
+struct me_work {
+	const char *org_id; /* borrowed from the request's actor */
+	char *org;          /* owned: the organisation as an OrganisationRef */
+};
+
+static int me_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct me_work *w = ctx;
+	return orgs_store_ref(conn, w->org_id, &w->org, err);
+}
+
 int token_me(struct req *req, struct reply *rep, struct err *err)
 {
 	const struct actor *a = &req->actor;
-	return reply_json(rep, 200, json_pack("{ss ss ss ss sI}", "client_id", a->client_id, "organisation_id",
-					      a->org_id, "kind", policy_kind_to_string(a->kind), "scope", a->scope,
-					      "expires_at", (json_int_t)a->expires_at));
+	struct me_work w = { .org_id = a->org_id, .org = NULL };
+	json_t *org = NULL;
+	/* An instant, like every *_at (openapi/VOCABULARY.md). */
+	char expires[32] = "";
+	time_t exp = (time_t)a->expires_at;
+	struct tm tm;
+	if (gmtime_r(&exp, &tm) != NULL)
+		strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	int rc = tx_run(req, me_tx, &w, err);
+	if (rc == ERR_OK && (org = json_loads(w.org, 0, NULL)) == NULL)
+		rc = err_set(err, ERR_INTERNAL, "", "an organisation reference is not JSON");
+	if (rc == ERR_OK) {
+		/* "o" hands org over to the new object. */
+		rc = reply_json(rep, 200, json_pack("{ss so ss ss ss}", "client_id", a->client_id, "org", org, "kind",
+						    policy_kind_to_string(a->kind), "scope", a->scope, "expires_at",
+						    expires));
+		org = NULL;
+	}
+	json_decref(org);
+	free(w.org);
+	return rc;
 }
 
 int token_jwks(struct req *req, struct reply *rep, struct err *err)

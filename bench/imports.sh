@@ -239,7 +239,7 @@ with open(f"{work}/sa.ndjson", "w") as a, open(f"{work}/sb.ndjson", "w") as b:
     for i in range(rows):
         (a if i < half else b).write(
             '{"external_id":"s%s-%d","file_reference":"F%s-%d","kind":"summons","date":"2025-11-03",'
-            '"hearing_date":"2026-01-20","court":"TJ Evry","prefet_notified_on":"2025-11-04"}\n' % (tag, i, tag, i))
+            '"hearing_on":"2026-01-20","court":"TJ Evry","prefet_notified_on":"2025-11-04"}\n' % (tag, i, tag, i))
 PY
 t4=$(now)
 import_parts sa sb

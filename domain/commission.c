@@ -218,7 +218,7 @@ int opinion_match_recommendations(int *match, const struct recommendation_held *
 				       "%s is given twice", given[i].id);
 		taken[match[i]] = true;
 		if (strcmp(held[match[i]].addressee, given[i].addressee) != 0)
-			return err_set_reason(err, ERR_REASON_RECOMMENDATION_NOT_IN_FORCE, given_field(f, sizeof(f), i, "addressee_id"),
+			return err_set_reason(err, ERR_REASON_RECOMMENDATION_NOT_IN_FORCE, given_field(f, sizeof(f), i, "addressee_org_id"),
 				       "%s keeps its addressee: leave it out to withdraw it, and give a new one",
 				       given[i].id);
 	}

@@ -34,7 +34,7 @@ bool date_is_valid(const struct date *d);
 
 /* Accepts exactly "YYYY-MM-DD" naming a real day: no sign, no spaces, no
  * trailing characters, no 2023-02-29. On failure returns ERR_INVALID with
- * `field` (the caller's name for the input, e.g. "hearing_date") in err and
+ * `field` (the caller's name for the input, e.g. "hearing_on") in err and
  * leaves out untouched. */
 int date_parse(struct date *out, const char *s, const char *field,
 	       struct err *err);

@@ -65,10 +65,10 @@ int masp_check_renewal(const struct masp_state *s, const struct date *renewed_on
 		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "renewed_on",
 			       "a measure is renewed between its start and its planned end");
 	if (date_cmp(until, &s->planned_end_on) <= 0)
-		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "until", "until must be after the planned end");
+		return err_set_reason(err, ERR_REASON_DATES_OUT_OF_ORDER, "until_on", "until_on must be after the planned end");
 	if (!within_months(&s->planned_end_on, until, MASP_MAX_CONTRACT_MONTHS))
-		return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "until", "a renewal runs 2 years at most");
+		return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "until_on", "a renewal runs 2 years at most");
 	if (!within_months(&s->start_on, until, MASP_MAX_TOTAL_MONTHS))
-		return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "until", "a MASP lasts 4 years at most, renewals included");
+		return err_set_reason(err, ERR_REASON_VALUE_OUT_OF_RANGE, "until_on", "a MASP lasts 4 years at most, renewals included");
 	return ERR_OK;
 }

@@ -206,10 +206,10 @@ static int check_event(const struct event *ev, struct err *err)
 		struct err all;
 		err_clear(&all);
 		if (!date_is_valid(&s->hearing_date))
-			err_add_reason(&all, ERR_REASON_INVALID_REQUEST, "hearing_date",
+			err_add_reason(&all, ERR_REASON_INVALID_REQUEST, "hearing_on",
 				       "not a valid date");
 		else if (date_cmp(&s->hearing_date, &ev->date) <= 0)
-			err_add_reason(&all, ERR_REASON_DATES_OUT_OF_ORDER, "hearing_date",
+			err_add_reason(&all, ERR_REASON_DATES_OUT_OF_ORDER, "hearing_on",
 				       "the hearing comes after the summons");
 		if (s->court[0] == '\0' ||
 		    memchr(s->court, '\0', sizeof(s->court)) == NULL)

@@ -196,7 +196,7 @@ int orientation_check_addressee(enum orientation_actor actor, enum org_kind addr
 		return err_set(err, ERR_INVALID, "actor", "unknown actor");
 	}
 	if (!fits)
-		return err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, "addressee_id", "a %s does not take up a report oriented to the %s",
+		return err_set_reason(err, ERR_REASON_WRONG_ORGANISATION_KIND, "addressee_org_id", "a %s does not take up a report oriented to the %s",
 			       policy_kind_to_string(addressee), actor_names[actor]);
 	return ERR_OK;
 }

@@ -140,7 +140,7 @@ int orientation_parse_status(enum orientation_status *out, const char *s, const 
 int orientation_check_referral(enum referral_kind kind, enum referral_status status, bool has_current,
 			       enum orientation_status current, struct err *err);
 
-/* ERR_UNPROCESSABLE on "addressee_id" when the organisation's kind does not
+/* ERR_UNPROCESSABLE on "addressee_org_id" when the organisation's kind does not
  * fit the actor. */
 int orientation_check_addressee(enum orientation_actor actor, enum org_kind addressee, struct err *err);
 

@@ -10,7 +10,7 @@ const struct db_stmt audit_store_statements[] = {
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7)" },
 	{ "audit_list",
 	  "SELECT json_build_object('id', a.id, 'at', rfc3339(a.at), 'client_id', a.client_id,"
-	  "   'organisation_id', a.organisation_id, 'action', a.action, 'resource_type', a.resource_type,"
+	  "   'org', org_ref_json(a.organisation_id), 'action', a.action, 'resource_type', a.resource_type,"
 	  "   'resource_id', a.resource_id, 'request_id', a.request_id, 'outcome', a.outcome), a.id"
 	  " FROM audit_log a"
 	  " WHERE ($1::uuid IS NULL OR a.organisation_id = $1)"

@@ -461,12 +461,12 @@ int ccapex_store_commission_create(PGconn *conn, const struct ccapex_commission_
 		return rc;
 	const char *chairs[] = { id, in->chairs, "chair" };
 	rc = db_exec_discard(conn, "ccapex_commission_members", 3, chairs, err);
-	rc = name_reference(rc, err, "organisation", "chairs", "a chair is not a known organisation");
+	rc = name_reference(rc, err, "organisation", "chair_org_ids", "a chair is not a known organisation");
 	if (rc != ERR_OK)
 		return rc;
 	const char *invited[] = { id, in->invited, "invited" };
 	rc = db_exec_discard(conn, "ccapex_commission_members", 3, invited, err);
-	return name_reference(rc, err, "organisation", "invited", "an invited organisation is not known");
+	return name_reference(rc, err, "organisation", "invited_org_ids", "an invited organisation is not known");
 }
 
 int ccapex_store_commission_get(PGconn *conn, const char *id, bool wide, const struct ccapex_viewer *v,

@@ -51,9 +51,10 @@ const struct db_stmt field_store_statements[] = {
 	{ "field_diagnostic_insert",
 	  "INSERT INTO diagnostics (household_id, assigned_org_id, requested_on, hearing_date, note)"
 	  " SELECT h.id, ($4::jsonb->>'assigned_org_id')::uuid, coalesce(($4::jsonb->>'requested_on')::date, field_today()),"
-	  " ($4::jsonb->>'hearing_date')::date, $4::jsonb->>'note'" ON_HOUSEHOLD },
+	  " ($4::jsonb->>'hearing_on')::date, $4::jsonb->>'note'" ON_HOUSEHOLD },
 	{ "field_diagnostic_update",
-	  "UPDATE diagnostics SET" SET("status", "text") SET("assigned_org_id", "uuid") SET("hearing_date", "date")
+	  "UPDATE diagnostics SET" SET("status", "text") SET("assigned_org_id", "uuid")
+	  SET_AS("hearing_date", "hearing_on", "date")
 	  SET("interview_offered_on", "date") SET("report_sent_on", "date") SET("carence_on", "date")
 	  SET("note", "text")
 	  " report = CASE WHEN $2::jsonb ? 'report' THEN nullif($2::jsonb->'report', 'null'::jsonb) ELSE report END,"
@@ -150,7 +151,8 @@ const struct db_stmt field_store_statements[] = {
 	{ "field_team_add", "INSERT INTO mobile_teams (organisation_id) VALUES ($1) ON CONFLICT DO NOTHING" },
 	{ "field_team_remove", "DELETE FROM mobile_teams WHERE organisation_id = $1 RETURNING organisation_id" },
 	{ "field_team_list",
-	  "SELECT json_build_object('organisation_id', o.id, 'name', o.name, 'disabled', o.disabled,"
+	  "SELECT json_build_object('org', json_build_object('id', o.id, 'name', o.name, 'kind', o.kind),"
+	  " 'disabled', o.disabled,"
 	  " 'territory', organisation_json(o)->'territory', 'flagged_at', rfc3339(t.created_at))"
 	  " FROM mobile_teams t JOIN organisations o ON o.id = t.organisation_id"
 	  " ORDER BY t.created_at, t.organisation_id" },

@@ -16,6 +16,10 @@
 	" FROM households h CROSS JOIN LATERAL (SELECT household_relations(h, $1::uuid, $2::text)" \
 	" | orientation_household_relations(h.id, $1::uuid, $2::text) AS rel) r"
 
+/* household_marked_json() and the procedures the caller reads under the relations
+ * in mask (0022). */
+#define WITH_PROCEDURES(mask) "household_with_procedures_json(h, $1::uuid, $2::text, " mask "::integer)"
+
 const struct db_stmt households_store_statements[] = {
 	{ "households_landlord_ok",
 	  "SELECT 1 FROM organisations WHERE id = $1 AND kind IN ('social_landlord', 'private_landlord')" },
@@ -31,10 +35,10 @@ const struct db_stmt households_store_statements[] = {
 	  "  AND o.kind IN ('social_landlord', 'private_landlord'))"
 	  " RETURNING id" },
 	{ "households_get",
-	  "SELECT household_marked_json(h), h.version, r.rel, h.erased_at IS NOT NULL" VISIBLE_FROM
+	  "SELECT " WITH_PROCEDURES("$4") ", h.version, r.rel, h.erased_at IS NOT NULL" VISIBLE_FROM
 	  " WHERE h.id = $3 AND r.rel <> 0" },
 	{ "households_list",
-	  "WITH page AS (SELECT h.id, h.created_at, household_marked_json(h) AS j, r.rel" VISIBLE_FROM
+	  "WITH page AS (SELECT h.id, h.created_at, " WITH_PROCEDURES("$13") " AS j, r.rel" VISIBLE_FROM
 	  "  WHERE r.rel <> 0"
 	  "   AND ($3::text IS NULL OR h.insee = $3)"
 	  "   AND ($4::text IS NULL OR h.insee IN (SELECT c.insee FROM communes c WHERE c.epci_siren = $4))"
@@ -93,7 +97,8 @@ const struct db_stmt households_store_statements[] = {
 	  " SELECT json_build_object("
 	  "  'exported_at', rfc3339(now()),"
 	  /* The lease holder's name, as imports match it, is held too. */
-	  "  'household', (household_json(h)::jsonb || jsonb_build_object('holder_name', h.holder_name))::json,"
+	  "  'household', (household_with_procedures_json(h, $2::uuid, $3::text, $4::integer)::jsonb"
+	  "   || jsonb_build_object('holder_name', h.holder_name))::json,"
 	  "  'procedures', coalesce((SELECT json_agg((procedure_json(p)::jsonb || jsonb_build_object('events',"
 	  "    coalesce((SELECT jsonb_agg(procedure_event_json(e)::jsonb ORDER BY e.seq) FROM procedure_events e"
 	  "     WHERE e.procedure_id = p.id), '[]'::jsonb)))::json ORDER BY p.created_at, p.id)"
@@ -114,13 +119,13 @@ const struct db_stmt households_store_statements[] = {
 	  "   FROM caf_signals s WHERE s.household_id = h.id), '[]'::json),"
 	  "  'benefit_decisions', coalesce((SELECT json_agg(benefit_decision_json(b) ORDER BY b.created_at, b.id)"
 	  "   FROM benefit_decisions b WHERE b.household_id = h.id), '[]'::json),"
-	  "  'adil_contacts', coalesce((SELECT json_agg(json_build_object('id', a.id, 'organisation_id',"
-	  "    a.organisation_id, 'letter_id', a.letter_id, 'date', a.contact_on, 'caller', a.caller,"
+	  "  'adil_contacts', coalesce((SELECT json_agg(json_build_object('id', a.id, 'org',"
+	  "    org_ref_json(a.organisation_id), 'letter_id', a.letter_id, 'date', a.contact_on, 'caller', a.caller,"
 	  "    'subject', a.subject, 'outcome', a.outcome, 'created_at', rfc3339(a.created_at))"
 	  "    ORDER BY a.contact_on, a.created_at, a.id)"
 	  "   FROM adil_contacts a WHERE a.household_id = h.id), '[]'::json),"
 	  "  'access_log', coalesce((SELECT json_agg(json_build_object('at', rfc3339(a.at),"
-	  "    'organisation', CASE WHEN o.id IS NOT NULL THEN json_build_object('id', o.id, 'name', o.name,"
+	  "    'org', CASE WHEN o.id IS NOT NULL THEN json_build_object('id', o.id, 'name', o.name,"
 	  "     'kind', o.kind) END,"
 	  "    'client_id', a.client_id, 'action', a.action, 'resource_type', a.resource_type,"
 	  "    'resource_id', a.resource_id, 'outcome', a.outcome) ORDER BY a.id)"
@@ -227,9 +232,11 @@ int households_store_get(PGconn *conn, const struct store_caller *caller, const 
 			 struct household_row *out, struct err *err)
 {
 	memset(out, 0, sizeof(*out));
-	const char *params[] = { caller->org_id, caller->kind, id };
+	char mask[16];
+	snprintf(mask, sizeof(mask), "%u", caller->procedure_relations);
+	const char *params[] = { caller->org_id, caller->kind, id, mask };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "households_get", 3, params, err);
+	int rc = db_exec(&res, conn, "households_get", 4, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such household");
 	if (rc == ERR_OK)
@@ -347,15 +354,16 @@ int households_store_list(PGconn *conn, const struct store_caller *caller, const
 			  const struct page_cursor *after, int limit, struct household_page *page, struct err *err)
 {
 	memset(page, 0, sizeof(*page));
-	char lim[16];
+	char lim[16], mask[16];
 	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(mask, sizeof(mask), "%u", caller->procedure_relations);
 	const char *params[] = {
 		caller->org_id, caller->kind, filter->insee, filter->epci_siren, filter->sector, filter->stage,
 		filter->updated_since, after->set ? after->after_time : NULL, after->set ? after->after_id : NULL,
-		lim, caller->client_id, caller->request_id,
+		lim, caller->client_id, caller->request_id, mask,
 	};
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "households_list", 12, params, err);
+	int rc = db_exec(&res, conn, "households_list", 13, params, err);
 	if (rc != ERR_OK)
 		return rc;
 	int n = PQntuples(res);
@@ -414,9 +422,11 @@ int households_store_export(PGconn *conn, const struct store_caller *caller, con
 			    struct err *err)
 {
 	*json = NULL;
-	const char *params[] = { id, caller->org_id };
+	char mask[16];
+	snprintf(mask, sizeof(mask), "%u", caller->procedure_relations);
+	const char *params[] = { id, caller->org_id, caller->kind, mask };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "households_export", 2, params, err);
+	int rc = db_exec(&res, conn, "households_export", 4, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such household");
 	if (rc == ERR_OK && (*json = strdup(PQgetvalue(res, 0, 0))) == NULL)

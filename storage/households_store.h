@@ -23,6 +23,9 @@ struct store_caller {
 	const char *kind;        /* policy_kind_to_string() */
 	const char *client_id;   /* NULL when unknown */
 	const char *request_id;  /* for the audit rows a list writes */
+	/* The relations (1 << enum policy_relation) under which the caller
+	 * reads a procedure: the household's procedures it is shown. */
+	unsigned procedure_relations;
 };
 
 struct household_row {

@@ -1020,7 +1020,7 @@ static int history_add(struct import_history *h, const PGresult *res, int r, int
 					"lease_signed_on", err);
 		break;
 	case EVENT_SUMMONS:
-		rc = date_parse(&ev->summons.hearing_date, PQgetvalue(res, r, c0 + 7), "hearing_date", err);
+		rc = date_parse(&ev->summons.hearing_date, PQgetvalue(res, r, c0 + 7), "hearing_on", err);
 		snprintf(ev->summons.court, sizeof(ev->summons.court), "%s", PQgetvalue(res, r, c0 + 8));
 		ev->summons.prefet_notified = !PQgetisnull(res, r, c0 + 9);
 		if (rc == ERR_OK && ev->summons.prefet_notified)

@@ -47,6 +47,7 @@ const struct db_stmt orgs_store_statements[] = {
 	{ "clients_find",
 	  "SELECT c.id, o.id, o.kind, c.scopes, c.secret_hash, c.revoked_at IS NULL AND NOT o.disabled"
 	  " FROM api_clients c JOIN organisations o ON o.id = c.organisation_id WHERE c.id = $1" },
+	{ "orgs_ref", "SELECT org_ref_json($1::uuid)::text WHERE EXISTS (SELECT 1 FROM organisations WHERE id = $1)" },
 	{ "clients_active",
 	  "SELECT 1 FROM api_clients c JOIN organisations o ON o.id = c.organisation_id"
 	  " WHERE c.id = $1 AND o.id = $2 AND c.revoked_at IS NULL AND NOT o.disabled" },
@@ -89,12 +90,14 @@ static char *dup_value(const PGresult *res, int row, int col, struct err *err)
 	return s;
 }
 
-int orgs_store_get(PGconn *conn, const char *id, char **json, int *version, struct err *err)
+/* The JSON in column 0 of statement stmt's one row for id (and the version
+ * in column 1 when version is not NULL); ERR_NOT_FOUND without a row. */
+static int read_one(PGconn *conn, const char *stmt, const char *id, char **json, int *version, struct err *err)
 {
 	*json = NULL;
 	PGresult *res = NULL;
 	const char *params[] = { id };
-	int rc = db_exec(&res, conn, "orgs_get", 1, params, err);
+	int rc = db_exec(&res, conn, stmt, 1, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such organisation");
 	if (rc == ERR_OK) {
@@ -105,6 +108,16 @@ int orgs_store_get(PGconn *conn, const char *id, char **json, int *version, stru
 	}
 	PQclear(res);
 	return rc;
+}
+
+int orgs_store_get(PGconn *conn, const char *id, char **json, int *version, struct err *err)
+{
+	return read_one(conn, "orgs_get", id, json, version, err);
+}
+
+int orgs_store_ref(PGconn *conn, const char *id, char **json, struct err *err)
+{
+	return read_one(conn, "orgs_ref", id, json, NULL, err);
 }
 
 int orgs_store_create(PGconn *conn, const struct org_input *in, char **json, struct err *err)

@@ -38,6 +38,10 @@ int json_page_keyset(PGconn *conn, const char *stmt, int n, const char *const *p
 	" AND ($" #a "::timestamptz IS NULL OR (" t ".created_at, " t ".id) > ($" #a "::timestamptz, $" #b \
 	"::uuid))"
 
+/* The organisation as an OrganisationRef {id, name, kind} (org_ref_json()
+ * of 0022): *json is a new string the caller free()s. ERR_NOT_FOUND when
+ * there is none. */
+int orgs_store_ref(PGconn *conn, const char *id, char **json, struct err *err);
 int orgs_store_create(PGconn *conn, const struct org_input *in, char **json, struct err *err);
 /* ERR_NOT_FOUND when there is no such organisation. */
 int orgs_store_get(PGconn *conn, const char *id, char **json, int *version, struct err *err);

@@ -90,7 +90,7 @@ int orientations_store_addressee_kind(PGconn *conn, const char *org_id, char kin
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, "orientation_addressee_kind", 1, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
-		rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "addressee_id", "no such organisation");
+		rc = err_set_reason(err, ERR_REASON_UNKNOWN_REFERENCE, "addressee_org_id", "no such organisation");
 	if (rc == ERR_OK)
 		copy_value(kind, CCAPEX_NAME_LEN, res, 0, 0);
 	PQclear(res);

@@ -27,7 +27,7 @@ int orientations_store_target(PGconn *conn, const char *referral_id, const struc
 			      struct orientation_target *out, struct err *err);
 
 /* The kind of an organisation that is not disabled; ERR_UNPROCESSABLE on
- * "addressee_id" when there is none. */
+ * "addressee_org_id" when there is none. */
 int orientations_store_addressee_kind(PGconn *conn, const char *org_id, char kind[CCAPEX_NAME_LEN],
 				      struct err *err);
 

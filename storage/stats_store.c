@@ -86,12 +86,14 @@
 	" SELECT json_build_object(" \
 	"  'referrals_total', (SELECT count(*) FROM r WHERE r.cur)," \
 	"  'referrals_by_kind', (SELECT json_object_agg(k.kind, k.n ORDER BY k.ord) FROM k)," \
-	"  'referrals_by_epci', coalesce((SELECT json_agg(json_build_object('epci', e.epci_siren, 'name', x.name," \
+	"  'referrals_by_epci', coalesce((SELECT json_agg(json_build_object(" \
+	"    'epci', json_build_object('siren', e.epci_siren, 'name', x.name)," \
 	"    'count', e.n, 'previous_year', e.prev, 'change_percent', " CHANGE("e.n", "e.prev") "," \
 	"    'change_ratio', " RATIO("e.n - e.prev", "e.prev") ") ORDER BY e.n DESC, e.epci_siren)" \
 	"   FROM e JOIN epcis x ON x.siren = e.epci_siren), '[]')," \
-	"  'complex_referrals_by_epci', coalesce((SELECT json_agg(json_build_object('epci', e.epci_siren," \
-	"    'name', x.name, 'count', e.complex) ORDER BY e.complex DESC, e.epci_siren)" \
+	"  'complex_referrals_by_epci', coalesce((SELECT json_agg(json_build_object(" \
+	"    'epci', json_build_object('siren', e.epci_siren, 'name', x.name), 'count', e.complex)" \
+	"    ORDER BY e.complex DESC, e.epci_siren)" \
 	"   FROM e JOIN epcis x ON x.siren = e.epci_siren WHERE e.complex > 0), '[]'))"
 
 /* The acts of the year and the one before by stage, from org_acts_now

@@ -412,7 +412,14 @@ START_TEST(me_and_jwks)
 	int status;
 	json_t *me = fixtures_call_json(&server, &admin, "GET", "/v1/me", NULL, NULL, &status);
 	ck_assert_int_eq(status, 200);
-	ck_assert_str_eq(json_string_value(json_object_get(me, "organisation_id")), admin.org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(me, "org"), "id")), admin.org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(me, "org"), "kind")), "prefecture");
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(json_object_get(me, "org"), "name")));
+	ck_assert_ptr_null(json_object_get(me, "organisation_id"));
+	/* An instant (RFC 3339), like every *_at. */
+	const char *expires = json_string_value(json_object_get(me, "expires_at"));
+	ck_assert_ptr_nonnull(expires);
+	ck_assert_msg(strlen(expires) == 20 && expires[10] == 'T' && expires[19] == 'Z', "expires_at %s", expires);
 	ck_assert_str_eq(json_string_value(json_object_get(me, "kind")), "prefecture");
 	ck_assert_str_eq(json_string_value(json_object_get(me, "client_id")), admin.client_id);
 	json_decref(me);

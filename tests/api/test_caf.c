@@ -294,7 +294,7 @@ START_TEST(single_signals_on_both_sides_of_2027)
 	json_t *d = json_array_get(items, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(d, "status")), "open");
 	ck_assert_str_eq(json_string_value(json_object_get(d, "caf_signal_id")), three_months);
-	ck_assert_str_eq(json_string_value(json_object_get(d, "addressee_id")), caf.org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(d, "addressee_org"), "id")), caf.org_id);
 	ck_assert_str_eq(json_string_value(json_object_get(d, "signalled_on")), "2027-01-01");
 	json_decref(items);
 }
@@ -592,7 +592,7 @@ START_TEST(a_decision_decided_and_applied)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "decided");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "decision")), "paid_to_landlord");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "decided_on")), "2027-01-25");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "decided_by")), departement.org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "decided_by_org"), "id")), departement.org_id);
 	json_decref(j);
 	etag_of(&caf, path, h, sizeof(h));
 	send_expect(&departement, "PATCH", path,

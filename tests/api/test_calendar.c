@@ -293,9 +293,9 @@ START_TEST(add_each_kind_and_unit)
 		ck_assert_str_eq(str(j, "kind"), want[i].kind);
 		ck_assert_str_eq(str(dur, "unit"), want[i].unit);
 		ck_assert_int_eq(json_integer_value(json_object_get(dur, "amount")), want[i].amount);
-		ck_assert_msg(strcmp(str(j, "end"), want[i].end) == 0, "%s: end %s", path, str(j, "end"));
-		ck_assert_msg(strcmp(str(j, "unextended_end"), want[i].unextended_end) == 0, "%s: unextended %s", path,
-			      str(j, "unextended_end"));
+		ck_assert_msg(strcmp(str(j, "end_on"), want[i].end) == 0, "%s: end %s", path, str(j, "end_on"));
+		ck_assert_msg(strcmp(str(j, "unextended_end_on"), want[i].unextended_end) == 0, "%s: unextended %s", path,
+			      str(j, "unextended_end_on"));
 		ck_assert(flag(j, "extended") == (strcmp(want[i].end, want[i].unextended_end) != 0));
 		ck_assert_str_eq(str(j, "rule"), "CPC art. 640-642");
 		json_decref(j);
@@ -329,12 +329,12 @@ START_TEST(add_bad_requests)
 	expect_400("/v1/calendar/add?date=2027-04-05&delay=P6W&kind=notice", "kind");
 	/* the longest delays from the edges of the window */
 	json_t *j = get_ok(&bailiff, "/v1/calendar/add?date=2100-12-31&delay=P10Y");
-	ck_assert_str_eq(str(j, "unextended_end"), "2110-12-31");
+	ck_assert_str_eq(str(j, "unextended_end_on"), "2110-12-31");
 	json_decref(j);
 	j = get_ok(&bailiff, "/v1/calendar/add?date=1990-01-01&delay=1000WD&kind=notice_before");
 	/* about 252 working days a year: four years earlier */
-	ck_assert_msg(strcmp(str(j, "end"), "1985-06-01") > 0 && strcmp(str(j, "end"), "1986-06-01") < 0, "%s",
-		      str(j, "end"));
+	ck_assert_msg(strcmp(str(j, "end_on"), "1985-06-01") > 0 && strcmp(str(j, "end_on"), "1986-06-01") < 0, "%s",
+		      str(j, "end_on"));
 	json_decref(j);
 }
 END_TEST
@@ -358,7 +358,7 @@ START_TEST(every_kind_may_ask)
 				 "whit_monday");
 		json_decref(j);
 		j = get_ok(&p, "/v1/calendar/add?date=2027-04-05&delay=P6W");
-		ck_assert_str_eq(str(j, "end"), "2027-05-18");
+		ck_assert_str_eq(str(j, "end_on"), "2027-05-18");
 		json_decref(j);
 	}
 }

@@ -255,9 +255,9 @@ START_TEST(referrals_are_checked)
 		    "household_id");
 	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"debt_cents\":-1}", hidden);
 	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, "debt_cents");
-	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"summons_date\":\"9999-12-31\"}",
+	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"summons_on\":\"9999-12-31\"}",
 		 hidden);
-	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, "summons_date");
+	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, "summons_on");
 	snprintf(body, sizeof(body), "{\"kind\":\"social_landlord\",\"household_id\":\"%s\",\"reason\":\"a\\u0000b\"}",
 		 hidden);
 	send_expect(&other, "POST", "/v1/referrals", body, NULL, 400, NULL);
@@ -315,14 +315,14 @@ START_TEST(late_landlord_referral_is_flagged)
 	/* A small payment order: no bailiff's report. */
 	create(&bailiff, path, "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":30000,"
 			       "\"rent_cents\":60000,\"months_unpaid\":1}", 201, NULL);
-	create(&bailiff, path, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+	create(&bailiff, path, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_on\":\"2026-01-20\","
 			       "\"court\":\"Tribunal judiciaire d'Évry\",\"prefet_notified_on\":\"2025-11-04\"}", 201, NULL);
 	snprintf(extra, sizeof(extra), ",\"procedure_id\":\"%s\"", proc);
 	referral(&sl, "social_landlord", hh, extra, r);
 	json_t *j = get_referral(&sl, r, 200);
 	json_t *notice = json_object_get(j, "landlord_notice");
-	ck_assert_str_eq(str(notice, "summons_date"), "2025-11-03");
-	ck_assert_str_eq(str(notice, "latest_referral_date"), "2025-09-03");
+	ck_assert_str_eq(str(notice, "summons_on"), "2025-11-03");
+	ck_assert_str_eq(str(notice, "latest_referral_on"), "2025-09-03");
 	ck_assert(json_is_true(json_object_get(notice, "late")));
 	json_decref(j);
 
@@ -332,13 +332,13 @@ START_TEST(late_landlord_referral_is_flagged)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	char summons[80], latest[24];
-	snprintf(summons, sizeof(summons), ",\"legal_entity\":true,\"summons_date\":\"%d-06-01\"", tm.tm_year + 1901);
+	snprintf(summons, sizeof(summons), ",\"legal_entity\":true,\"summons_on\":\"%d-06-01\"", tm.tm_year + 1901);
 	snprintf(latest, sizeof(latest), "%d-04-01", tm.tm_year + 1901);
 	household(&pl, "91477", "private", pl.org_id, "1 rue de Paris", hh2);
 	referral(&pl, "private_landlord", hh2, summons, r2);
 	j = get_referral(&pl, r2, 200);
 	notice = json_object_get(j, "landlord_notice");
-	ck_assert_str_eq(str(notice, "latest_referral_date"), latest);
+	ck_assert_str_eq(str(notice, "latest_referral_on"), latest);
 	ck_assert(json_is_false(json_object_get(notice, "late")));
 	json_decref(j);
 }
@@ -375,15 +375,15 @@ START_TEST(a_week_of_the_operational_ccapex)
 		send_expect(&dept, "PATCH", path, "{\"status\":\"admissible\"}", h, 200, NULL);
 	}
 	snprintf(body, sizeof(body), ",\"time\":\"14:00\",\"place\":\"Préfecture, salle 3\","
-		 "\"territory\":{\"epcis\":[\"200059228\",\"200056232\"]},\"chairs\":[\"%s\",\"%s\"],"
-		 "\"invited\":[\"%s\",\"%s\"]", admin.org_id, dept.org_id, sl.org_id, ss.org_id);
+		 "\"territory\":{\"epcis\":[\"200059228\",\"200056232\"]},\"chair_org_ids\":[\"%s\",\"%s\"],"
+		 "\"invited_org_ids\":[\"%s\",\"%s\"]", admin.org_id, dept.org_id, sl.org_id, ss.org_id);
 	commission("operational", NULL, "2026-12-03", body, k);
 	send_expect(&sl, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"2026-12-03\"}", NULL, 403, NULL);
 	send_expect(&admin, "POST", "/v1/commissions", "{\"level\":\"weekly\",\"date\":\"2026-12-03\"}", NULL, 400,
 		    "level");
 	send_expect(&admin, "POST", "/v1/commissions",
-		    "{\"level\":\"operational\",\"date\":\"2026-12-03\",\"chairs\":[\"00000000-0000-4000-8000-000000000001\"]}",
-		    NULL, 422, "chairs");
+		    "{\"level\":\"operational\",\"date\":\"2026-12-03\",\"chair_org_ids\":[\"00000000-0000-4000-8000-000000000001\"]}",
+		    NULL, 422, "chair_org_ids");
 	/* Issue 13: a session date out of its window, a blank place. */
 	send_expect(&admin, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"0001-01-01\"}", NULL, 400,
 		    "date");
@@ -425,31 +425,31 @@ START_TEST(a_week_of_the_operational_ccapex)
 	snprintf(body, sizeof(body),
 		 "{\"summary\":\"Reprise du loyer courant, dette de 2 400 €.\","
 		 "\"decisions\":[\"keep_with_payment_plan\",\"fsl_aid\"],"
-		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement sur 24 mois\","
-		 "\"due_date\":\"2026-12-31\"},{\"addressee_id\":\"%s\",\"text\":\"Instruire une aide FSL\","
-		 "\"due_date\":\"2027-01-15\"}]}", sl.org_id, dept.org_id);
+		 "\"recommendations\":[{\"addressee_org_id\":\"%s\",\"text\":\"Proposer un plan d'apurement sur 24 mois\","
+		 "\"due_on\":\"2026-12-31\"},{\"addressee_org_id\":\"%s\",\"text\":\"Instruire une aide FSL\","
+		 "\"due_on\":\"2027-01-15\"}]}", sl.org_id, dept.org_id);
 	opinion(k, r1, body, 201, NULL);
 	snprintf(body, sizeof(body),
 		 "{\"summary\":\"Situation de grande fragilité, accompagnement nécessaire.\","
 		 "\"decisions\":[\"masp\",\"temporary_housing\"],"
-		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un logement temporaire\","
-		 "\"due_date\":\"2027-01-31\"}]}", asso.org_id);
+		 "\"recommendations\":[{\"addressee_org_id\":\"%s\",\"text\":\"Proposer un logement temporaire\","
+		 "\"due_on\":\"2027-01-31\"}]}", asso.org_id);
 	opinion(k, r3, body, 201, NULL);
 	/* Bad opinions. */
 	opinion(k, r4, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 422, "referral_id");
 	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"eviction\"]}", 400, "decisions[0]");
 	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"housing_benefit_kept\"]}", 422, "decisions[0]");
-	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
-		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"t\",\"due_date\":\"2026-12-31\"}]}",
-		422, "recommendations[0].addressee_id");
-	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
-		       "\"not-an-id\",\"text\":\"t\",\"due_date\":\"2026-12-31\"}]}",
-		400, "recommendations[0].addressee_id");
-	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
-		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"t\",\"due_date\":\"9999-12-31\"}]}",
-		400, "recommendations[0].due_date");
-	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_id\":"
-		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"  \",\"due_date\":\"2026-12-31\"}]}",
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_org_id\":"
+		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"t\",\"due_on\":\"2026-12-31\"}]}",
+		422, "recommendations[0].addressee_org_id");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_org_id\":"
+		       "\"not-an-id\",\"text\":\"t\",\"due_on\":\"2026-12-31\"}]}",
+		400, "recommendations[0].addressee_org_id");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_org_id\":"
+		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"t\",\"due_on\":\"9999-12-31\"}]}",
+		400, "recommendations[0].due_on");
+	opinion(k, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"],\"recommendations\":[{\"addressee_org_id\":"
+		       "\"00000000-0000-4000-8000-000000000002\",\"text\":\"  \",\"due_on\":\"2026-12-31\"}]}",
 		400, "recommendations[0].text");
 	opinion(k, r2, "{\"summary\":\"\\u0007\",\"decisions\":[\"masp\"]}", 400, "summary");
 	opinion(k2, r2, "{\"summary\":\"x\",\"decisions\":[\"masp\"]}", 409, NULL);
@@ -470,7 +470,7 @@ START_TEST(a_week_of_the_operational_ccapex)
 	ck_assert(json_is_null(json_object_get(op, "summary")));
 	ck_assert_int_eq(json_array_size(json_object_get(op, "decisions")), 2);
 	ck_assert_int_eq(json_array_size(json_object_get(op, "recommendations")), 1);
-	ck_assert_str_eq(str(json_array_get(json_object_get(op, "recommendations"), 0), "addressee_id"), sl.org_id);
+	ck_assert_str_eq(str(json_object_get(json_array_get(json_object_get(op, "recommendations"), 0), "addressee_org"), "id"), sl.org_id);
 	json_decref(j);
 	j = get_referral(&admin, r1, 200);
 	op = json_array_get(json_object_get(j, "opinions"), 0);
@@ -514,7 +514,17 @@ START_TEST(a_week_of_the_operational_ccapex)
 	snprintf(path, sizeof(path), "/v1/commissions/%s", k);
 	j = get(&admin, path, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "agenda")), 3);
-	ck_assert_int_eq(json_array_size(json_object_get(j, "chairs")), 2);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "chair_orgs")), 2);
+	/* Each member as {id, name, kind}: the préfecture and the département chair. */
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *chair = json_array_get(json_object_get(j, "chair_orgs"), i);
+		const char *kind = strcmp(str(chair, "id"), admin.org_id) == 0 ? "prefecture" : "departement";
+		ck_assert_msg(strcmp(str(chair, "id"), admin.org_id) == 0 || strcmp(str(chair, "id"), dept.org_id) == 0,
+			      "chair %s", str(chair, "id"));
+		ck_assert_str_eq(str(chair, "kind"), kind);
+		ck_assert_ptr_nonnull(str(chair, "name"));
+	}
+	ck_assert_int_eq(json_array_size(json_object_get(j, "invited_orgs")), 2);
 	json_decref(j);
 	j = get(&ss, path, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "agenda")), 1);
@@ -533,7 +543,7 @@ START_TEST(a_week_of_the_operational_ccapex)
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
 	snprintf(rec_asso, sizeof(rec_asso), "%s", str(json_array_get(json_object_get(j, "items"), 0), "id"));
 	json_decref(j);
-	snprintf(path, sizeof(path), "/v1/recommendations?referral_id=%s&addressee_id=%s", r1, dept.org_id);
+	snprintf(path, sizeof(path), "/v1/recommendations?referral_id=%s&addressee_org_id=%s", r1, dept.org_id);
 	j = get(&admin, path, 200);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 1);
 	snprintf(rec_dept, sizeof(rec_dept), "%s", str(json_array_get(json_object_get(j, "items"), 0), "id"));
@@ -629,8 +639,8 @@ START_TEST(clils_and_escalation)
 	opinion(k, r, "{\"summary\":\"Impayé lourd.\",\"decisions\":[\"fsl_aid\"]}", 201, NULL);
 	/* Given again during the session, the opinion replaces the first... */
 	snprintf(body, sizeof(body), "{\"summary\":\"Impayé lourd, dette de 2 400 €.\",\"decisions\":[\"fsl_aid\",\"masp\"],"
-		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Suspendre la procédure\","
-		 "\"due_date\":\"2026-12-15\"}]}", sl.org_id);
+		 "\"recommendations\":[{\"addressee_org_id\":\"%s\",\"text\":\"Suspendre la procédure\","
+		 "\"due_on\":\"2026-12-15\"}]}", sl.org_id);
 	opinion(k, r, body, 200, NULL);
 	snprintf(path, sizeof(path), "/v1/recommendations?referral_id=%s", r);
 	j = get(&sl, path, 200);
@@ -757,16 +767,16 @@ START_TEST(replacing_an_opinion_keeps_its_recommendations)
 	agenda_add(k, r, 201, NULL);
 	session_status(k, "in_session");
 	snprintf(body, sizeof(body), "{\"summary\":\"Dette de 2 400 €.\",\"decisions\":[\"fsl_aid\"],"
-		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
-		 "\"due_date\":\"2026-12-20\"},{\"addressee_id\":\"%s\",\"text\":\"Accompagner le ménage\","
-		 "\"due_date\":\"2026-12-21\"}]}", sl.org_id, asso.org_id);
+		 "\"recommendations\":[{\"addressee_org_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
+		 "\"due_on\":\"2026-12-20\"},{\"addressee_org_id\":\"%s\",\"text\":\"Accompagner le ménage\","
+		 "\"due_on\":\"2026-12-21\"}]}", sl.org_id, asso.org_id);
 	opinion(k, r, body, 201, NULL);
 	char first[2][40];
 	ck_assert_int_eq(recommendations_with(r, NULL, first, 2), 2);
 	char plan[40], support[40];
 	snprintf(path, sizeof(path), "/v1/recommendations/%s", first[0]);
 	json_t *j = get(&admin, path, 200);
-	bool plan_first = strcmp(str(j, "addressee_id"), sl.org_id) == 0;
+	bool plan_first = strcmp(str(json_object_get(j, "addressee_org"), "id"), sl.org_id) == 0;
 	json_decref(j);
 	snprintf(plan, sizeof(plan), "%s", first[plan_first ? 0 : 1]);
 	snprintf(support, sizeof(support), "%s", first[plan_first ? 1 : 0]);
@@ -784,9 +794,9 @@ START_TEST(replacing_an_opinion_keeps_its_recommendations)
 	/* Replaced: the plan is kept by its id, the support is dropped, a
 	 * rehousing is added. */
 	snprintf(body, sizeof(body), "{\"summary\":\"Dette de 2 400 €, relogement.\",\"decisions\":[\"fsl_aid\"],"
-		 "\"recommendations\":[{\"id\":\"%s\",\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
-		 "\"due_date\":\"2026-12-20\"},{\"addressee_id\":\"%s\",\"text\":\"Rechercher un relogement\","
-		 "\"due_date\":\"2026-12-22\"}]}", plan, sl.org_id, asso.org_id);
+		 "\"recommendations\":[{\"id\":\"%s\",\"addressee_org_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
+		 "\"due_on\":\"2026-12-20\"},{\"addressee_org_id\":\"%s\",\"text\":\"Rechercher un relogement\","
+		 "\"due_on\":\"2026-12-22\"}]}", plan, sl.org_id, asso.org_id);
 	opinion(k, r, body, 200, NULL);
 	char ids[4][40];
 	ck_assert_int_eq(recommendations_with(r, NULL, ids, 4), 3);
@@ -810,38 +820,38 @@ START_TEST(replacing_an_opinion_keeps_its_recommendations)
 	/* The same opinion again, without ids: the same recommendations, matched
 	 * by addressee and text. */
 	snprintf(body, sizeof(body), "{\"summary\":\"Dette de 2 400 €, relogement.\",\"decisions\":[\"fsl_aid\"],"
-		 "\"recommendations\":[{\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
-		 "\"due_date\":\"2026-12-20\"},{\"addressee_id\":\"%s\",\"text\":\"Rechercher un relogement\","
-		 "\"due_date\":\"2026-12-23\"}]}", sl.org_id, asso.org_id);
+		 "\"recommendations\":[{\"addressee_org_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\","
+		 "\"due_on\":\"2026-12-20\"},{\"addressee_org_id\":\"%s\",\"text\":\"Rechercher un relogement\","
+		 "\"due_on\":\"2026-12-23\"}]}", sl.org_id, asso.org_id);
 	opinion(k, r, body, 200, NULL);
 	ck_assert_int_eq(recommendations_with(r, NULL, ids, 4), 3);
 	ck_assert_int_eq(recommendations_with(r, "pending", ids, 4), 1);
 	ck_assert_str_eq(ids[0], rehousing[0]);
 	snprintf(path, sizeof(path), "/v1/recommendations/%s", rehousing[0]);
 	j = get(&asso, path, 200);
-	ck_assert_str_eq(str(j, "due_date"), "2026-12-23");
+	ck_assert_str_eq(str(j, "due_on"), "2026-12-23");
 	json_decref(j);
 
 	/* What cannot be: reviving a withdrawn one, changing a reported one,
 	 * moving one to another addressee, an id from elsewhere. */
 	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
-		 "\"addressee_id\":\"%s\",\"text\":\"Accompagner le ménage\",\"due_date\":\"2026-12-21\"}]}",
+		 "\"addressee_org_id\":\"%s\",\"text\":\"Accompagner le ménage\",\"due_on\":\"2026-12-21\"}]}",
 		 support, asso.org_id);
 	opinion(k, r, body, 422, "recommendations[0].id");
 	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
-		 "\"addressee_id\":\"%s\",\"text\":\"Un autre plan\",\"due_date\":\"2026-12-20\"}]}", plan, sl.org_id);
+		 "\"addressee_org_id\":\"%s\",\"text\":\"Un autre plan\",\"due_on\":\"2026-12-20\"}]}", plan, sl.org_id);
 	opinion(k, r, body, 409, "recommendations[0]");
 	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
-		 "\"addressee_id\":\"%s\",\"text\":\"Rechercher un relogement\",\"due_date\":\"2026-12-23\"}]}",
+		 "\"addressee_org_id\":\"%s\",\"text\":\"Rechercher un relogement\",\"due_on\":\"2026-12-23\"}]}",
 		 rehousing[0], sl.org_id);
-	opinion(k, r, body, 422, "recommendations[0].addressee_id");
+	opinion(k, r, body, 422, "recommendations[0].addressee_org_id");
 	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":"
-		 "\"00000000-0000-4000-8000-000000000009\",\"addressee_id\":\"%s\",\"text\":\"t\","
-		 "\"due_date\":\"2026-12-23\"}]}", sl.org_id);
+		 "\"00000000-0000-4000-8000-000000000009\",\"addressee_org_id\":\"%s\",\"text\":\"t\","
+		 "\"due_on\":\"2026-12-23\"}]}", sl.org_id);
 	opinion(k, r, body, 422, "recommendations[0].id");
 	snprintf(body, sizeof(body), "{\"summary\":\"x\",\"decisions\":[\"fsl_aid\"],\"recommendations\":[{\"id\":\"%s\","
-		 "\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\",\"due_date\":\"2026-12-20\"},{\"id\":\"%s\","
-		 "\"addressee_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\",\"due_date\":\"2026-12-20\"}]}",
+		 "\"addressee_org_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\",\"due_on\":\"2026-12-20\"},{\"id\":\"%s\","
+		 "\"addressee_org_id\":\"%s\",\"text\":\"Proposer un plan d'apurement\",\"due_on\":\"2026-12-20\"}]}",
 		 plan, sl.org_id, plan, sl.org_id);
 	opinion(k, r, body, 422, "recommendations[1].id");
 	/* Dropping the reported one would withdraw it: refused, nothing changed. */
@@ -957,7 +967,7 @@ static void orient(const struct party *p, const char *referral_id, const char *a
 {
 	char path[128], body[512];
 	snprintf(path, sizeof(path), "/v1/referrals/%s/orientation", referral_id);
-	snprintf(body, sizeof(body), "{\"actor\":\"%s\",\"addressee_id\":\"%s\"%s}", actor, addressee, extra ? extra : "");
+	snprintf(body, sizeof(body), "{\"actor\":\"%s\",\"addressee_org_id\":\"%s\"%s}", actor, addressee, extra ? extra : "");
 	send_expect(p, "POST", path, body, NULL, want, field);
 }
 
@@ -1037,17 +1047,17 @@ START_TEST(bailiff_reports_are_oriented)
 
 	/* Bad orientations, and those who may not orient. */
 	orient(&admin, r, "caf", service.org_id, NULL, 400, "actor");
-	orient(&admin, r, "social_service", "not-an-id", NULL, 400, "addressee_id");
+	orient(&admin, r, "social_service", "not-an-id", NULL, 400, "addressee_org_id");
 	orient(&admin, r, "social_service", service.org_id, ",\"status\":\"done\"", 400, "status");
-	orient(&admin, r, "adil", service.org_id, NULL, 422, "addressee_id");
-	orient(&admin, r, "fsl", service.org_id, NULL, 422, "addressee_id");
-	orient(&admin, r, "siao", adil.org_id, NULL, 422, "addressee_id");
-	orient(&admin, r, "association", "00000000-0000-4000-8000-000000000009", NULL, 422, "addressee_id");
+	orient(&admin, r, "adil", service.org_id, NULL, 422, "addressee_org_id");
+	orient(&admin, r, "fsl", service.org_id, NULL, 422, "addressee_org_id");
+	orient(&admin, r, "siao", adil.org_id, NULL, 422, "addressee_org_id");
+	orient(&admin, r, "association", "00000000-0000-4000-8000-000000000009", NULL, 422, "addressee_org_id");
 	orient(&bailiff, r, "social_service", service.org_id, NULL, 403, NULL);
 	orient(&service, r, "social_service", service.org_id, NULL, 403, NULL);
 	orient(&sl, r, "social_service", service.org_id, NULL, 403, NULL);
 	snprintf(path, sizeof(path), "/v1/referrals/%s/orientation", "00000000-0000-4000-8000-00000000000a");
-	send_expect(&admin, "POST", path, "{\"actor\":\"adil\",\"addressee_id\":\"00000000-0000-4000-8000-000000000009\"}",
+	send_expect(&admin, "POST", path, "{\"actor\":\"adil\",\"addressee_org_id\":\"00000000-0000-4000-8000-000000000009\"}",
 		    NULL, 404, NULL);
 	/* Only a bailiff's report is oriented. */
 	char hh2[40], r2[40];
@@ -1063,8 +1073,8 @@ START_TEST(bailiff_reports_are_oriented)
 	ck_assert_str_eq(str(j, "referral_id"), r);
 	ck_assert_str_eq(str(j, "household_id"), hh);
 	ck_assert_str_eq(str(j, "actor"), "social_service");
-	ck_assert_str_eq(str(j, "addressee_id"), service.org_id);
-	ck_assert_str_eq(str(j, "oriented_by"), admin.org_id);
+	ck_assert_str_eq(str(json_object_get(j, "addressee_org"), "id"), service.org_id);
+	ck_assert_str_eq(str(json_object_get(j, "oriented_by_org"), "id"), admin.org_id);
 	ck_assert_str_eq(str(j, "oriented_on"), today);
 	ck_assert_str_eq(str(j, "note"), "Famille connue, rappeler la MDS");
 	ck_assert_str_eq(str(j, "status"), "pending");
@@ -1082,6 +1092,13 @@ START_TEST(bailiff_reports_are_oriented)
 	json_decref(get(&admin, path, 200));
 	j = get(&service, hpath, 200);
 	ck_assert_str_eq(str(j, "id"), hh);
+	/* Its household shows none of the procedures it may not read. */
+	ck_assert(json_is_array(json_object_get(j, "procedures")));
+	ck_assert_int_eq(json_array_size(json_object_get(j, "procedures")), 0);
+	json_decref(j);
+	j = get(&admin, hpath, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "procedures")), 1);
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "procedures"), 0), "id"), path + strlen("/v1/procedures/"));
 	json_decref(j);
 	/* It reads; it does not keep the record. */
 	char hh_match[64];
@@ -1136,7 +1153,7 @@ START_TEST(bailiff_reports_are_oriented)
 	ck_assert_str_eq(str(j, "status"), "done");
 	ck_assert_str_eq(str(j, "report"), "Dossier FSL déposé, plan d'apurement signé");
 	ck_assert_str_eq(str(j, "reported_on"), today);
-	ck_assert_str_eq(str(j, "reported_by"), service.org_id);
+	ck_assert_str_eq(str(json_object_get(j, "reported_by_org"), "id"), service.org_id);
 	json_decref(j);
 
 	/* The secretariat hears of each report; the addressee of none. */
@@ -1144,7 +1161,7 @@ START_TEST(bailiff_reports_are_oriented)
 	ck_assert_int_eq(json_array_size(j), 2);
 	ck_assert_str_eq(event_status(j, 0), "accepted");
 	ck_assert_str_eq(event_status(j, 1), "done");
-	ck_assert_str_eq(str(json_object_get(json_array_get(j, 1), "data"), "addressee_id"), service.org_id);
+	ck_assert_str_eq(str(json_object_get(json_object_get(json_array_get(j, 1), "data"), "addressee_org"), "id"), service.org_id);
 	json_decref(j);
 	ck_assert_int_eq(feed_count(&service, "orientation.reported", r), 0);
 	ck_assert_int_eq(feed_count(&dept, "orientation.reported", r), 0);
@@ -1160,11 +1177,11 @@ START_TEST(bailiff_reports_are_oriented)
 	json_decref(get_referral(&asso, r3, 200));
 	json_decref(get(&asso, hpath3, 200));
 	report(&asso, r3, "{\"status\":\"declined\",\"report\":\"Aucune place disponible\"}", 200, NULL);
-	orient(&dept, r3, "fsl", admin.org_id, NULL, 422, "addressee_id");
+	orient(&dept, r3, "fsl", admin.org_id, NULL, 422, "addressee_org_id");
 	orient(&dept, r3, "fsl", dept.org_id, NULL, 200, NULL);
 	j = get(&dept, opath3, 200);
 	ck_assert_str_eq(str(j, "actor"), "fsl");
-	ck_assert_str_eq(str(j, "addressee_id"), dept.org_id);
+	ck_assert_str_eq(str(json_object_get(j, "addressee_org"), "id"), dept.org_id);
 	ck_assert_str_eq(str(j, "status"), "pending");
 	ck_assert(json_is_null(json_object_get(j, "report")));
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 3);
@@ -1247,7 +1264,7 @@ static void history_of(const char *referral_id, char *out, size_t len)
 	out[0] = '\0';
 	json_array_foreach(json_object_get(j, "history"), i, e)
 		used += (size_t)snprintf(out + used, len - used, "%s%s:%s", i ? " " : "", str(e, "step"),
-					 str(e, "organisation_id"));
+					 str(json_object_get(e, "by_org"), "id"));
 	json_decref(j);
 }
 

@@ -435,7 +435,7 @@ static void *file_procedures(void *arg)
 		/* In parentheses: one string on two lines, not a missing comma. */
 		("{\"kind\":\"payment_order\",\"date\":\"2026-01-05\",\"debt_cents\":120000,\"rent_cents\":60000,"
 		 "\"months_unpaid\":2}"),
-		"{\"kind\":\"summons\",\"date\":\"2026-04-01\",\"hearing_date\":\"2026-06-15\",\"court\":\"TJ Évry\"}",
+		"{\"kind\":\"summons\",\"date\":\"2026-04-01\",\"hearing_on\":\"2026-06-15\",\"court\":\"TJ Évry\"}",
 		"{\"kind\":\"judgment\",\"date\":\"2026-06-15\",\"outcome\":\"termination_and_eviction\"}",
 		"{\"kind\":\"order_to_leave\",\"date\":\"2026-07-01\"}",
 	};

@@ -71,7 +71,7 @@ static bool logged(const json_t *doc, const char *org_id, const char *action)
 	size_t i;
 	const json_t *e;
 	json_array_foreach(json_object_get(doc, "access_log"), i, e) {
-		const char *who = json_string_value(json_object_get(json_object_get(e, "organisation"), "id"));
+		const char *who = json_string_value(json_object_get(json_object_get(e, "org"), "id"));
 		if (who != NULL && strcmp(who, org_id) == 0 &&
 		    strcmp(json_string_value(json_object_get(e, "action")), action) == 0)
 			return true;
@@ -120,7 +120,7 @@ static void case_build(struct case_records *c)
 	create(&c->bailiff, path, "{\"reference\":\"CJ-EXPORT\"}", c->procedure);
 	snprintf(path, sizeof(path), "/v1/procedures/%s/events", c->procedure);
 	send_expect(&c->bailiff, "POST", path,
-		    "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_date\":\"2027-01-20\","
+		    "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_on\":\"2027-01-20\","
 		    "\"court\":\"Tribunal judiciaire d'Évry\",\"prefet_notified_on\":\"2026-11-03\"}", NULL, 201);
 	snprintf(path, sizeof(path), "/v1/diagnostics?household_id=%s", c->hh);
 	json_t *j = send_json(&c->departement, "GET", path, NULL, NULL, 200);
@@ -145,7 +145,7 @@ static void case_build(struct case_records *c)
 	snprintf(path, sizeof(path), "/v1/commissions/%s/opinions/%s", commission, c->referral);
 	snprintf(body, sizeof(body),
 		 "{\"summary\":\"Avis d'essai %s\",\"decisions\":[\"fsl_aid\"],\"recommendations\":"
-		 "[{\"addressee_id\":\"%s\",\"text\":\"Instruire une aide FSL\",\"due_date\":\"2027-01-15\"}]}",
+		 "[{\"addressee_org_id\":\"%s\",\"text\":\"Instruire une aide FSL\",\"due_on\":\"2027-01-15\"}]}",
 		 c->tag, c->departement.org_id);
 	send_expect(&admin, "PUT", path, body, NULL, 201);
 
@@ -337,14 +337,14 @@ START_TEST(free_text_is_limited_in_characters)
 
 	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
 	char *court = repeat("a", 128);
-	snprintf(body, 20000, "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_date\":\"2027-01-20\","
+	snprintf(body, 20000, "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_on\":\"2027-01-20\","
 		 "\"court\":\"%s\",\"prefet_notified_on\":\"2026-11-03\"}", court);
 	j = send_json(&bailiff, "POST", path, body, NULL, 400);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "field")), "/court");
 	json_decref(j);
 	free(court);
 	court = repeat("é", 127);
-	snprintf(body, 20000, "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_date\":\"2027-01-20\","
+	snprintf(body, 20000, "{\"kind\":\"summons\",\"date\":\"2026-11-02\",\"hearing_on\":\"2027-01-20\","
 		 "\"court\":\"%s\",\"prefet_notified_on\":\"2026-11-03\"}", court);
 	send_expect(&bailiff, "POST", path, body, NULL, 201);
 	free(court);

@@ -192,7 +192,7 @@ START_TEST(stage_changes_reach_the_organisations_of_the_case)
 	case_new(&bailiff, landlord.org_id, hh, proc);
 	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":60000,"
 				 "\"rent_cents\":60000,\"months_unpaid\":1}");
-	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_on\":\"2026-01-20\","
 				 "\"court\":\"Tribunal judiciaire d'Évry\",\"prefet_notified_on\":\"2025-11-04\"}");
 
 	/* The filer, the landlord and the préfecture see both stage changes,

@@ -112,7 +112,7 @@ static void summons_case(const struct party *bailiff, const struct party *servic
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
 	j = call(bailiff, "POST", path,
-		 "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+		 "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_on\":\"2026-01-20\","
 		 "\"court\":\"Tribunal judiciaire d'Évry\",\"prefet_notified_on\":\"2025-11-04\"}", &status);
 	expect(j, status, 201, NULL);
 	json_decref(j);
@@ -124,7 +124,7 @@ static void summons_case(const struct party *bailiff, const struct party *servic
 	const json_t *d = json_array_get(items, 0);
 	snprintf(diag_id, 40, "%s", str(d, "id"));
 	ck_assert_str_eq(str(d, "status"), "requested");
-	ck_assert_ptr_nonnull(str(d, "assigned_org_id"));
+	ck_assert_ptr_nonnull(str(json_object_get(d, "assigned_org"), "id"));
 	/* The list gives each diagnostic as GET /v1/diagnostics/{id} does. */
 	char one[128];
 	snprintf(one, sizeof(one), "/v1/diagnostics/%s", diag_id);
@@ -176,11 +176,13 @@ START_TEST(diagnostic_visibility)
 	json_t *d = call(&service, "GET", path, NULL, &status);
 	expect(d, status, 200, NULL);
 	ck_assert_str_eq(str(d, "status"), "requested");
-	ck_assert_str_eq(str(d, "assigned_org_id"), service.org_id);
+	ck_assert_str_eq(str(json_object_get(d, "assigned_org"), "id"), service.org_id);
+	ck_assert_str_eq(str(json_object_get(d, "assigned_org"), "kind"), "social_service");
+	ck_assert_ptr_nonnull(str(json_object_get(d, "assigned_org"), "name"));
 	ck_assert_str_eq(str(d, "requested_on"), "2025-11-03");
 	/* 11 November is a holiday: the 15th working day is 25 November. */
-	ck_assert_str_eq(str(deadline(d, "diagnostic_interview_offer"), "due"), "2025-11-25");
-	ck_assert_str_eq(str(deadline(d, "diagnostic_report"), "due"), "2026-01-13");
+	ck_assert_str_eq(str(deadline(d, "diagnostic_interview_offer"), "due_on"), "2025-11-25");
+	ck_assert_str_eq(str(deadline(d, "diagnostic_report"), "due_on"), "2026-01-13");
 	json_decref(d);
 
 	/* The préfecture sees it; nobody else does, not even the landlord. */
@@ -336,7 +338,7 @@ START_TEST(carence_offers_mobile_team)
 	size_t i;
 	json_t *t;
 	json_array_foreach(json_object_get(teams, "items"), i, t) {
-		snprintf(path, sizeof(path), "/v1/outreach/teams/%s", str(t, "organisation_id"));
+		snprintf(path, sizeof(path), "/v1/outreach/teams/%s", str(json_object_get(t, "org"), "id"));
 		expect_status(&admin, "DELETE", path, NULL, 204, NULL);
 	}
 	json_decref(teams);
@@ -365,7 +367,7 @@ START_TEST(carence_offers_mobile_team)
 	snprintf(path, sizeof(path), "/v1/outreach/cases/%s", case_id);
 	j = call(&team, "GET", path, NULL, &status);
 	expect(j, status, 200, NULL);
-	ck_assert_str_eq(str(j, "assigned_org_id"), team.org_id);
+	ck_assert_str_eq(str(json_object_get(j, "assigned_org"), "id"), team.org_id);
 	ck_assert_str_eq(str(j, "diagnostic_id"), diag);
 	ck_assert_str_eq(str(j, "household_id"), hh);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "interventions")), 0);
@@ -530,7 +532,8 @@ START_TEST(prevention_letters)
 	snprintf(body, sizeof(body), "{\"household_id\":\"%s\",\"sent_on\":\"2025-03-03\",\"channel\":\"post\"}", hh);
 	json_t *j = call(&adil, "POST", "/v1/prevention-letters", body, &status);
 	expect(j, status, 201, NULL);
-	ck_assert_str_eq(str(j, "operator_org_id"), adil.org_id);
+	ck_assert_str_eq(str(json_object_get(j, "operator_org"), "id"), adil.org_id);
+	ck_assert_str_eq(str(json_object_get(j, "operator_org"), "kind"), "adil");
 	ck_assert(json_is_false(json_object_get(j, "answered")));
 	char letter[40];
 	snprintf(letter, sizeof(letter), "%s", str(j, "id"));
@@ -655,10 +658,10 @@ START_TEST(masp_measures)
 
 	/* Renewed by its operator, then ended. */
 	snprintf(path, sizeof(path), "/v1/masp/%s/renewals", id);
-	j = call_if(&operator, "POST", path, "{\"renewed_on\":\"2026-01-15\",\"until\":\"2029-01-01\"}", 1, &status);
-	expect(j, status, 422, "until");
+	j = call_if(&operator, "POST", path, "{\"renewed_on\":\"2026-01-15\",\"until_on\":\"2029-01-01\"}", 1, &status);
+	expect(j, status, 422, "until_on");
 	json_decref(j);
-	j = call_if(&operator, "POST", path, "{\"renewed_on\":\"2026-01-15\",\"until\":\"2027-02-01\"}", 1, &status);
+	j = call_if(&operator, "POST", path, "{\"renewed_on\":\"2026-01-15\",\"until_on\":\"2027-02-01\"}", 1, &status);
 	expect(j, status, 201, NULL);
 	ck_assert_str_eq(str(j, "planned_end_on"), "2027-02-01");
 	ck_assert_int_eq(json_array_size(json_object_get(j, "renewals")), 1);

@@ -89,7 +89,8 @@ START_TEST(creates_and_reads_with_etag)
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "epci"), "siren")), "200059228");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "commune"), "name")), "Corbeil-Essonnes");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "stage")), "none");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "created_by")), admin.org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "created_by_org"), "id")), admin.org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "created_by_org"), "kind")), "prefecture");
 	json_decref(j);
 	http_response_free(&resp);
 
@@ -264,7 +265,9 @@ START_TEST(patch_needs_the_current_etag)
 END_TEST
 
 /* Does the list the party sees hold id? Walks every page. */
-static bool listed(const struct party *p, const char *query, const char *id)
+/* The item of p's household list (with query) whose id is id: a new
+ * reference, or NULL when not listed. */
+static json_t *list_item(const struct party *p, const char *query, const char *id)
 {
 	char path[512];
 	char cursor[256] = "";
@@ -273,22 +276,138 @@ static bool listed(const struct party *p, const char *query, const char *id)
 		int status = 0;
 		json_t *j = call(p, "GET", path, NULL, NULL, &status);
 		ck_assert_int_eq(status, 200);
-		json_t *items = json_object_get(j, "items"), *item;
+		json_t *items = json_object_get(j, "items"), *item, *found = NULL;
 		size_t i;
-		bool found = false;
 		json_array_foreach(items, i, item)
-			found = found || strcmp(json_string_value(json_object_get(item, "id")), id) == 0;
+			if (found == NULL && strcmp(json_string_value(json_object_get(item, "id")), id) == 0)
+				found = json_incref(item);
 		const char *next = json_string_value(json_object_get(j, "next_cursor"));
 		if (next != NULL)
 			snprintf(cursor, sizeof(cursor), "%s", next);
 		json_decref(j);
-		if (found)
-			return true;
-		if (next == NULL)
-			return false;
+		if (found != NULL || next == NULL)
+			return found;
 	}
-	return false;
+	return NULL;
 }
+
+static bool listed(const struct party *p, const char *query, const char *id)
+{
+	json_t *item = list_item(p, query, id);
+	json_decref(item);
+	return item != NULL;
+}
+
+/* A procedure filed by p on the household; its id into id. */
+static void procedure_filed(const struct party *p, const char *household_id, const char *reference, char *id)
+{
+	char path[128], body[128];
+	snprintf(path, sizeof(path), "/v1/households/%s/procedures", household_id);
+	snprintf(body, sizeof(body), "{\"reference\":\"%s\"}", reference);
+	int status = 0;
+	json_t *j = call(p, "POST", path, body, NULL, &status);
+	assert_problem(j, status, 201, NULL);
+	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+}
+
+/* The ids of the household's procedures, in order, joined by spaces. */
+static void procedure_ids(const json_t *household, char *out, size_t len)
+{
+	const json_t *procs = json_object_get(household, "procedures");
+	ck_assert_msg(json_is_array(procs), "no procedures array");
+	out[0] = '\0';
+	size_t i, used = 0;
+	json_t *p;
+	json_array_foreach(procs, i, p) {
+		ck_assert_ptr_nonnull(json_string_value(json_object_get(p, "stage")));
+		ck_assert_ptr_nonnull(json_object_get(p, "reference"));
+		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? " " : "",
+					 json_string_value(json_object_get(p, "id")));
+		ck_assert(used < len);
+	}
+}
+
+/* The ids GET /v1/procedures?household_id= gives p, in the same form. */
+static void procedure_ids_listed(const struct party *p, const char *household_id, char *out, size_t len)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/procedures?household_id=%s&limit=100", household_id);
+	int status = 0;
+	json_t *j = call(p, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	json_object_set(j, "procedures", json_object_get(j, "items"));
+	procedure_ids(j, out, len);
+	json_decref(j);
+}
+
+START_TEST(procedures_ride_with_the_household)
+{
+	struct party bailiff, other_bailiff, landlord;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &other_bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	char extra[256], body[2048], hh[40], bare[40], p1[40], p2[40], path[96], want[128], got[128], listed_ids[128];
+	snprintf(extra, sizeof(extra), ",\"rent_cents\":60000,\"landlord\":{\"organisation_id\":\"%s\"}", landlord.org_id);
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"2 rue Feray\",\"postcode\":\"91100\",\"insee\":\"91174\"},"
+		 "\"sector\":\"social\"%s}", extra);
+	create(&bailiff, body, hh);
+	create(&bailiff, body, bare);
+	procedure_filed(&bailiff, hh, "CJ-2026-101", p1);
+	procedure_filed(&bailiff, hh, "CJ-2026-102", p2);
+	snprintf(want, sizeof(want), "%s %s", p1, p2);
+
+	/* The filer, the landlord and the préfecture see both, oldest first,
+	 * as GET /v1/procedures lists them for the household. */
+	const struct party *readers[] = { &bailiff, &landlord, &admin };
+	snprintf(path, sizeof(path), "/v1/households/%s", hh);
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+		int status = 0;
+		json_t *j = call(readers[i], "GET", path, NULL, NULL, &status);
+		ck_assert_int_eq(status, 200);
+		procedure_ids(j, got, sizeof(got));
+		ck_assert_str_eq(got, want);
+		json_t *first = json_array_get(json_object_get(j, "procedures"), 0);
+		ck_assert_str_eq(json_string_value(json_object_get(first, "reference")), "CJ-2026-101");
+		ck_assert_str_eq(json_string_value(json_object_get(first, "stage")), "none");
+		json_decref(j);
+		procedure_ids_listed(readers[i], hh, listed_ids, sizeof(listed_ids));
+		ck_assert_str_eq(listed_ids, want);
+		/* The list carries them too. */
+		j = list_item(readers[i], "", hh);
+		ck_assert_ptr_nonnull(j);
+		procedure_ids(j, got, sizeof(got));
+		ck_assert_str_eq(got, want);
+		json_decref(j);
+	}
+
+	/* A household without procedures has an empty array. */
+	snprintf(path, sizeof(path), "/v1/households/%s", bare);
+	int status = 0;
+	json_t *j = call(&bailiff, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	procedure_ids(j, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	json_decref(j);
+
+	/* The list is the service's to keep: a client does not send it. */
+	snprintf(path, sizeof(path), "/v1/households/%s", hh);
+	j = call(&bailiff, "PATCH", path, "{\"procedures\":[]}", "If-Match: *\r\n", &status);
+	assert_problem(j, status, 400, "procedures");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "detail")), "set by the service"));
+	json_decref(j);
+
+	/* Another bailiff reads neither the household nor its procedures. */
+	snprintf(path, sizeof(path), "/v1/households/%s", hh);
+	j = call(&other_bailiff, "GET", path, NULL, NULL, &status);
+	assert_problem(j, status, 404, NULL);
+	json_decref(j);
+	ck_assert(!listed(&other_bailiff, "", hh));
+	procedure_ids_listed(&other_bailiff, hh, listed_ids, sizeof(listed_ids));
+	ck_assert_str_eq(listed_ids, "");
+}
+END_TEST
 
 START_TEST(landlords_see_only_their_households)
 {
@@ -710,6 +829,7 @@ int main(void)
 	tcase_add_test(tc, concurrent_patches_lose_nothing);
 	tcase_add_test(tc, lease_date_rides_with_the_rent);
 	tcase_add_test(tc, conditional_requests_head_and_links);
+	tcase_add_test(tc, procedures_ride_with_the_household);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

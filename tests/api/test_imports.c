@@ -389,9 +389,9 @@ START_TEST(acts_go_through_the_state_machine_with_their_side_effects)
 		 "{\"external_id\":\"%s-ju\",\"file_reference\":\"%s\",\"kind\":\"judgment\",\"date\":\"2025-10-01\","
 		 "\"outcome\":\"dismissed\"},"
 		 "{\"external_id\":\"%s-su\",\"file_reference\":\"%s\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
-		 "\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"},"
+		 "\"hearing_on\":\"2026-01-20\",\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"},"
 		 "{\"external_id\":\"%s-x\",\"file_reference\":\"%s-none\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
-		 "\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\"}]",
+		 "\"hearing_on\":\"2026-01-20\",\"court\":\"TJ Évry\"}]",
 		 file, file, file, file, file, file, file, file, file, file);
 	int status = 0;
 	json_t *j = act_results(&bailiff, body, &status);
@@ -441,7 +441,7 @@ START_TEST(acts_go_through_the_state_machine_with_their_side_effects)
 	 * external_id as another kind: refused. */
 	snprintf(body, sizeof(body),
 		 "[{\"external_id\":\"%s-su\",\"file_reference\":\"%s\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
-		 "\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"},"
+		 "\"hearing_on\":\"2026-01-20\",\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"},"
 		 "{\"external_id\":\"%s-po\",\"file_reference\":\"%s\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
 		 "\"debt_cents\":190000,\"rent_cents\":60000,\"months_unpaid\":3}]",
 		 file, file, file, file);
@@ -481,7 +481,7 @@ START_TEST(implausible_acts_are_rejected_alone)
 		 "{\"external_id\":\"%s-1\",\"file_reference\":\"%s-1\",\"kind\":\"payment_order\",\"date\":\"0001-01-01\","
 		 "\"debt_cents\":1,\"rent_cents\":1,%s},"
 		 "{\"external_id\":\"%s-2\",\"file_reference\":\"%s-2\",\"kind\":\"summons\",\"date\":\"2025-11-03\","
-		 "\"hearing_date\":\"9999-12-31\",\"court\":\"TJ\",%s},"
+		 "\"hearing_on\":\"9999-12-31\",\"court\":\"TJ\",%s},"
 		 "{\"external_id\":\"%s-3\",\"file_reference\":\"%s-3\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
 		 "\"debt_cents\":1,\"rent_cents\":1,\"holder_name\":\"   \",%s},"
 		 "{\"external_id\":\"%s-4\",\"file_reference\":\"%s-4\",\"kind\":\"payment_order\",\"date\":\"2025-09-01\","
@@ -499,7 +499,7 @@ START_TEST(implausible_acts_are_rejected_alone)
 	int status = 0;
 	json_t *j = act_results(&bailiff, body, &status);
 	ck_assert_msg(status == 200, "answered %d", status);
-	static const char *const fields[] = { "date", "date", "hearing_date", "holder_name", "caf_number",
+	static const char *const fields[] = { "date", "date", "hearing_on", "holder_name", "caf_number",
 					      "household.address.line", "holder_name" };
 	for (int i = 0; i < 7; i++) {
 		ck_assert_msg(strcmp(result_status(j, i), "rejected") == 0, "item %d: %s", i, result_status(j, i));
@@ -556,7 +556,7 @@ static void imported_deadline(const struct party *p, const char *proc, const cha
 		if (strcmp(json_string_value(json_object_get(d, "name")), name) != 0)
 			continue;
 		const json_t *rule = json_object_get(d, "rule");
-		snprintf(out, len, "%s %s %s|%s", json_string_value(json_object_get(d, "due")),
+		snprintf(out, len, "%s %s %s|%s", json_string_value(json_object_get(d, "due_on")),
 			 json_string_value(json_object_get(d, "status")),
 			 json_string_value(json_object_get(rule, "version")),
 			 json_string_value(json_object_get(rule, "basis")));
@@ -648,7 +648,7 @@ END_TEST
 	       "\"postcode\":\"91000\",\"insee\":\"91228\"},\"sector\":\"social\",\"rent_cents\":60000," \
 	       "\"landlord\":{\"organisation_id\":\"%s\"}}}"
 #define SU_FMT "{\"external_id\":\"%s-su\",\"file_reference\":\"%s\",\"kind\":\"summons\"," \
-	       "\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\",\"court\":\"TJ Évry\"," \
+	       "\"date\":\"2025-11-03\",\"hearing_on\":\"2026-01-20\",\"court\":\"TJ Évry\"," \
 	       "\"prefet_notified_on\":\"2025-11-04\"}"
 
 /* The import publishes its stage changes itself, set-based (the trigger
@@ -688,7 +688,7 @@ START_TEST(imported_stage_changes_reach_the_feed_as_single_events_do)
 				       "\"rent_cents\":60000,\"months_unpaid\":1}", NULL, &status));
 	ck_assert_int_eq(status, 201);
 	json_decref(fixtures_call_json(&server, &bailiff, "POST", path,
-				       "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+				       "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_on\":\"2026-01-20\","
 				       "\"court\":\"TJ Évry\",\"prefet_notified_on\":\"2025-11-04\"}", NULL, &status));
 	ck_assert_int_eq(status, 201);
 	char single[2048];

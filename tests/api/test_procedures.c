@@ -193,7 +193,7 @@ START_TEST(bailiff_files_from_payment_order_to_eviction)
 	/* 3 months unpaid, debt over 2 months of rent: a bailiff_report. */
 	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":180000,"
 				 "\"rent_cents\":60000,\"months_unpaid\":3}", NULL);
-	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_date\":\"2026-01-20\","
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-03\",\"hearing_on\":\"2026-01-20\","
 				 "\"court\":\"Tribunal judiciaire d'Évry\",\"prefet_notified_on\":\"2025-11-04\"}", NULL);
 	event_ok(&bailiff, proc, "{\"kind\":\"judgment\",\"date\":\"2026-01-20\",\"outcome\":\"termination_and_eviction\"}",
 		 NULL);
@@ -234,7 +234,7 @@ START_TEST(bailiff_files_from_payment_order_to_eviction)
 	json_t *d;
 	bool notice = false;
 	json_array_foreach(deadlines, i, d) {
-		ck_assert_ptr_nonnull(json_object_get(d, "due"));
+		ck_assert_ptr_nonnull(json_object_get(d, "due_on"));
 		ck_assert_ptr_nonnull(json_object_get(d, "status"));
 		if (strcmp(json_string_value(json_object_get(d, "name")), "summons_notice_to_prefet") == 0) {
 			notice = true;
@@ -277,13 +277,13 @@ START_TEST(bailiff_files_from_payment_order_to_eviction)
 	}
 	char assignee[40];
 	expected_assignee("91228", assignee);
-	ck_assert_str_eq(json_string_value(json_object_get(diag, "assigned_org_id")), assignee);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(diag, "assigned_org"), "id")), assignee);
 	ck_assert_str_eq(json_string_value(json_object_get(diag, "status")), "requested");
-	ck_assert_str_eq(json_string_value(json_object_get(diag, "hearing_date")), "2026-01-20");
+	ck_assert_str_eq(json_string_value(json_object_get(diag, "hearing_on")), "2026-01-20");
 	ck_assert_str_eq(json_string_value(json_object_get(ref, "kind")), "bailiff_report");
 	ck_assert_str_eq(json_string_value(json_object_get(ref, "status")), "received");
-	ck_assert_str_eq(json_string_value(json_object_get(ref, "commune")), "91228");
-	ck_assert_str_eq(json_string_value(json_object_get(ref, "epci")), "200059228");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ref, "commune"), "insee")), "91228");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ref, "epci"), "siren")), "200059228");
 	ck_assert_int_eq(json_integer_value(json_object_get(ref, "debt_cents")), 180000);
 	json_decref(j);
 	j = call(&landlord, "GET", path, NULL, &status);
@@ -347,7 +347,7 @@ START_TEST(impossible_sequences_and_dates_are_422)
 	json_decref(j);
 	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":50000,"
 				 "\"rent_cents\":60000}", NULL);
-	j = event(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-09-01\",\"hearing_date\":\"2025-12-01\","
+	j = event(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-09-01\",\"hearing_on\":\"2025-12-01\","
 				  "\"court\":\"TJ Évry\"}", &status);
 	expect(j, status, 422, "date");
 	json_decref(j);
@@ -355,9 +355,9 @@ START_TEST(impossible_sequences_and_dates_are_422)
 		  &status);
 	expect(j, status, 422, "kind");
 	json_decref(j);
-	j = event(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-01\",\"hearing_date\":\"2025-10-01\","
+	j = event(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-11-01\",\"hearing_on\":\"2025-10-01\","
 				  "\"court\":\"TJ Évry\"}", &status);
-	expect(j, status, 422, "hearing_date");
+	expect(j, status, 422, "hearing_on");
 	json_decref(j);
 	/* The refused events left nothing behind. */
 	char path[128];
@@ -388,7 +388,7 @@ START_TEST(bad_events_are_400)
 		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":\"1\",\"rent_cents\":1}", "debt_cents" },
 		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,\"court\":\"x\"}",
 		  "court" },
-		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"court\":\"x\"}", "hearing_date" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"court\":\"x\"}", "hearing_on" },
 		{ "{\"kind\":\"withdrawn\",\"date\":\"2025-10-01\",\"id\":\"x\"}", "id" },
 		{ "{\"kind\":\"withdrawn\",\"date\":\"2025-10-01\",\"corrects\":\"7\"}", "corrects" },
 		{ "{\"kind\":\"eviction\",\"date\":\"2025-10-01\"}", "with_cfp" },
@@ -396,13 +396,13 @@ START_TEST(bad_events_are_400)
 		{ "{\"kind\":\"payment_order\",\"date\":\"1989-12-31\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
 		{ "{\"kind\":\"payment_order\",\"date\":\"0001-01-01\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
 		{ "{\"kind\":\"payment_order\",\"date\":\"9999-12-31\",\"debt_cents\":1,\"rent_cents\":1}", "date" },
-		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"9999-12-31\",\"court\":\"x\"}",
-		  "hearing_date" },
-		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"x\","
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_on\":\"9999-12-31\",\"court\":\"x\"}",
+		  "hearing_on" },
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_on\":\"2025-12-01\",\"court\":\"x\","
 		  "\"prefet_notified_on\":\"0001-01-01\"}", "prefet_notified_on" },
-		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"  \"}",
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_on\":\"2025-12-01\",\"court\":\"  \"}",
 		  "court" },
-		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"TJ\\u0001\"}",
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_on\":\"2025-12-01\",\"court\":\"TJ\\u0001\"}",
 		  "court" },
 		/* Issue 14: the lease's date, on payment orders only. */
 		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
@@ -415,7 +415,7 @@ START_TEST(bad_events_are_400)
 		  "\"lease_signed_on\":20230729}", "lease_signed_on" },
 		{ "{\"kind\":\"payment_order\",\"date\":\"2025-10-01\",\"debt_cents\":1,\"rent_cents\":1,"
 		  "\"lease_signed_on\":\"29/07/2023\"}", "lease_signed_on" },
-		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_date\":\"2025-12-01\",\"court\":\"x\","
+		{ "{\"kind\":\"summons\",\"date\":\"2025-10-01\",\"hearing_on\":\"2025-12-01\",\"court\":\"x\","
 		  "\"lease_signed_on\":\"2023-07-29\"}", "lease_signed_on" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -440,7 +440,7 @@ START_TEST(acts_from_1990_on_are_accepted)
 	procedure(&bailiff, hh, proc);
 	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"1990-01-01\",\"debt_cents\":50000,"
 				 "\"rent_cents\":60000}", NULL);
-	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"1990-03-01\",\"hearing_date\":\"1990-06-01\","
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"1990-03-01\",\"hearing_on\":\"1990-06-01\","
 				 "\"court\":\"  TJ Évry \"}", NULL);
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
@@ -471,7 +471,7 @@ START_TEST(corrections_append_and_point_back)
 	expect(j, status, 201, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "corrects")), po);
 	json_decref(j);
-	snprintf(body, sizeof(body), "{\"kind\":\"summons\",\"date\":\"2025-11-01\",\"hearing_date\":\"2026-01-10\","
+	snprintf(body, sizeof(body), "{\"kind\":\"summons\",\"date\":\"2025-11-01\",\"hearing_on\":\"2026-01-10\","
 				     "\"court\":\"TJ\",\"corrects\":\"%s\"}", po);
 	j = event(&bailiff, proc, body, &status);
 	expect(j, status, 422, "kind");
@@ -497,7 +497,7 @@ START_TEST(late_acts_are_recorded_and_flagged)
 	char hh[40], proc[40], path[128];
 	household(&bailiff, "91174", NULL, hh);
 	procedure(&bailiff, hh, proc);
-	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-03-03\",\"hearing_date\":\"2025-03-20\","
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-03-03\",\"hearing_on\":\"2025-03-20\","
 				 "\"court\":\"TJ Évry\"}", NULL);
 	event_ok(&bailiff, proc, "{\"kind\":\"judgment\",\"date\":\"2025-03-20\",\"outcome\":\"termination_and_eviction\"}",
 		 NULL);
@@ -587,7 +587,7 @@ static void expect_deadline(const struct party *p, const char *id, const char *n
 	json_t *j = procedure_get(p, id);
 	const json_t *d = deadline_of(j, name);
 	ck_assert_msg(d != NULL, "no deadline %s", name);
-	ck_assert_str_eq(json_string_value(json_object_get(d, "due")), due);
+	ck_assert_str_eq(json_string_value(json_object_get(d, "due_on")), due);
 	ck_assert_str_eq(json_string_value(json_object_get(d, "status")), status);
 	const json_t *rule = json_object_get(d, "rule");
 	ck_assert_str_eq(json_string_value(json_object_get(rule, "version")), version);
@@ -791,7 +791,7 @@ START_TEST(closed_procedure_keeps_its_deadlines)
 	procedure(&bailiff, hh, proc);
 	event_ok(&bailiff, proc, "{\"kind\":\"payment_order\",\"date\":\"2025-03-10\",\"debt_cents\":90000,"
 				 "\"rent_cents\":60000,\"lease_signed_on\":\"2025-01-01\"}", NULL);
-	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-05-02\",\"hearing_date\":\"2025-09-02\","
+	event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2025-05-02\",\"hearing_on\":\"2025-09-02\","
 				 "\"court\":\"TJ Évry\"}", NULL);
 	event_ok(&bailiff, proc, "{\"kind\":\"withdrawn\",\"date\":\"2025-05-05\"}", NULL);
 	static const struct {
@@ -812,7 +812,7 @@ START_TEST(closed_procedure_keeps_its_deadlines)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const json_t *d = deadline_of(j, want[i].name);
 		ck_assert_msg(d != NULL, "no deadline %s", want[i].name);
-		ck_assert_str_eq(json_string_value(json_object_get(d, "due")), want[i].due);
+		ck_assert_str_eq(json_string_value(json_object_get(d, "due_on")), want[i].due);
 		ck_assert_str_eq(json_string_value(json_object_get(d, "status")), want[i].status);
 		const json_t *rule = json_object_get(d, "rule");
 		ck_assert_str_eq(json_string_value(json_object_get(rule, "id")), want[i].rule);
@@ -840,13 +840,13 @@ START_TEST(evictions_on_sundays_and_holidays_are_flagged)
 		char hh[40], proc[40], body[160];
 		household(&bailiff, "91174", NULL, hh);
 		procedure(&bailiff, hh, proc);
-		event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2023-09-04\",\"hearing_date\":\"2023-12-05\","
+		event_ok(&bailiff, proc, "{\"kind\":\"summons\",\"date\":\"2023-09-04\",\"hearing_on\":\"2023-12-05\","
 					 "\"court\":\"TJ Évry\"}", NULL);
 		event_ok(&bailiff, proc, "{\"kind\":\"judgment\",\"date\":\"2023-12-05\","
 					 "\"outcome\":\"termination_and_eviction\"}", NULL);
 		event_ok(&bailiff, proc, "{\"kind\":\"order_to_leave\",\"date\":\"2024-01-31\"}", NULL);
 		json_t *j = procedure_get(&bailiff, proc);
-		ck_assert_str_eq(json_string_value(json_object_get(j, "earliest_eviction")), "2024-04-02");
+		ck_assert_str_eq(json_string_value(json_object_get(j, "earliest_eviction_on")), "2024-04-02");
 		json_decref(j);
 		snprintf(body, sizeof(body), "{\"kind\":\"eviction\",\"date\":\"%s\",\"with_cfp\":false}", cases[i].date);
 		event_ok(&bailiff, proc, body, NULL);

@@ -126,13 +126,13 @@ static long long num(json_t *j, const char *path)
 #define ASSERT_FIGURE(j, path, want) ck_assert_msg(num(j, path) == (want), "%s: %lld, want %lld", path, \
 						  num(j, path), (long long)(want))
 
-/* The item of an array whose "epci" is siren, borrowed, or NULL. */
+/* The item of an array whose "epci" has this siren, borrowed, or NULL. */
 static json_t *epci_item(json_t *items, const char *siren)
 {
 	size_t i;
 	json_t *m;
 	json_array_foreach(items, i, m) {
-		if (strcmp(json_string_value(json_object_get(m, "epci")), siren) == 0)
+		if (strcmp(json_string_value(json_object_get(json_object_get(m, "epci"), "siren")), siren) == 0)
 			return m;
 	}
 	return NULL;

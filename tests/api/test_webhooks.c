@@ -246,7 +246,7 @@ static void webhook_new(const struct party *p, const char *url, char *id, char *
 	snprintf(id, 40, "%s", json_string_value(json_object_get(j, "id")));
 	snprintf(secret, 80, "%s", json_string_value(json_object_get(j, "secret")));
 	ck_assert_str_eq(json_string_value(json_object_get(j, "url")), url);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "organisation_id")), p->org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "org"), "id")), p->org_id);
 	json_decref(j);
 }
 
@@ -607,7 +607,7 @@ START_TEST(orientations_reach_both_sides)
 	webhook_new(&dept, url, id, dept_secret);
 
 	snprintf(path, sizeof(path), "/v1/referrals/%s/orientation", ref);
-	snprintf(body, sizeof(body), "{\"actor\":\"siao\",\"addressee_id\":\"%s\"}", service.org_id);
+	snprintf(body, sizeof(body), "{\"actor\":\"siao\",\"addressee_org_id\":\"%s\"}", service.org_id);
 	json_decref(sent(&dept, "POST", path, body, NULL));
 	json_t *b = delivery_of(&to_service, "orientation.addressed");
 	ck_assert_msg(b != NULL, "no orientation.addressed delivered to the addressee");
@@ -626,7 +626,7 @@ START_TEST(orientations_reach_both_sides)
 	ck_assert_msg(b != NULL, "no orientation.reported delivered to the secretariat");
 	e = json_object_get(b, "event");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "data"), "status")), "done");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "data"), "addressee_id")), service.org_id);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(e, "data"), "addressee_org"), "id")), service.org_id);
 	json_decref(b);
 	receiver_stop(&to_service);
 	receiver_stop(&to_dept);

@@ -249,7 +249,7 @@ START_TEST(recommendations_given_again)
 	ck_assert_str_eq(err.field, "recommendations[1].id");
 	struct recommendation_given g7[] = { { "r1", A, "plan", day(2026, 12, 20) }, { "r2", A, "support", day(2026, 12, 21) } };
 	ck_assert_int_eq(opinion_match_recommendations(match, held, 3, g7, 2, &err), ERR_UNPROCESSABLE);
-	ck_assert_str_eq(err.field, "recommendations[1].addressee_id");
+	ck_assert_str_eq(err.field, "recommendations[1].addressee_org_id");
 }
 END_TEST
 
@@ -433,7 +433,7 @@ START_TEST(orientation_addressee_fits_actor)
 				      policy_kind_to_string(k), rc);
 			if (rc != ERR_OK) {
 				ck_assert_int_eq(rc, ERR_UNPROCESSABLE);
-				ck_assert_str_eq(err.field, "addressee_id");
+				ck_assert_str_eq(err.field, "addressee_org_id");
 			}
 			allowed += rc == ERR_OK;
 		}

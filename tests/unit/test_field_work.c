@@ -223,7 +223,7 @@ START_TEST(masp_rules)
 	ck_assert_int_eq(masp_check_renewal(&s, &on, &(struct date){ 2028, 1, 15 }, &err), ERR_OK);
 	ck_assert_int_eq(masp_check_renewal(&s, &on, &(struct date){ 2026, 1, 15 }, &err), ERR_UNPROCESSABLE);
 	ck_assert_int_eq(masp_check_renewal(&s, &on, &(struct date){ 2028, 1, 16 }, &err), ERR_UNPROCESSABLE);
-	ck_assert_str_eq(err.field, "until");
+	ck_assert_str_eq(err.field, "until_on");
 	ck_assert_int_eq(masp_check_renewal(&s, &(struct date){ 2026, 1, 16 }, &(struct date){ 2027, 1, 1 }, &err),
 			 ERR_UNPROCESSABLE);
 	ck_assert_str_eq(err.field, "renewed_on");

@@ -354,10 +354,10 @@ START_TEST(test_event_data_checked)
 
 	ev = ev_make(EVENT_SUMMONS, on);
 	ev.summons.hearing_date = on;
-	apply_refused(&p, &ev, ERR_UNPROCESSABLE, "hearing_date");
+	apply_refused(&p, &ev, ERR_UNPROCESSABLE, "hearing_on");
 	ev = ev_make(EVENT_SUMMONS, on);
 	ev.summons.hearing_date = mk(2024, 4, 31);
-	apply_refused(&p, &ev, ERR_INVALID, "hearing_date");
+	apply_refused(&p, &ev, ERR_INVALID, "hearing_on");
 	ev = ev_make(EVENT_SUMMONS, on);
 	ev.summons.court[0] = '\0';
 	apply_refused(&p, &ev, ERR_UNPROCESSABLE, "court");
