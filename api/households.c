@@ -47,9 +47,13 @@ int households_reply(struct req *req, struct reply *rep, int status, const struc
 static int fields_allowed(const struct req *req, const struct household_input *in, unsigned relations,
 			  struct err *err)
 {
-	const char *member = households_json_outside(in->set, households_json_fields(req->actor.kind, relations));
+	unsigned fields = households_json_fields(req->actor.kind, relations);
+	const char *member = households_json_outside(in->set, fields);
 	if (member != NULL)
 		return err_set(err, ERR_FORBIDDEN, member, "this organisation may not set %s", member);
+	/* Who may write where the household lives may correct who holds its lease. */
+	if (in->holder_given && !(fields & POLICY_FIELD_ADDRESS))
+		return err_set(err, ERR_FORBIDDEN, "holder_name", "this organisation may not set holder_name");
 	return ERR_OK;
 }
 

@@ -10,7 +10,7 @@
 
 static const char *const household_allowed[] = {
 	"address", "sector", "landlord", "occupants", "rent_cents", "charges_cents", "lease_signed_on", "income_cents",
-	"housing_benefit", "caf_number", "contact", "vulnerability_notes", NULL,
+	"housing_benefit", "caf_number", "contact", "vulnerability_notes", "holder_name", NULL,
 };
 static const char *const household_refused[] = {
 	"id", "version", "created_by_org", "created_at", "updated_at", "stage", "commune", "epci", "procedures", NULL,
@@ -230,6 +230,22 @@ static int read_money(const json_t *body, struct household_input *out, struct er
 	return err->code;
 }
 
+/* The lease holder's name comes with imported acts and signals, where it
+ * serves to match them; a household's is corrected here, or erased with
+ * null. It is not part of the household's answer (only of its export). */
+static int read_holder(const json_t *body, bool creating, struct household_input *out, struct err *err)
+{
+	bool present = false;
+	if (json_object_get(body, "holder_name") == NULL)
+		return ERR_OK;
+	if (creating)
+		return err_set(err, ERR_INVALID, "holder_name",
+			       "holder_name comes with imported acts and signals; it is corrected on an existing household");
+	out->holder_given = true;
+	return json_in_text(body, "holder_name", false, TEXT_LINE, out->holder_name, sizeof(out->holder_name),
+			    &present, err);
+}
+
 int households_json_read(const json_t *body, bool creating, struct household_input *out, struct err *err)
 {
 	/* Each member is read on its own: one answer lists every member at
@@ -252,7 +268,8 @@ int households_json_read(const json_t *body, bool creating, struct household_inp
 	gather(err, read_text(body, "vulnerability_notes", TEXT_MULTILINE, out->vulnerability_notes,
 			      sizeof(out->vulnerability_notes), POLICY_FIELD_VULNERABILITY, &out->set, &one),
 	       &one);
-	if (err->code == ERR_OK && !creating && out->set == 0)
+	gather(err, read_holder(body, creating, out, &one), &one);
+	if (err->code == ERR_OK && !creating && out->set == 0 && !out->holder_given)
 		err_set(err, ERR_INVALID, "", "the body changes nothing");
 	return err->code;
 }

@@ -66,6 +66,10 @@ struct household_input {
 	char phone[HOUSEHOLD_PHONE_BYTES];
 	char email[HOUSEHOLD_EMAIL_BYTES];
 	char vulnerability_notes[HOUSEHOLD_NOTES_BYTES];
+	/* The lease holder's name, as imported acts and CAF signals give it:
+	 * corrected (GDPR art. 16) with the address group's right; "" erases */
+	bool holder_given;
+	char holder_name[HOUSEHOLD_NAME_BYTES];
 };
 
 /* The groups a new household must carry: whoever brings it in knows where

@@ -73,6 +73,7 @@ const struct db_stmt households_store_statements[] = {
 	  " email = CASE WHEN $27::boolean THEN $29 ELSE email END,"
 	  " vulnerability_notes = CASE WHEN $30::boolean THEN $31 ELSE vulnerability_notes END,"
 	  " lease_signed_on = CASE WHEN $32::boolean THEN $33::date ELSE lease_signed_on END,"
+	  " holder_name = CASE WHEN $34::boolean THEN $35 ELSE holder_name END,"
 	  " version = version + 1, updated_at = now()"
 	  " WHERE id = $1 AND ($2::integer = 0 OR version = $2) RETURNING id" },
 	{ "households_export",
@@ -404,11 +405,12 @@ int households_store_update(PGconn *conn, const struct store_caller *caller, con
 		flag(s & POLICY_FIELD_CONTACT), opt(p->phone), opt(p->email),
 		flag(s & POLICY_FIELD_VULNERABILITY), opt(p->vulnerability_notes),
 		flag((s & POLICY_FIELD_RENT) && p->lease_given), p->lease_known ? n.lease : NULL,
+		flag(p->holder_given), opt(p->holder_name),
 	};
 	PGresult *res = NULL;
 	int rc = landlord_check(conn, p, err);
 	if (rc == ERR_OK)
-		rc = constraint_field(db_exec(&res, conn, "households_update", 33, params, err), err);
+		rc = constraint_field(db_exec(&res, conn, "households_update", 35, params, err), err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			     "the household has changed since version %d; fetch it again", version);

@@ -745,6 +745,52 @@ START_TEST(conditional_requests_head_and_links)
 }
 END_TEST
 
+/* The lease holder's name imports record is corrected or erased (GDPR
+ * art. 16): it is not in the household's answer, only in its export. */
+static const char *exported_holder(const char *id)
+{
+	static char name[256];
+	char path[128];
+	int status = 0;
+	snprintf(path, sizeof(path), "/v1/households/%s/export", id);
+	json_t *j = call(&admin, "GET", path, NULL, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	const char *v = json_string_value(json_object_get(json_object_get(j, "household"), "holder_name"));
+	snprintf(name, sizeof(name), "%s", v != NULL ? v : "");
+	json_decref(j);
+	return name;
+}
+
+START_TEST(holder_name_is_corrected)
+{
+	char body[1024], id[40], path[96];
+	body_of(body, sizeof(body), "91174", ",\"holder_name\":\"Mme Exemple\"");
+	int status = 0;
+	json_t *j = call(&admin, "POST", "/v1/households", body, NULL, &status);
+	assert_problem(j, status, 400, "holder_name");
+	json_decref(j);
+	body_of(body, sizeof(body), "91174", "");
+	create(&admin, body, id);
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	ck_assert_str_eq(exported_holder(id), "");
+
+	j = call(&admin, "PATCH", path, "{\"holder_name\":\"  \"}", "If-Match: *\r\n", &status);
+	assert_problem(j, status, 400, "holder_name");
+	json_decref(j);
+	j = call(&admin, "PATCH", path, "{\"holder_name\":\" Mme Exemple Titulaire \"}", "If-Match: *\r\n", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_ptr_null(json_object_get(j, "holder_name"));
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+	json_decref(j);
+	ck_assert_str_eq(exported_holder(id), "Mme Exemple Titulaire");
+
+	j = call(&admin, "PATCH", path, "{\"holder_name\":null}", "If-Match: \"2\"\r\n", &status);
+	ck_assert_int_eq(status, 200);
+	json_decref(j);
+	ck_assert_str_eq(exported_holder(id), "");
+}
+END_TEST
+
 START_TEST(lease_date_rides_with_the_rent)
 {
 	struct party bailiff, other_bailiff, landlord;
@@ -828,6 +874,7 @@ int main(void)
 	tcase_add_test(tc, reads_are_audited);
 	tcase_add_test(tc, concurrent_patches_lose_nothing);
 	tcase_add_test(tc, lease_date_rides_with_the_rent);
+	tcase_add_test(tc, holder_name_is_corrected);
 	tcase_add_test(tc, conditional_requests_head_and_links);
 	tcase_add_test(tc, procedures_ride_with_the_household);
 	suite_add_tcase(s, tc);
