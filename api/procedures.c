@@ -172,6 +172,76 @@ int procedures_create(struct req *req, struct reply *rep, struct err *err)
 	return rc;
 }
 
+/* 200 with the procedure w loaded, replayed, and its ETag. */
+static int reply_procedure(struct reply *rep, struct procedure_work *w, struct err *err)
+{
+	int rc = replay(w, err);
+	json_t *o = rc == ERR_OK ? procedure_view(w, err) : NULL;
+	if (rc == ERR_OK && o == NULL)
+		rc = err->code;
+	if (rc == ERR_OK) {
+		reply_etag(rep, w->rec.version);
+		rc = reply_json(rep, 200, o);
+	}
+	return rc;
+}
+
+/* --- correcting the reference --- */
+
+struct procedure_fix {
+	struct procedure_work *w;
+	int version;
+};
+
+static int procedures_update_tx(PGconn *conn, void *ctx, struct err *err)
+{
+	struct procedure_fix *f = ctx;
+	struct procedure_work *w = f->w;
+	int rc = procedures_store_load(conn, &w->caller, w->id, true, &w->rec, err);
+	/* Who records the bailiff's acts on it corrects its reference. */
+	if (rc == ERR_OK && !policy_allows_any(w->req->actor.kind, POLICY_ADD_BAILIFF_ACT, w->rec.relations))
+		rc = err_set(err, ERR_FORBIDDEN, "reference", "this organisation may not change this procedure");
+	if (rc == ERR_OK && !req_version_matches(f->version, w->rec.version))
+		rc = err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
+			     "the procedure has changed since version %d; fetch it again", f->version);
+	if (rc == ERR_OK)
+		rc = procedures_store_set_reference(conn, w->id, w->reference[0] ? w->reference : NULL, err);
+	if (rc == ERR_OK)
+		rc = audit_record(conn, w->req, "update", "procedure", w->id, "ok", err);
+	procedure_record_clear(&w->rec);
+	memset(&w->rec, 0, sizeof(w->rec));
+	if (rc == ERR_OK)
+		rc = procedures_store_load(conn, &w->caller, w->id, false, &w->rec, err);
+	return rc;
+}
+
+int procedures_update(struct req *req, struct reply *rep, struct err *err)
+{
+	static const char *const allowed[] = { "reference", NULL };
+	static const char *const refused[] = { "id", "household_id", "filed_by_org", "stage", "status", "events",
+					       "deadlines", "flags", "version", "created_at", "updated_at", NULL };
+	struct procedure_fix f = { .w = work_new(req) };
+	struct procedure_work *w = f.w;
+	if (w == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	int rc = req_path_uuid(req, "id", &w->id, err);
+	if (rc == ERR_OK)
+		rc = req_if_match(req, &f.version, err);
+	if (rc == ERR_OK)
+		rc = json_in_keys(req->body, allowed, refused, err);
+	if (rc == ERR_OK && json_object_get(req->body, "reference") == NULL)
+		rc = err_set(err, ERR_INVALID, "reference", "reference is required (null erases it)");
+	if (rc == ERR_OK)
+		rc = json_in_text(req->body, "reference", false, TEXT_LINE, w->reference, sizeof(w->reference),
+				  &w->has_reference, err);
+	if (rc == ERR_OK)
+		rc = tx_run(req, procedures_update_tx, &f, err);
+	if (rc == ERR_OK)
+		rc = reply_procedure(rep, w, err);
+	work_free(w);
+	return rc;
+}
+
 static int procedures_read_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct procedure_work *w = ctx;
@@ -190,14 +260,7 @@ int procedures_get(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = tx_run(req, procedures_read_tx, w, err);
 	if (rc == ERR_OK)
-		rc = replay(w, err);
-	json_t *o = rc == ERR_OK ? procedure_view(w, err) : NULL;
-	if (rc == ERR_OK && o == NULL)
-		rc = err->code;
-	if (rc == ERR_OK) {
-		reply_etag(rep, w->rec.version);
-		rc = reply_json(rep, 200, o);
-	}
+		rc = reply_procedure(rep, w, err);
 	work_free(w);
 	return rc;
 }

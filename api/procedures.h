@@ -16,6 +16,8 @@
 
 int procedures_create(struct req *req, struct reply *rep, struct err *err);
 int procedures_list(struct req *req, struct reply *rep, struct err *err);
+/* PATCH /v1/procedures/{id}: a correction of the reference (GDPR art. 16). */
+int procedures_update(struct req *req, struct reply *rep, struct err *err);
 int procedures_get(struct req *req, struct reply *rep, struct err *err);
 int procedures_add_event(struct req *req, struct reply *rep, struct err *err);
 int procedures_list_events(struct req *req, struct reply *rep, struct err *err);

@@ -62,6 +62,7 @@ const struct route routes[] = {
 	{ "POST", "/v1/households/{id}/procedures", procedures_create, ROUTE_BODY_JSON },
 	{ "GET", "/v1/procedures", procedures_list, 0 },
 	{ "GET", "/v1/procedures/{id}", procedures_get, 0 },
+	{ "PATCH", "/v1/procedures/{id}", procedures_update, ROUTE_BODY_JSON },
 	{ "POST", "/v1/procedures/{id}/events", procedures_add_event, ROUTE_BODY_JSON },
 	{ "GET", "/v1/procedures/{id}/events", procedures_list_events, 0 },
 	{ "GET", "/v1/queue", procedures_queue, 0 },

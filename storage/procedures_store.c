@@ -30,6 +30,8 @@ const struct db_stmt procedures_store_statements[] = {
 	  "  FROM (SELECT page.id FROM page ORDER BY page.created_at, page.id LIMIT $11::int) s)"
 	  " SELECT j, created_at::text, id FROM page ORDER BY page.created_at, page.id" },
 	{ "procedures_load", LOAD_SQL },
+	{ "procedures_set_reference",
+	  "UPDATE procedures SET reference = $2, version = version + 1, updated_at = now() WHERE id = $1::uuid" },
 	{ "procedures_lock", LOAD_SQL " FOR UPDATE OF p" },
 	{ "procedures_events",
 	  "SELECT e.id, e.kind, e.event_date::text, e.corrects, e.debt_cents, e.rent_cents, e.months_unpaid,"
@@ -244,6 +246,12 @@ static int event_from_row(struct procedure_record *out, const PGresult *res, int
 			rc = err_set(err, ERR_INTERNAL, "", "out of memory");
 	}
 	return rc;
+}
+
+int procedures_store_set_reference(PGconn *conn, const char *id, const char *reference, struct err *err)
+{
+	const char *params[] = { id, reference };
+	return db_exec_discard(conn, "procedures_set_reference", 2, params, err);
 }
 
 int procedures_store_load(PGconn *conn, const struct store_caller *caller, const char *id, bool lock,

@@ -61,6 +61,10 @@ int procedures_store_list(PGconn *conn, const struct store_caller *caller, unsig
 			  const struct procedure_filter *filter, const struct page_cursor *after, int limit,
 			  struct json_page *page, struct err *err);
 
+/* A correction of the procedure's reference (GDPR art. 16); NULL erases
+ * it. The caller holds the procedure locked (procedures_store_load). */
+int procedures_store_set_reference(PGconn *conn, const char *id, const char *reference, struct err *err);
+
 /* Loads a procedure and its events in order. lock: SELECT ... FOR UPDATE,
  * so that event posts on one procedure never interleave. ERR_NOT_FOUND
  * when absent or not visible to the caller. */

@@ -859,6 +859,57 @@ START_TEST(evictions_on_sundays_and_holidays_are_flagged)
 }
 END_TEST
 
+/* Rectification (GDPR art. 16): the filer corrects the reference (under
+ * If-Match) or erases it; another bailiff, a landlord cannot. */
+START_TEST(the_reference_is_corrected)
+{
+	struct party bailiff, other_bailiff, landlord;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &other_bailiff);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	char hh[40], proc[40], path[160];
+	household(&bailiff, "91228", landlord.org_id, hh);
+	procedure(&bailiff, hh, proc);
+	snprintf(path, sizeof(path), "/v1/procedures/%s", proc);
+	int status = 0;
+	const char *v1 = "If-Match: \"1\"\r\n";
+	json_t *j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{\"reference\":\"CJ-2026-0042\"}", NULL,
+				       &status);
+	expect(j, status, 428, "If-Match");
+	json_decref(j);
+	j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{}", v1, &status);
+	expect(j, status, 400, "reference");
+	json_decref(j);
+	j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{\"reference\":\"x\",\"stage\":\"summons\"}", v1,
+			       &status);
+	expect(j, status, 400, "stage");
+	json_decref(j);
+	j = fixtures_call_json(&server, &other_bailiff, "PATCH", path, "{\"reference\":\"X\"}", v1, &status);
+	expect(j, status, 404, NULL);
+	json_decref(j);
+	j = fixtures_call_json(&server, &landlord, "PATCH", path, "{\"reference\":\"X\"}", v1, &status);
+	expect(j, status, 403, NULL);
+	json_decref(j);
+	j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{\"reference\":\" CJ-2026-0042 \"}", v1, &status);
+	expect(j, status, 200, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "reference")), "CJ-2026-0042");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 2);
+	json_decref(j);
+	j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{\"reference\":null}", v1, &status);
+	expect(j, status, 412, "If-Match");
+	json_decref(j);
+	j = fixtures_call_json(&server, &bailiff, "PATCH", path, "{\"reference\":null}", "If-Match: \"2\"\r\n",
+			       &status);
+	expect(j, status, 200, NULL);
+	ck_assert(json_is_null(json_object_get(j, "reference")) || json_object_get(j, "reference") == NULL);
+	json_decref(j);
+	j = call(&landlord, "GET", path, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "version")), 3);
+	json_decref(j);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("procedures");
@@ -878,6 +929,7 @@ int main(void)
 	tcase_add_test(tc, closed_procedure_keeps_its_deadlines);
 	tcase_add_test(tc, evictions_on_sundays_and_holidays_are_flagged);
 	tcase_add_test(tc, procedures_are_found_by_reference_household_and_stage);
+	tcase_add_test(tc, the_reference_is_corrected);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
