@@ -14,6 +14,11 @@ budgeted = {(method, p) for method, p, flags in table if "ROUTE_PUBLIC" not in f
 
 documented = set()
 with_429 = set()
+# Every JSON body a client sends or reads is a named schema (a $ref), so
+# that generated clients name its type.
+inline = []
+media = None
+pending_schema = None
 in_paths = False
 path = None
 operation = None
@@ -36,6 +41,16 @@ for line in open(f"{top}/openapi/openapi.yaml", encoding="utf-8"):
         continue
     if operation is not None and re.match(r"^        '429':\s*$", line):
         with_429.add(operation)
+    if pending_schema is not None:
+        if not line.strip().startswith("$ref:"):
+            inline.append(pending_schema)
+        pending_schema = None
+    m = re.match(r"^( {10}| {12})(\S+):\s*$", line)
+    if m:
+        media = m.group(2)
+    if operation is not None and media is not None and media.startswith("application/json") and \
+            re.match(r"^( {12}| {14})schema:\s*$", line):
+        pending_schema = (operation, media)
 
 missing = sorted(routes - documented)
 extra = sorted(documented - routes)
@@ -46,5 +61,7 @@ for method, p in extra:
 no_429 = sorted((budgeted & documented) - with_429)
 for method, p in no_429:
     print(f"authenticated but without a 429 response: {method} {p}")
+for (method, p), m in inline:
+    print(f"a {m} schema that is not a named one ($ref): {method} {p}")
 print(f"{len(routes)} routes, {len(documented)} operations described")
-sys.exit(1 if missing or extra or no_429 else 0)
+sys.exit(1 if missing or extra or no_429 or inline else 0)
