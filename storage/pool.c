@@ -52,9 +52,12 @@ static int pool_store_conninfo(struct pool *pool, const struct pool_config *cfg)
 	char timeout[16];
 	snprintf(timeout, sizeof(timeout), "%d", cfg->connect_timeout_s);
 	snprintf(pool->statement_timeout, sizeof(pool->statement_timeout), "%d", cfg->statement_timeout_ms);
-	const char *keys[] = { "dbname", "connect_timeout", "application_name" };
-	const char *values[] = { cfg->conninfo, timeout,
-				 cfg->application_name ? cfg->application_name : "prevex" };
+	/* The application name first, so that one the URL gives wins (libpq
+	 * keeps the last value of a key): each replica may name itself in
+	 * pg_stat_activity. The timeout after it: ours wins. */
+	const char *keys[] = { "application_name", "dbname", "connect_timeout" };
+	const char *values[] = { cfg->application_name ? cfg->application_name : "prevex", cfg->conninfo,
+				 timeout };
 	for (int i = 0; i < 3; i++) {
 		pool->conninfo_keys[i] = strdup(keys[i]);
 		pool->conninfo_values[i] = strdup(values[i]);
