@@ -494,7 +494,11 @@ int imports_store_purge(PGconn *conn, int hours, long long *deleted, struct err 
 	snprintf(h, sizeof(h), "%d hours", hours);
 	const char *params[] = { h };
 	PGresult *res = NULL;
-	int rc = exec(&res, conn, "SELECT imports_purge($1::interval)", 1, params, err);
+	/* One replica at a time: the others skip the round (the lock is the
+	 * statement's transaction's). */
+	int rc = exec(&res, conn,
+		      "SELECT CASE WHEN pg_try_advisory_xact_lock(hashtextextended('imports_purge', 8008))"
+		      " THEN imports_purge($1::interval) ELSE 0 END", 1, params, err);
 	*deleted = rc == ERR_OK ? (long long)int_at(res, 0, 0, 0) : 0;
 	PQclear(res);
 	return rc;
