@@ -12,6 +12,7 @@ struct jwt_keyring;
 struct app {
 	struct config cfg;
 	struct pool *pool;          /* owned */
+	struct pool *replica_pool;  /* owned; NULL without PREVEX_REPLICA_DATABASE_URL */
 	struct jwt_keyring *keys;   /* owned; NULL when no key is configured */
 	atomic_int draining;        /* set on SIGTERM: answer, then close */
 };

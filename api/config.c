@@ -28,6 +28,9 @@ static const struct var vars[] = {
 	  "libpq URL or conninfo of the service's database (required)" },
 	{ "PREVEX_ADMIN_DATABASE_URL", VAR_STRING, "", 0, 0, STR(admin_database_url),
 	  "database URL of the schema owner, for migrate and purge (default: PREVEX_DATABASE_URL)" },
+	{ "PREVEX_REPLICA_DATABASE_URL", VAR_STRING, "", 0, 0, STR(replica_database_url),
+	  "database URL of a read-only replica for the statistics' reads (default: none; the primary"
+	  " answers whenever the replica does not)" },
 	{ "PREVEX_LISTEN", VAR_LISTEN, "127.0.0.1:8080", 0, 0, 0, 0,
 	  "address and port to serve on: IPV4:PORT or [IPV6]:PORT" },
 	{ "PREVEX_DB_POOL_SIZE", VAR_INT, "8", 1, 256, NUM(db_pool_size),

@@ -11,6 +11,7 @@ enum http_mode { HTTP_MODE_POOL, HTTP_MODE_PER_CONNECTION };
 struct config {
 	char database_url[1024];
 	char admin_database_url[1024];
+	char replica_database_url[1024];
 	char listen_host[64];
 	int listen_port;
 	int64_t db_pool_size;

@@ -176,10 +176,21 @@ static int cmd_serve(int argc, char **argv)
 		jwt_keyring_free(app.keys);
 		return 1;
 	}
+	/* Statistics read on a replica when one is named: a pool of its own,
+	 * opened lazily like the first. */
+	pc.conninfo = app.cfg.replica_database_url;
+	pc.application_name = "prevex-replica";
+	if (app.cfg.replica_database_url[0] != '\0' && pool_new(&app.replica_pool, &pc, &err) != ERR_OK) {
+		fprintf(stderr, "prevex serve: %s\n", err.message);
+		pool_free(app.pool);
+		jwt_keyring_free(app.keys);
+		return 1;
+	}
 	/* Webhook deliveries run beside the server, on connections of their own. */
 	struct webhook_worker *webhooks = NULL;
 	if (webhook_worker_start(&webhooks, &app, &err) != ERR_OK) {
 		fprintf(stderr, "prevex serve: %s\n", err.message);
+		pool_free(app.replica_pool);
 		pool_free(app.pool);
 		jwt_keyring_free(app.keys);
 		return 1;
@@ -188,6 +199,7 @@ static int cmd_serve(int argc, char **argv)
 	struct import_worker *imports = NULL;
 	if (import_worker_start(&imports, &app) != 0) {
 		fprintf(stderr, "prevex serve: cannot start the import workers\n");
+		pool_free(app.replica_pool);
 		pool_free(app.pool);
 		jwt_keyring_free(app.keys);
 		return 1;
@@ -195,6 +207,7 @@ static int cmd_serve(int argc, char **argv)
 	rc = server_run(&app, &stop);
 	import_worker_stop(imports);
 	webhook_worker_stop(webhooks);
+	pool_free(app.replica_pool);
 	pool_free(app.pool);
 	jwt_keyring_free(app.keys);
 	return rc;

@@ -162,15 +162,18 @@ struct key_figures {
 	char *json[STATS__FAMILY_COUNT];
 };
 
-static int key_figures_tx(PGconn *conn, void *ctx, struct err *err)
+static int key_figures_read(PGconn *conn, void *ctx, struct err *err)
 {
 	struct key_figures *k = ctx;
 	/* A retried transaction drops what the attempt before read. */
 	stats_store_figures_clear(k->json);
-	int rc = stats_store_key_figures(conn, k->year, k->org_id, k->json, err);
-	if (rc == ERR_OK)
-		rc = audit_record(conn, k->req, "read", "key_figures", NULL, "ok", err);
-	return rc;
+	return stats_store_key_figures(conn, k->year, k->org_id, k->json, err);
+}
+
+static int key_figures_audit(PGconn *conn, void *ctx, struct err *err)
+{
+	struct key_figures *k = ctx;
+	return audit_record(conn, k->req, "read", "key_figures", NULL, "ok", err);
 }
 
 int stats_key_figures(struct req *req, struct reply *rep, struct err *err)
@@ -186,7 +189,7 @@ int stats_key_figures(struct req *req, struct reply *rep, struct err *err)
 		rc = err_set(err, ERR_INVALID, "year", "year is required, a year such as 2021");
 	k.year = (int)year;
 	if (rc == ERR_OK)
-		rc = tx_run(req, key_figures_tx, &k, err);
+		rc = tx_run_read(req, key_figures_read, key_figures_audit, &k, err);
 	json_t *o = rc == ERR_OK ? json_pack("{si ss ss}", "year", k.year, "scope", k.org_id ? "own_cases" : "departement",
 					     "percent_rounding", "half_up")
 				 : NULL;
@@ -215,13 +218,18 @@ struct acts_query {
 	char *json;
 };
 
-static int acts_tx(PGconn *conn, void *ctx, struct err *err)
+static int acts_read(PGconn *conn, void *ctx, struct err *err)
 {
 	struct acts_query *a = ctx;
-	int rc = stats_store_acts(conn, &a->q, &a->json, err);
-	if (rc == ERR_OK)
-		rc = audit_record(conn, a->req, "read", "acts_statistics", NULL, "ok", err);
-	return rc;
+	free(a->json);
+	a->json = NULL;
+	return stats_store_acts(conn, &a->q, &a->json, err);
+}
+
+static int acts_audit(PGconn *conn, void *ctx, struct err *err)
+{
+	struct acts_query *a = ctx;
+	return audit_record(conn, a->req, "read", "acts_statistics", NULL, "ok", err);
 }
 
 static int acts_params(const struct req *req, struct stats_acts_query *q, struct err *err)
@@ -268,7 +276,7 @@ int stats_acts(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = acts_params(req, &a.q, err);
 	if (rc == ERR_OK)
-		rc = tx_run(req, acts_tx, &a, err);
+		rc = tx_run_read(req, acts_read, acts_audit, &a, err);
 	json_t *items = rc == ERR_OK ? json_loads(a.json, 0, NULL) : NULL;
 	free(a.json);
 	if (rc == ERR_OK && !json_is_array(items))

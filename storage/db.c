@@ -167,6 +167,11 @@ int db_begin(PGconn *conn, struct err *err)
 	return db_simple(conn, "BEGIN", err);
 }
 
+int db_begin_read_only(PGconn *conn, struct err *err)
+{
+	return db_simple(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err);
+}
+
 int db_commit(PGconn *conn, struct err *err)
 {
 	return db_simple(conn, "COMMIT", err);

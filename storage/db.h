@@ -48,6 +48,8 @@ int db_exec_pipelined(PGresult **out, PGconn *conn, const char *name, int count,
 void db_results_free(PGresult **out, int count);
 
 int db_begin(PGconn *conn, struct err *err);
+/* One snapshot, no write: what a hot-standby replica may run. */
+int db_begin_read_only(PGconn *conn, struct err *err);
 int db_commit(PGconn *conn, struct err *err);
 /* Safe to call at any point; a failed rollback leaves the connection broken,
  * and the pool then replaces it. */

@@ -2,7 +2,8 @@
  * balancer. An import job whose replica is killed (SIGKILL) in the middle
  * of a chunk is finished by the other one, every item applied exactly
  * once: a chunk is claimed by a row lock of its transaction, which the
- * death of the connection releases with everything the chunk wrote. */
+ * death of the connection releases with everything the chunk wrote. And
+ * the statistics read on a PostgreSQL replica when one is configured. */
 #include <check.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -185,6 +186,76 @@ START_TEST(a_job_survives_the_death_of_its_replica)
 }
 END_TEST
 
+/* A replica serving with PREVEX_REPLICA_DATABASE_URL set to url; the
+ * service's role, application_name "prevex" on the primary. */
+static void start_with_replica_url(struct harness *h, const char *url)
+{
+	char env_url[2048];
+	snprintf(env_url, sizeof(env_url), "PREVEX_REPLICA_DATABASE_URL=%s", url);
+	const char *env[] = { keys_env, env_url, "PREVEX_IMPORT_WORKERS=0", "PREVEX_WEBHOOK_WORKERS=0", NULL };
+	ck_assert_msg(harness_start(h, env) == 0, "%s", h->error);
+}
+
+static long long audited(const char *client_id, const char *resource_type)
+{
+	const char *params[] = { client_id, resource_type };
+	char n[32];
+	fixtures_sql_value("SELECT count(*) FROM audit_log WHERE client_id = $1::uuid AND resource_type = $2"
+			   " AND action = 'read' AND outcome = 'ok'", 2, params, n, sizeof(n));
+	return atoll(n);
+}
+
+/* The statistics' reads go to the replica the URL names (here the same
+ * database under another application_name), the audit row to the primary;
+ * with the replica unreachable the primary answers, the same figures. */
+START_TEST(statistics_read_on_the_replica_or_on_the_primary)
+{
+	const char *app = getenv("PREVEX_TEST_APP_DATABASE_URL");
+	char base[1024], url[2048];
+	snprintf(base, sizeof(base), "%s", app != NULL && app[0] != '\0' ? app : getenv("PREVEX_TEST_DATABASE_URL"));
+	snprintf(url, sizeof(url), "%s%sapplication_name=prevex-stats-ro", base, strchr(base, '?') ? "&" : "?");
+	start_with_replica_url(&replica_a, url);
+	struct party admin;
+	fixtures_admin(&replica_a, &admin);
+	const char *paths[] = { "/v1/stats/key-figures?year=2025",
+				"/v1/stats/acts?from=2025-01-01&to=2025-12-31&by=month" };
+	const char *types[] = { "key_figures", "acts_statistics" };
+	char *on_replica[2];
+	for (int i = 0; i < 2; i++) {
+		long long before = audited(admin.client_id, types[i]);
+		struct http_response resp = { 0 };
+		int status = fixtures_call(&replica_a, &admin, "GET", paths[i], NULL, NULL, &resp);
+		ck_assert_msg(status == 200, "%s answered %d: %s", paths[i], status, resp.body);
+		on_replica[i] = strdup(resp.body);
+		http_response_free(&resp);
+		ck_assert_int_eq(audited(admin.client_id, types[i]), before + 1);
+	}
+	char n[32];
+	fixtures_sql_value("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prevex-stats-ro'"
+			   " AND datname = current_database()", 0, NULL, n, sizeof(n));
+	ck_assert_int_ge(atoi(n), 1);
+	harness_stop(&replica_a);
+
+	/* The replica unreachable: a socket folder that does not exist. */
+	start_with_replica_url(&replica_b, "postgresql://prevex_app@/prevex?host=/nonexistent-prevex-replica"
+					   "&application_name=prevex-stats-gone");
+	for (int i = 0; i < 2; i++) {
+		long long before = audited(admin.client_id, types[i]);
+		json_t *j = fixtures_call_json(&replica_b, &admin, "GET", paths[i], NULL, NULL, &(int){ 0 });
+		json_t *expected = json_loads(on_replica[i], 0, NULL);
+		ck_assert_msg(json_equal(j, expected), "%s differs on the primary", paths[i]);
+		json_decref(j);
+		json_decref(expected);
+		free(on_replica[i]);
+		ck_assert_int_eq(audited(admin.client_id, types[i]), before + 1);
+	}
+	/* A refused request is refused, not handed over. */
+	int status = 0;
+	json_decref(fixtures_call_json(&replica_b, &admin, "GET", "/v1/stats/key-figures?year=x", NULL, NULL, &status));
+	ck_assert_int_eq(status, 400);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("replicas");
@@ -192,6 +263,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_job_survives_the_death_of_its_replica);
+	tcase_add_test(tc, statistics_read_on_the_replica_or_on_the_primary);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
