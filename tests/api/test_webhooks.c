@@ -1,7 +1,8 @@
 /* Issue 8, webhooks end to end: registration and its address checks, one
  * organisation's webhooks hidden from the others, and a receiver on
  * 127.0.0.1 that fails for a while yet gets every delivery, signed, in
- * order for each resource, once it recovers. */
+ * order for each resource, once it recovers; and a delivery whose replica
+ * is killed attempted again by another replica, no event lost. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <libpq-fe.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +66,8 @@ struct receiver {
 	int fd;
 	int port;
 	int fail_first;              /* answer 500 to this many requests */
+	int hold_first_ms;           /* answer the first request this late */
+	atomic_int holding;          /* 1 while the first request is held */
 	pthread_t thread;
 	atomic_int stop;
 	pthread_mutex_t lock;
@@ -115,6 +119,12 @@ static void serve_one(struct receiver *r, int fd)
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
+	if (r->hold_first_ms > 0 && r->requests == 0) {
+		atomic_store(&r->holding, 1);
+		struct timespec hold = { r->hold_first_ms / 1000, (r->hold_first_ms % 1000) * 1000000L };
+		nanosleep(&hold, NULL);
+		atomic_store(&r->holding, 0);
+	}
 	pthread_mutex_lock(&r->lock);
 	bool ok = r->requests++ >= r->fail_first && r->accepted < RECEIVED_MAX;
 	if (ok) {
@@ -127,7 +137,8 @@ static void serve_one(struct receiver *r, int fd)
 	pthread_mutex_unlock(&r->lock);
 	const char *answer = ok ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 				: "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\nfail";
-	ssize_t w = write(fd, answer, strlen(answer));
+	/* The sender may be gone (a replica killed meanwhile): no SIGPIPE. */
+	ssize_t w = send(fd, answer, strlen(answer), MSG_NOSIGNAL);
 	(void)w;
 }
 
@@ -147,10 +158,11 @@ static void *receiver_main(void *arg)
 	return NULL;
 }
 
-static void receiver_start(struct receiver *r, int fail_first)
+static void receiver_start_holding(struct receiver *r, int fail_first, int hold_first_ms)
 {
 	memset(r, 0, sizeof(*r));
 	r->fail_first = fail_first;
+	r->hold_first_ms = hold_first_ms;
 	pthread_mutex_init(&r->lock, NULL);
 	r->fd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(r->fd, 0);
@@ -162,6 +174,11 @@ static void receiver_start(struct receiver *r, int fail_first)
 	getsockname(r->fd, (struct sockaddr *)&a, &len);
 	r->port = ntohs(a.sin_port);
 	ck_assert_int_eq(pthread_create(&r->thread, NULL, receiver_main, r), 0);
+}
+
+static void receiver_start(struct receiver *r, int fail_first)
+{
+	receiver_start_holding(r, fail_first, 0);
 }
 
 static void receiver_stop(struct receiver *r)
@@ -724,6 +741,119 @@ START_TEST(host_names_are_resolved_at_delivery_only)
 }
 END_TEST
 
+/* --- two replicas: a delivery whose replica dies is attempted again ---------- */
+
+#define REPLICA_EVENTS 8
+
+static struct harness replica_b;
+
+static void replicas_setup(void)
+{
+	setup();
+}
+
+static void replicas_teardown(void)
+{
+	harness_stop(&server);
+	harness_stop(&replica_b);
+}
+
+/* The value of sql's one row on the test database, with one parameter. */
+static long long db_count(PGconn *conn, const char *sql, const char *param)
+{
+	const char *params[] = { param };
+	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(conn));
+	long long n = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return n;
+}
+
+/* Replica A (the harness's server) is killed (SIGKILL) while the receiver
+ * holds one of its deliveries; replica B takes the deliveries A had leased
+ * once their lease has run out (the test ends the leases rather than wait
+ * the 30 s margin), and every event reaches the receiver: each at most once
+ * per attempt, none lost, every delivery recorded as delivered. */
+START_TEST(a_dead_replicas_deliveries_are_attempted_again)
+{
+	fixtures_admin(&server, &admin);
+	struct party landlord;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	struct receiver r;
+	receiver_start_holding(&r, 0, 3000);
+	char url[96], id[40], secret[80];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", r.port);
+	webhook_new(&landlord, url, id, secret);
+
+	PGconn *conn = db();
+	for (int i = 0; i < REPLICA_EVENTS; i++) {
+		char res_id[40], payload[32];
+		new_uuid(conn, res_id);
+		snprintf(payload, sizeof(payload), "{\"n\":%d}", i);
+		publish(conn, landlord.org_id, "8", "procedure.stage_changed", "procedure", res_id, payload);
+	}
+	for (int i = 0; i < 200 && !atomic_load(&r.holding); i++) {
+		struct timespec pause = { 0, 50 * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	ck_assert_msg(atomic_load(&r.holding), "replica A sent no delivery");
+	ck_assert_int_eq(harness_signal(&server, SIGKILL), 0);
+	ck_assert_int_eq(harness_wait(&server, 5000), 128 + SIGKILL);
+
+	const char *env[] = { "PREVEX_WEBHOOK_ALLOW_LOOPBACK=1", "PREVEX_WEBHOOK_WORKERS=2",
+			      "PREVEX_WEBHOOK_POLL_MS=50", "PREVEX_WEBHOOK_BACKOFF_BASE_MS=100",
+			      "PREVEX_WEBHOOK_BACKOFF_MAX_S=1", "PREVEX_WEBHOOK_TIMEOUT_MS=2000", NULL };
+	ck_assert_msg(harness_start(&replica_b, env) == 0, "%s", replica_b.error);
+	/* A's leases, as they stand once timeout + margin have passed. */
+	long long leased = db_count(conn,
+				    "WITH d AS (UPDATE webhook_deliveries SET lease_until = now() - interval '1 second'"
+				    " WHERE webhook_id = $1::uuid AND status = 'pending' AND lease_until > now()"
+				    " RETURNING 1) SELECT count(*) FROM d", id);
+	ck_assert_int_ge(leased, 1);
+
+	const char *undelivered = "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1::uuid"
+				  " AND status <> 'delivered'";
+	for (int i = 0; i < 300 && db_count(conn, undelivered, id) > 0; i++) {
+		struct timespec pause = { 0, 100 * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+	receiver_stop(&r);
+	ck_assert_int_eq(db_count(conn, undelivered, id), 0);
+	ck_assert_int_eq(db_count(conn, "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1::uuid", id),
+			 REPLICA_EVENTS);
+	ck_assert_int_ge(db_count(conn, "SELECT max(attempts) FROM webhook_deliveries WHERE webhook_id = $1::uuid",
+				  id), 2);
+
+	/* Every event received, each no more often than it was attempted. */
+	int received[REPLICA_EVENTS] = { 0 };
+	for (int i = 0; i < r.accepted; i++) {
+		ck_assert_msg(signature_ok(r.signatures[i], secret, r.bodies[i]), "bad signature %s", r.signatures[i]);
+		json_t *b = json_loads(r.bodies[i], 0, NULL);
+		ck_assert_ptr_nonnull(b);
+		json_t *e = json_object_get(b, "event");
+		int n = (int)json_integer_value(json_object_get(json_object_get(e, "data"), "n"));
+		ck_assert(n >= 0 && n < REPLICA_EVENTS);
+		received[n]++;
+		char seq[32];
+		snprintf(seq, sizeof(seq), "%lld", (long long)json_integer_value(json_object_get(e, "seq")));
+		const char *params[] = { id, seq };
+		PGresult *res = PQexecParams(conn, "SELECT attempts FROM webhook_deliveries WHERE webhook_id = $1::uuid"
+					     " AND feed_seq = $2::bigint", 2, NULL, params, NULL, NULL, 0);
+		ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s", PQerrorMessage(conn));
+		int attempts = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		ck_assert_msg(received[n] <= attempts, "event %d received %d times in %d attempts", n, received[n],
+			      attempts);
+		json_decref(b);
+	}
+	for (int n = 0; n < REPLICA_EVENTS; n++)
+		ck_assert_msg(received[n] >= 1, "event %d never received", n);
+	receiver_free(&r);
+	PQfinish(conn);
+	harness_discard_log(&server);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("webhooks");
@@ -741,6 +871,12 @@ int main(void)
 	tcase_add_unchecked_fixture(registration, strict_setup, strict_teardown);
 	tcase_add_test(registration, host_names_are_resolved_at_delivery_only);
 	suite_add_tcase(s, registration);
+	/* Checked: the test kills its server, which must be its own child. */
+	TCase *replicas = tcase_create("replicas");
+	tcase_set_timeout(replicas, 120);
+	tcase_add_checked_fixture(replicas, replicas_setup, replicas_teardown);
+	tcase_add_test(replicas, a_dead_replicas_deliveries_are_attempted_again);
+	suite_add_tcase(s, replicas);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
