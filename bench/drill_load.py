@@ -2,7 +2,8 @@
 """Write load for the failover drill (bench/failover-drill).
 
 N clients, each on its own keep-alive connection, create households through
-the HTTP balancer for S seconds, one request at a time. Every answer is
+the HTTP balancer for S seconds, one request at a time, as the organisations
+whose tokens --token-file lists, in turn. Every answer is
 recorded: the id of each acknowledged write (2xx with an id) goes to the
 --acked file, one per line, as soon as it is answered. At the end a JSON
 summary goes to stdout: counts per status, transport errors, the longest
@@ -30,8 +31,11 @@ def main():
     u = urllib.parse.urlparse(a.url)
     if u.hostname != "127.0.0.1":
         raise SystemExit("drill_load: loopback only")
+    # One token per line, each an organisation's: client n writes as the
+    # organisation n modulo their number (each has its budget of requests
+    # in flight, PREVEX_ORG_MAX_INFLIGHT).
     with open(a.token_file) as f:
-        token = f.read().strip()
+        tokens = [t.strip() for t in f if t.strip()]
 
     lock = threading.Lock()
     acked_f = open(a.acked, "w", buffering=1)
@@ -55,6 +59,7 @@ def main():
     def client(n):
         conn = None
         i = 0
+        token = tokens[n % len(tokens)]
         while time.monotonic() < stop_at:
             i += 1
             body = json.dumps({
