@@ -100,8 +100,10 @@ static bool inside_a_chunk(PGconn *conn, const char *job, const char *name, long
 
 START_TEST(a_job_survives_the_death_of_its_replica)
 {
+	/* Replica B starts once A is dead: started beside it, its workers
+	 * could take every chunk before A holds one, and A would never be
+	 * caught inside a chunk. */
 	start_replica(&replica_a, "prevex-replica-a");
-	start_replica(&replica_b, "prevex-replica-b");
 	struct party admin, caf;
 	fixtures_admin(&replica_a, &admin);
 	fixtures_party(&replica_a, &admin, "caf", NULL, NULL, &caf);
@@ -139,6 +141,7 @@ START_TEST(a_job_survives_the_death_of_its_replica)
 	PQfinish(conn);
 	ck_assert_msg(killed, "replica A was never caught inside a chunk (%lld items pending)", pending);
 	fprintf(stderr, "replicas: replica A killed inside a chunk, %lld of %d items pending\n", pending, ITEMS);
+	start_replica(&replica_b, "prevex-replica-b");
 
 	/* Replica B finishes it alone. */
 	json_t *job = NULL;
