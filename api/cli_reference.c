@@ -1,12 +1,14 @@
 #include "api/cli_reference.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/config.h"
+#include "api/reference_etalab.h"
 #include "domain/reference.h"
 #include "storage/db.h"
 #include "storage/reference_store.h"
@@ -81,16 +83,29 @@ static int read_file(const char *path, struct rows *rows)
 	return rc != 0 ? 1 : 0;
 }
 
-static int load(PGconn *conn, const struct rows *rows)
+/* What one run writes: the rows of a CSV, or the package's three files. */
+struct input {
+	struct rows rows;
+	struct reference_etalab etalab;
+	bool is_etalab;
+};
+
+static int load(PGconn *conn, const struct input *in)
 {
 	struct err err;
 	err_clear(&err);
-	long epcis = 0, communes = 0;
+	long departements = 0, epcis = 0, communes = 0;
 	PGresult *res = PQexec(conn, "BEGIN");
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? ERR_OK : ERR_UNAVAILABLE;
 	PQclear(res);
-	if (rc == ERR_OK)
-		rc = reference_store_load(conn, rows->items, rows->count, &epcis, &communes, &err);
+	if (rc == ERR_OK && in->is_etalab)
+		rc = reference_store_load_departements(conn, in->etalab.departements, in->etalab.departement_count,
+						       &departements, &err);
+	if (rc == ERR_OK && in->is_etalab)
+		rc = reference_store_load(conn, in->etalab.communes, in->etalab.commune_count, &epcis, &communes,
+					  &err);
+	else if (rc == ERR_OK)
+		rc = reference_store_load(conn, in->rows.items, in->rows.count, &epcis, &communes, &err);
 	if (rc == ERR_OK) {
 		res = PQexec(conn, "COMMIT");
 		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? ERR_OK : ERR_UNAVAILABLE;
@@ -104,21 +119,50 @@ static int load(PGconn *conn, const struct rows *rows)
 		fprintf(stderr, "prevex reference: nothing loaded: %s\n", err.message);
 		return 1;
 	}
-	printf("reference data loaded: %ld EPCIs, %ld communes\n", epcis, communes);
+	if (in->is_etalab)
+		printf("reference data loaded: %ld départements, %ld EPCIs, %ld communes (%ld entries left out: "
+		       "other commune types, collectivités d'outre-mer)\n",
+		       departements, epcis, communes, in->etalab.skipped);
+	else
+		printf("reference data loaded: %ld EPCIs, %ld communes\n", epcis, communes);
+	return 0;
+}
+
+/* Reads FILE, or --etalab DIR; prints the first problem. */
+static int read_input(struct input *in, int argc, char **argv)
+{
+	if (argc == 3) {
+		in->is_etalab = false;
+		return read_file(argv[2], &in->rows);
+	}
+	in->is_etalab = true;
+	struct err err;
+	err_clear(&err);
+	if (reference_etalab_read(&in->etalab, argv[3], &err) != ERR_OK) {
+		fprintf(stderr, "prevex reference: %s: %s\n", argv[3], err.message);
+		return 1;
+	}
 	return 0;
 }
 
 int cli_reference(int argc, char **argv)
 {
-	if (argc != 3 || strcmp(argv[1], "load") != 0) {
-		fprintf(stderr, "usage: prevex reference load FILE\n\n"
+	bool usage = argc < 3 || strcmp(argv[1], "load") != 0;
+	if (!usage)
+		usage = argc == 4 ? strcmp(argv[2], "--etalab") != 0 : argc != 3 || argv[2][0] == '-';
+	if (usage) {
+		fprintf(stderr, "usage: prevex reference load FILE\n"
+				"       prevex reference load --etalab DIR\n\n"
 				"Upserts the EPCIs, then the communes, of FILE in one transaction.\n"
 				"FILE is a CSV whose header names insee, name, postcode and optionally\n"
-				"epci_siren and epci_name (see reference/README.md).\n");
+				"epci_siren and epci_name (see reference/README.md).\n"
+				"With --etalab, DIR is the data/ folder of the npm package\n"
+				"@etalab/decoupage-administratif (departements.json, epci.json,\n"
+				"communes.json): départements, EPCIs and communes of the whole of France.\n");
 		return 2;
 	}
-	struct rows rows = { 0 };
-	int rc = read_file(argv[2], &rows);
+	struct input in = { 0 };
+	int rc = read_input(&in, argc, argv);
 	struct config cfg;
 	char msg[256];
 	PGconn *conn = NULL;
@@ -145,8 +189,9 @@ int cli_reference(int argc, char **argv)
 		}
 	}
 	if (rc == 0)
-		rc = load(conn, &rows);
+		rc = load(conn, &in);
 	PQfinish(conn);
-	free(rows.items);
+	free(in.rows.items);
+	reference_etalab_free(&in.etalab);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* prevex reference load FILE: communes and EPCIs from a CSV (reference/README.md). */
+/* prevex reference load FILE | --etalab DIR: communes, EPCIs and départements (reference/README.md). */
 #ifndef API_CLI_REFERENCE_H
 #define API_CLI_REFERENCE_H
 

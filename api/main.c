@@ -225,7 +225,7 @@ static const struct command commands[] = {
 	{ "keys", cli_keys, "keys generate: add a token signing key to PREVEX_JWT_KEYS_DIR" },
 	{ "org", cli_org, "org add: create an organisation (bootstrap)" },
 	{ "client", cli_client, "client add: create an API client and print its secret once" },
-	{ "reference", cli_reference, "reference load FILE: upsert communes and EPCIs from a CSV" },
+	{ "reference", cli_reference, "reference load FILE | --etalab DIR: upsert communes and EPCIs (and départements)" },
 	{ "demo-data", cli_demo_data, "load the demo data set [--clients-file FILE]" },
 	{ "purge", cli_purge, "apply the retention rules: anonymise households past their term, delete audit rows,"
 	  " feed events, ended webhook deliveries and imports past retention [--dry-run] [--days N] [--feed-days M]"

@@ -114,6 +114,30 @@ static const char *field(char **fields, int count, int col)
 	return col >= 0 && col < count ? fields[col] : "";
 }
 
+int reference_set_row(struct reference_row *out, const char *insee, const char *name, const char *postcode,
+		      const char *epci_siren, const char *epci_name, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!reference_insee_is_valid(insee))
+		return err_set(err, ERR_INVALID, "insee", "insee must be a commune code like 91174");
+	if (!name_is_valid(name) || strlen(name) >= sizeof(out->name))
+		return err_set(err, ERR_INVALID, "name", "name must be 1 to 200 characters");
+	if (!digits(postcode, 5))
+		return err_set(err, ERR_INVALID, "postcode", "postcode must be 5 digits");
+	if (epci_siren[0] != '\0' && !reference_siren_is_valid(epci_siren))
+		return err_set(err, ERR_INVALID, "epci_siren", "epci_siren must be 9 digits");
+	if (epci_siren[0] != '\0' && (!name_is_valid(epci_name) || strlen(epci_name) >= sizeof(out->epci_name)))
+		return err_set(err, ERR_INVALID, "epci_name", "epci_name must be 1 to 200 characters");
+	snprintf(out->insee, sizeof(out->insee), "%s", insee);
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	snprintf(out->postcode, sizeof(out->postcode), "%s", postcode);
+	if (epci_siren[0] != '\0') {
+		snprintf(out->epci_siren, sizeof(out->epci_siren), "%s", epci_siren);
+		snprintf(out->epci_name, sizeof(out->epci_name), "%s", epci_name);
+	}
+	return ERR_OK;
+}
+
 int reference_read_row(struct reference_row *out, const struct reference_columns *cols, char *line,
 		       long lineno, struct err *err)
 {
@@ -124,26 +148,43 @@ int reference_read_row(struct reference_row *out, const struct reference_columns
 	err_clear(&why);
 	if (reference_split(line, cols->sep, fields, &count, &why) != ERR_OK)
 		return err_set(err, ERR_INVALID, "", "line %ld: %s", lineno, why.message);
-	const char *insee = field(fields, count, cols->insee), *name = field(fields, count, cols->name);
-	const char *postcode = field(fields, count, cols->postcode);
-	const char *siren = field(fields, count, cols->epci_siren), *epci = field(fields, count, cols->epci_name);
-	if (!reference_insee_is_valid(insee))
-		return err_set(err, ERR_INVALID, "insee", "line %ld: insee must be a commune code like 91174", lineno);
+	if (reference_set_row(out, field(fields, count, cols->insee), field(fields, count, cols->name),
+			      field(fields, count, cols->postcode), field(fields, count, cols->epci_siren),
+			      field(fields, count, cols->epci_name), &why) != ERR_OK)
+		return err_set(err, why.code, why.field, "line %ld: %.200s", lineno, why.message);
+	return ERR_OK;
+}
+
+void reference_departement_of(char out[4], const char *insee)
+{
+	size_t n = strncmp(insee, "97", 2) == 0 ? 3 : 2;
+	snprintf(out, 4, "%.*s", (int)n, insee);
+}
+
+/* 01 to 95, 2A, 2B or 971 to 979; metropolitan "20" no longer exists. */
+bool reference_departement_is_valid(const char *s)
+{
+	if (s == NULL)
+		return false;
+	if (strcmp(s, "2A") == 0 || strcmp(s, "2B") == 0)
+		return true;
+	if (digits(s, 3))
+		return s[0] == '9' && s[1] == '7' && s[2] != '0';
+	return digits(s, 2) && strcmp(s, "00") != 0 && strcmp(s, "20") != 0 && strcmp(s, "96") < 0;
+}
+
+int reference_set_departement(struct reference_departement *out, const char *code, const char *name,
+			      const char *region_code, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!reference_departement_is_valid(code))
+		return err_set(err, ERR_INVALID, "code", "a département code is 01 to 95, 2A, 2B or 971 to 979");
 	if (!name_is_valid(name) || strlen(name) >= sizeof(out->name))
-		return err_set(err, ERR_INVALID, "name", "line %ld: name must be 1 to 200 characters", lineno);
-	if (!digits(postcode, 5))
-		return err_set(err, ERR_INVALID, "postcode", "line %ld: postcode must be 5 digits", lineno);
-	if (siren[0] != '\0' && !reference_siren_is_valid(siren))
-		return err_set(err, ERR_INVALID, "epci_siren", "line %ld: epci_siren must be 9 digits", lineno);
-	if (siren[0] != '\0' && (!name_is_valid(epci) || strlen(epci) >= sizeof(out->epci_name)))
-		return err_set(err, ERR_INVALID, "epci_name", "line %ld: epci_name must be 1 to 200 characters",
-			       lineno);
-	snprintf(out->insee, sizeof(out->insee), "%s", insee);
+		return err_set(err, ERR_INVALID, "name", "name must be 1 to 200 characters");
+	if (!digits(region_code, 2))
+		return err_set(err, ERR_INVALID, "region", "a region code is 2 digits");
+	snprintf(out->code, sizeof(out->code), "%s", code);
 	snprintf(out->name, sizeof(out->name), "%s", name);
-	snprintf(out->postcode, sizeof(out->postcode), "%s", postcode);
-	if (siren[0] != '\0') {
-		snprintf(out->epci_siren, sizeof(out->epci_siren), "%s", siren);
-		snprintf(out->epci_name, sizeof(out->epci_name), "%s", epci);
-	}
+	snprintf(out->region_code, sizeof(out->region_code), "%s", region_code);
 	return ERR_OK;
 }

@@ -28,6 +28,12 @@ struct reference_row {
 	char epci_name[REFERENCE_NAME_BYTES];
 };
 
+struct reference_departement {
+	char code[4];          /* "91", "2A", "971" */
+	char name[REFERENCE_NAME_BYTES];
+	char region_code[3];
+};
+
 /* Splits one line (its end of line already removed) in place into at most
  * REFERENCE_MAX_FIELDS fields; quotes are removed and "" becomes ". */
 int reference_split(char *line, char sep, char **fields, int *count, struct err *err);
@@ -41,6 +47,20 @@ int reference_read_header(struct reference_columns *out, char *line, struct err 
 int reference_read_row(struct reference_row *out, const struct reference_columns *cols, char *line,
 		       long lineno, struct err *err);
 
+/* Checks and copies one commune's values; epci_siren "" for none.
+ * ERR_INVALID with the field's name and a message that names no line. */
+int reference_set_row(struct reference_row *out, const char *insee, const char *name, const char *postcode,
+		      const char *epci_siren, const char *epci_name, struct err *err);
+
+/* Checks and copies one département. */
+int reference_set_departement(struct reference_departement *out, const char *code, const char *name,
+			      const char *region_code, struct err *err);
+
+/* The département of a valid INSEE code, as migration 0024 derives it: its
+ * first two characters, its first three when it starts with 97. */
+void reference_departement_of(char out[4], const char *insee);
+
+bool reference_departement_is_valid(const char *s);
 bool reference_insee_is_valid(const char *s);
 bool reference_siren_is_valid(const char *s);
 

@@ -13,6 +13,10 @@ const struct db_stmt reference_store_statements[] = {
 	  " SELECT i, n, p, s FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x (i, n, p, s)"
 	  " ON CONFLICT (insee) DO UPDATE SET name = EXCLUDED.name, postcode = EXCLUDED.postcode,"
 	  " epci_siren = EXCLUDED.epci_siren" },
+	{ "reference_departements_upsert",
+	  "INSERT INTO departements (code, name, region_code)"
+	  " SELECT c, n, r FROM unnest($1::text[], $2::text[], $3::text[]) AS x (c, n, r)"
+	  " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, region_code = EXCLUDED.region_code" },
 	{ NULL, NULL },
 };
 
@@ -142,5 +146,32 @@ int reference_store_load(PGconn *conn, const struct reference_row *rows, int cou
 	free(postcode.buf);
 	free(siren.buf);
 	free(epci.buf);
+	return rc;
+}
+
+int reference_store_load_departements(PGconn *conn, const struct reference_departement *deps, int count,
+				      long *written, struct err *err)
+{
+	*written = 0;
+	struct array_text code = { 0 }, name = { 0 }, region = { 0 };
+	int rc = ERR_OK;
+	for (int i = 0; rc == ERR_OK && i < count; i++)
+		if (array_add(&code, deps[i].code, i) != 0 || array_add(&name, deps[i].name, i) != 0 ||
+		    array_add(&region, deps[i].region_code, i) != 0)
+			rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+	if (rc == ERR_OK && (array_end(&code, count) != 0 || array_end(&name, count) != 0 ||
+			     array_end(&region, count) != 0))
+		rc = err_set(err, ERR_INTERNAL, "", "out of memory");
+	if (rc == ERR_OK) {
+		PGresult *res = NULL;
+		const char *p[] = { code.buf, name.buf, region.buf };
+		rc = db_exec(&res, conn, "reference_departements_upsert", 3, p, err);
+		if (rc == ERR_OK)
+			*written = affected(res);
+		PQclear(res);
+	}
+	free(code.buf);
+	free(name.buf);
+	free(region.buf);
 	return rc;
 }

@@ -17,4 +17,10 @@ extern const struct db_stmt reference_store_statements[];
 int reference_store_load(PGconn *conn, const struct reference_row *rows, int count, long *epcis, long *communes,
 			 struct err *err);
 
+/* Upserts the départements (name and region of an existing one are
+ * updated), with one statement on conn; codes must be distinct. *written
+ * receives the number of rows written. */
+int reference_store_load_departements(PGconn *conn, const struct reference_departement *deps, int count,
+				      long *written, struct err *err);
+
 #endif
