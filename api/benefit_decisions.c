@@ -14,7 +14,7 @@ enum decision_step { STEP_READ, STEP_DECIDE, STEP_APPLY, STEP_CORRECT };
 
 struct decision_access {
 	const struct req *req;
-	bool all;                 /* the secretariat reads every one */
+	const char *all_of;       /* the secretariat reads every one of its départements */
 	const char *addressee;    /* else its own, when the policy lets it; NULL: none */
 	const char *id;
 	struct benefit_decision_filter filter;
@@ -33,7 +33,9 @@ static void access_init(struct decision_access *a, const struct req *req)
 {
 	memset(a, 0, sizeof(*a));
 	a->req = req;
-	a->all = policy_allows(req->actor.kind, POLICY_READ_BENEFIT_DECISION, POLICY_REL_DEPARTEMENT);
+	a->all_of = policy_allows(req->actor.kind, POLICY_READ_BENEFIT_DECISION, POLICY_REL_DEPARTEMENT)
+			    ? req->actor.org_id
+			    : NULL;
 	a->addressee = policy_allows(req->actor.kind, POLICY_READ_BENEFIT_DECISION, POLICY_REL_ADDRESSEE)
 			       ? req->actor.org_id
 			       : NULL;
@@ -42,7 +44,7 @@ static void access_init(struct decision_access *a, const struct req *req)
 static int list_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct decision_access *a = ctx;
-	int rc = caf_store_decision_list(conn, a->all, a->addressee, &a->filter, &a->after, a->limit, &a->page, err);
+	int rc = caf_store_decision_list(conn, a->all_of, a->addressee, &a->filter, &a->after, a->limit, &a->page, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, a->req, "list", "benefit_decision", NULL, "ok", err);
 	return rc;
@@ -91,7 +93,7 @@ static int step_allowed(const struct decision_access *a, struct err *err)
 static int change(PGconn *conn, struct decision_access *a, struct err *err)
 {
 	struct benefit_decision_state st;
-	int rc = caf_store_decision_lock(conn, a->id, a->all, a->addressee, &st, err);
+	int rc = caf_store_decision_lock(conn, a->id, a->all_of, a->addressee, &st, err);
 	if (rc == ERR_OK)
 		rc = step_allowed(a, err);
 	if (rc == ERR_OK && !req_version_matches(a->version, st.version))
@@ -125,7 +127,7 @@ static int get_tx(PGconn *conn, void *ctx, struct err *err)
 							  : "read",
 				  "benefit_decision", a->id, "ok", err);
 	if (rc == ERR_OK)
-		rc = caf_store_decision_get(conn, a->id, a->all, a->addressee, &a->json, &a->version, err);
+		rc = caf_store_decision_get(conn, a->id, a->all_of, a->addressee, &a->json, &a->version, err);
 	return rc;
 }
 

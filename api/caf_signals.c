@@ -34,6 +34,12 @@ static const char *signal_owner(const struct req *req)
 	return policy_kind_is_departement_wide(req->actor.kind) ? NULL : req->actor.org_id;
 }
 
+/* The secretariat's signals are those of its départements. */
+static const char *signal_departements(const struct req *req)
+{
+	return policy_kind_is_departement_wide(req->actor.kind) ? req->actor.org_id : NULL;
+}
+
 static int post_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct signal_work *w = ctx;
@@ -52,7 +58,7 @@ static int post_tx(PGconn *conn, void *ctx, struct err *err)
 		rc = audit_record(conn, w->req, w->result.status == IMPORT_CREATED ? "create" : "update", "caf_signal",
 				  w->result.resource_id, "ok", err);
 	if (rc == ERR_OK)
-		rc = caf_store_signal_get(conn, w->result.resource_id, NULL, &w->json, err);
+		rc = caf_store_signal_get(conn, w->result.resource_id, NULL, NULL, &w->json, err);
 	return rc;
 }
 
@@ -93,7 +99,7 @@ int caf_signals_post(struct req *req, struct reply *rep, struct err *err)
 static int list_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct signal_work *w = ctx;
-	int rc = caf_store_signal_list(conn, w->owner, &w->filter, &w->after, w->limit, &w->page, err);
+	int rc = caf_store_signal_list(conn, w->owner, signal_departements(w->req), &w->filter, &w->after, w->limit, &w->page, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, w->req, "list", "caf_signal", NULL, "ok", err);
 	return rc;
@@ -125,7 +131,7 @@ int caf_signals_list(struct req *req, struct reply *rep, struct err *err)
 static int get_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct signal_work *w = ctx;
-	int rc = caf_store_signal_get(conn, w->id, w->owner, &w->json, err);
+	int rc = caf_store_signal_get(conn, w->id, w->owner, signal_departements(w->req), &w->json, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, w->req, "read", "caf_signal", w->id, "ok", err);
 	return rc;

@@ -138,7 +138,7 @@ static int org_add(PGconn *conn, const char *kind_s, const char *name, const cha
 		in->has_siret = true;
 		snprintf(in->siret, sizeof(in->siret), "%s", siret);
 	}
-	if (orgs_store_create(conn, in, &json, &err) != ERR_OK) {
+	if (orgs_store_create(conn, in, NULL, &json, &err) != ERR_OK) {
 		fprintf(stderr, "prevex: %s\n", err.message);
 		goto done;
 	}

@@ -829,7 +829,7 @@ static int caf_case_decision(struct demo_ctx *c, const struct demo_caf_case *k, 
 	struct benefit_decision_filter f = { .caf_signal_id = signal_id };
 	struct page_cursor after = { 0 };
 	struct json_page page = { 0 };
-	int rc = caf_store_decision_list(c->conn, true, NULL, &f, &after, 1, &page, err);
+	int rc = caf_store_decision_list(c->conn, STORE_EVERY_CASE, NULL, &f, &after, 1, &page, err);
 	json_t *d = rc == ERR_OK && page.count == 1 ? json_loads(page.items[0], 0, NULL) : NULL;
 	if (rc == ERR_OK && d == NULL)
 		rc = err_set(err, ERR_INTERNAL, "", "the demo signal of %s opened no decision", signal_id);

@@ -80,6 +80,23 @@ static int territory_fk(int rc, struct err *err)
 	return rc;
 }
 
+/* "departements": a non-empty array of codes. */
+static int read_departements(const json_t *list, struct org_input *in, struct err *err)
+{
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		return err_set(err, ERR_INVALID, "departements", "departements must be a non-empty array of codes");
+	size_t i;
+	json_t *code;
+	json_array_foreach(list, i, code) {
+		if (!json_is_string(code))
+			return err_set(err, ERR_INVALID, "departements", "departements must hold strings");
+		int rc = org_add_departement(in, json_string_value(code), "departements", err);
+		if (rc != ERR_OK)
+			return rc;
+	}
+	return ERR_OK;
+}
+
 struct org_write {
 	const struct req *req;
 	struct org_input in;
@@ -93,7 +110,7 @@ struct org_write {
 static int orgs_create_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct org_write *w = ctx;
-	int rc = territory_fk(orgs_store_create(conn, &w->in, &w->json, err), err);
+	int rc = territory_fk(orgs_store_create(conn, &w->in, w->req->actor.org_id, &w->json, err), err);
 	if (rc == ERR_OK) {
 		json_t *o = json_loads(w->json, 0, NULL);
 		const char *id = json_string_value(json_object_get(o, "id"));
@@ -105,7 +122,7 @@ static int orgs_create_tx(PGconn *conn, void *ctx, struct err *err)
 
 int orgs_create(struct req *req, struct reply *rep, struct err *err)
 {
-	static const char *const allowed[] = { "kind", "name", "siret", "territory", NULL };
+	static const char *const allowed[] = { "kind", "name", "siret", "territory", "departements", NULL };
 	struct org_write *w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		return err_set(err, ERR_INTERNAL, "", "out of memory");
@@ -125,6 +142,8 @@ int orgs_create(struct req *req, struct reply *rep, struct err *err)
 		rc = read_siret(req->body, &w->in.has_siret, w->in.siret, err);
 	if (rc == ERR_OK && json_object_get(req->body, "territory") != NULL)
 		rc = orgs_read_territory(json_object_get(req->body, "territory"), &w->in.territory, err);
+	if (rc == ERR_OK && json_object_get(req->body, "departements") != NULL)
+		rc = read_departements(json_object_get(req->body, "departements"), &w->in, err);
 	if (rc == ERR_OK)
 		rc = tx_run(req, orgs_create_tx, w, err);
 	if (rc == ERR_OK) {

@@ -476,7 +476,7 @@ struct queue_query {
 static int procedures_queue_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct queue_query *q = ctx;
-	int rc = procedures_store_queue_list(conn, q->after_id, q->limit, &q->page, err);
+	int rc = procedures_store_queue_list(conn, q->req->actor.org_id, q->after_id, q->limit, &q->page, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, q->req, "list", "prefecture_queue", NULL, "ok", err);
 	return rc;

@@ -12,7 +12,7 @@
 
 struct recommendation_access {
 	const struct req *req;
-	bool all;                 /* the secretariat reads every one */
+	const char *all_of;       /* the secretariat reads every one of its départements */
 	const char *addressee;    /* else its own, when the policy lets it; NULL: none */
 	const char *id;
 	struct ccapex_recommendation_filter filter;
@@ -33,14 +33,14 @@ static void access_init(struct recommendation_access *a, const struct req *req, 
 {
 	memset(a, 0, sizeof(*a));
 	a->req = req;
-	a->all = policy_allows(req->actor.kind, action, POLICY_REL_DEPARTEMENT);
+	a->all_of = policy_allows(req->actor.kind, action, POLICY_REL_DEPARTEMENT) ? req->actor.org_id : NULL;
 	a->addressee = policy_allows(req->actor.kind, action, POLICY_REL_ADDRESSEE) ? req->actor.org_id : NULL;
 }
 
 static int recommendations_list_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct recommendation_access *a = ctx;
-	int rc = ccapex_store_recommendation_list(conn, a->all, a->addressee, &a->filter, &a->after, a->limit,
+	int rc = ccapex_store_recommendation_list(conn, a->all_of, a->addressee, &a->filter, &a->after, a->limit,
 						  &a->page, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, a->req, "list", "recommendation", NULL, "ok", err);
@@ -80,7 +80,7 @@ static int recommendations_get_tx(PGconn *conn, void *ctx, struct err *err)
 		char status[CCAPEX_NAME_LEN];
 		int version;
 		enum recommendation_status from;
-		rc = ccapex_store_recommendation_lock(conn, a->id, a->all, a->addressee, status, &version, err);
+		rc = ccapex_store_recommendation_lock(conn, a->id, a->all_of, a->addressee, status, &version, err);
 		if (rc != ERR_OK)
 			return rc;
 		if (!req_version_matches(a->version, version))
@@ -97,7 +97,7 @@ static int recommendations_get_tx(PGconn *conn, void *ctx, struct err *err)
 	if (rc == ERR_OK)
 		rc = audit_record(conn, a->req, a->reporting ? "report" : "read", "recommendation", a->id, "ok", err);
 	if (rc == ERR_OK)
-		rc = ccapex_store_recommendation_get(conn, a->id, a->all, a->addressee, &a->json, &a->version, err);
+		rc = ccapex_store_recommendation_get(conn, a->id, a->all_of, a->addressee, &a->json, &a->version, err);
 	return rc;
 }
 

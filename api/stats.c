@@ -40,17 +40,16 @@ static int negotiate(const struct req *req, bool *csv, struct err *err)
 	return err_set(err, ERR_NOT_ACCEPTABLE, "Accept", "statistics are application/json or text/csv");
 }
 
-/* NULL for the préfecture and the département, else the caller's own
- * organisation: 403 when it may read neither. */
-static int scope_of(const struct req *req, const char **org_id, struct err *err)
+/* The cases of its départements for the préfecture and the département,
+ * else the caller's own: 403 when it may read neither. */
+static int scope_of(const struct req *req, enum stats_scope *scope, const char **org_id, struct err *err)
 {
-	*org_id = NULL;
+	*org_id = req->actor.org_id;
+	*scope = STATS_SCOPE_DEPARTEMENTS;
 	if (auth_require(req, POLICY_READ_STATS_ALL, err) == ERR_OK)
 		return ERR_OK;
-	int rc = auth_require(req, POLICY_READ_STATS_OWN, err);
-	if (rc == ERR_OK)
-		*org_id = req->actor.org_id;
-	return rc;
+	*scope = STATS_SCOPE_OWN;
+	return auth_require(req, POLICY_READ_STATS_OWN, err);
 }
 
 /* A CSV field: quoted when it holds a comma, a quote or a line break. */
@@ -158,6 +157,7 @@ static int reply_csv(struct reply *rep, json_t *o, bool table, struct err *err)
 struct key_figures {
 	struct req *req;
 	int year;
+	enum stats_scope scope;
 	const char *org_id;
 	char *json[STATS__FAMILY_COUNT];
 };
@@ -167,7 +167,7 @@ static int key_figures_read(PGconn *conn, void *ctx, struct err *err)
 	struct key_figures *k = ctx;
 	/* A retried transaction drops what the attempt before read. */
 	stats_store_figures_clear(k->json);
-	return stats_store_key_figures(conn, k->year, k->org_id, k->json, err);
+	return stats_store_key_figures(conn, k->year, k->scope, k->org_id, k->json, err);
 }
 
 static int key_figures_audit(PGconn *conn, void *ctx, struct err *err)
@@ -181,7 +181,7 @@ int stats_key_figures(struct req *req, struct reply *rep, struct err *err)
 	struct key_figures k = { .req = req };
 	bool csv = false;
 	int64_t year = 0;
-	int rc = scope_of(req, &k.org_id, err);
+	int rc = scope_of(req, &k.scope, &k.org_id, err);
 	if (rc == ERR_OK)
 		rc = negotiate(req, &csv, err);
 	const char *y = req_query(req, "year");
@@ -190,7 +190,8 @@ int stats_key_figures(struct req *req, struct reply *rep, struct err *err)
 	k.year = (int)year;
 	if (rc == ERR_OK)
 		rc = tx_run_read(req, key_figures_read, key_figures_audit, &k, err);
-	json_t *o = rc == ERR_OK ? json_pack("{si ss ss}", "year", k.year, "scope", k.org_id ? "own_cases" : "departement",
+	json_t *o = rc == ERR_OK ? json_pack("{si ss ss}", "year", k.year, "scope",
+					     k.scope == STATS_SCOPE_OWN ? "own_cases" : "departement",
 					     "percent_rounding", "half_up")
 				 : NULL;
 	for (int f = 0; rc == ERR_OK && f < STATS__FAMILY_COUNT; f++) {
@@ -270,7 +271,7 @@ int stats_acts(struct req *req, struct reply *rep, struct err *err)
 {
 	struct acts_query a = { .req = req };
 	bool csv = false;
-	int rc = scope_of(req, &a.q.org_id, err);
+	int rc = scope_of(req, &a.q.scope, &a.q.org_id, err);
 	if (rc == ERR_OK)
 		rc = negotiate(req, &csv, err);
 	if (rc == ERR_OK)
@@ -287,7 +288,7 @@ int stats_acts(struct req *req, struct reply *rep, struct err *err)
 	}
 	json_t *o = json_pack("{ss ss ss ss? ss? ss so}", "from", a.q.from, "to", a.q.to, "by", a.q.by,
 			      "epci_siren", a.q.epci, "sector", a.q.sector,
-			      "scope", a.q.org_id ? "own_cases" : "departement", "items", items);
+			      "scope", a.q.scope == STATS_SCOPE_OWN ? "own_cases" : "departement", "items", items);
 	if (o == NULL)
 		return err_set(err, ERR_INTERNAL, "", "cannot build the acts");
 	reply_header(rep, "Vary", "Accept");

@@ -14,6 +14,19 @@ bool org_insee_is_valid(const char *s)
 	return true;
 }
 
+bool org_departement_is_valid(const char *s)
+{
+	if (s == NULL)
+		return false;
+	size_t n = strlen(s);
+	bool digits2 = n == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
+	if (digits2)
+		return strcmp(s, "00") != 0 && strcmp(s, "20") != 0 && strcmp(s, "95") <= 0;
+	if (n == 2)
+		return s[0] == '2' && (s[1] == 'A' || s[1] == 'B');
+	return n == 3 && s[0] == '9' && s[1] == '7' && s[2] >= '1' && s[2] <= '9';
+}
+
 bool org_siren_is_valid(const char *s)
 {
 	if (s == NULL || strlen(s) != 9)
@@ -64,6 +77,19 @@ int territory_add_epci(struct territory *t, const char *siren, const char *field
 	return ERR_OK;
 }
 
+int org_add_departement(struct org_input *in, const char *code, const char *field, struct err *err)
+{
+	if (!org_departement_is_valid(code))
+		return err_set(err, ERR_INVALID, field, "a département code is \"91\", \"2A\" or \"971\"");
+	for (int i = 0; i < in->ndepartements; i++)
+		if (strcmp(in->departements[i], code) == 0)
+			return err_set(err, ERR_INVALID, field, "département %s is listed twice", code);
+	if (in->ndepartements == ORG_MAX_DEPARTEMENTS)
+		return err_set(err, ERR_INVALID, field, "at most %d départements", ORG_MAX_DEPARTEMENTS);
+	snprintf(in->departements[in->ndepartements++], sizeof(in->departements[0]), "%s", code);
+	return ERR_OK;
+}
+
 static void literal(char *buf, size_t len, int n, const char *codes, size_t stride)
 {
 	size_t used = (size_t)snprintf(buf, len, "{");
@@ -81,4 +107,9 @@ void territory_communes_literal(const struct territory *t, char *buf, size_t len
 void territory_epcis_literal(const struct territory *t, char *buf, size_t len)
 {
 	literal(buf, len, t->nepcis, &t->epcis[0][0], sizeof(t->epcis[0]));
+}
+
+void org_departements_literal(const struct org_input *in, char *buf, size_t len)
+{
+	literal(buf, len, in->ndepartements, &in->departements[0][0], sizeof(in->departements[0]));
 }

@@ -6,6 +6,12 @@
 
 #define OPEN_STATUSES "('received', 'admissible', 'scheduled', 'examined')"
 
+/* A recommendation is one of the organisation p's départements' (0023), or
+ * p is STORE_EVERY_CASE: true; p NULL: NULL (not on this ground). */
+#define ALL_OF_REC(p) \
+	"(" p "::uuid = every_case() OR departement_covers_household(" p "::uuid," \
+	" (SELECT r.household_id FROM referrals r WHERE r.id = m.referral_id)))"
+
 const struct db_stmt ccapex_store_statements[] = {
 	{ "ccapex_referral_target",
 	  "SELECT ccapex_household_relations(h, $3::uuid, $4), current_date::text,"
@@ -152,15 +158,15 @@ const struct db_stmt ccapex_store_statements[] = {
 
 	{ "ccapex_recommendation_list",
 	  "SELECT ccapex_recommendation_json(m), m.created_at::text, m.id FROM recommendations m"
-	  " WHERE ($1::boolean OR m.addressee_org_id = $2::uuid) AND ($3::text IS NULL OR m.status = $3)"
+	  " WHERE (" ALL_OF_REC("$1") " OR m.addressee_org_id = $2::uuid) AND ($3::text IS NULL OR m.status = $3)"
 	  " AND ($4::uuid IS NULL OR m.referral_id = $4::uuid) AND ($5::uuid IS NULL OR m.addressee_org_id = $5::uuid)"
 	  JSON_PAGE_KEYSET("m", 6, 7) " ORDER BY m.created_at, m.id LIMIT $8::integer" },
 	{ "ccapex_recommendation_get",
 	  "SELECT ccapex_recommendation_json(m), m.version FROM recommendations m"
-	  " WHERE m.id = $1::uuid AND ($2::boolean OR m.addressee_org_id = $3::uuid)" },
+	  " WHERE m.id = $1::uuid AND (" ALL_OF_REC("$2") " OR m.addressee_org_id = $3::uuid)" },
 	{ "ccapex_recommendation_lock",
 	  "SELECT m.status, m.version FROM recommendations m"
-	  " WHERE m.id = $1::uuid AND ($2::boolean OR m.addressee_org_id = $3::uuid) FOR UPDATE" },
+	  " WHERE m.id = $1::uuid AND (" ALL_OF_REC("$2") " OR m.addressee_org_id = $3::uuid) FOR UPDATE" },
 	{ "ccapex_recommendation_report",
 	  "UPDATE recommendations SET status = $2, comment = coalesce($3, comment), reported_at = now(),"
 	  " reported_by_org = $4::uuid, version = version + 1, updated_at = now() WHERE id = $1::uuid" },
@@ -638,28 +644,28 @@ int ccapex_store_opinion_get(PGconn *conn, const char *opinion_id, char **json, 
 	return one_json(conn, "ccapex_opinion_get", 1, params, json, NULL, "opinion", err);
 }
 
-int ccapex_store_recommendation_list(PGconn *conn, bool all, const char *addressee,
+int ccapex_store_recommendation_list(PGconn *conn, const char *all_of, const char *addressee,
 				     const struct ccapex_recommendation_filter *f, const struct page_cursor *after,
 				     int limit, struct json_page *page, struct err *err)
 {
 	char lim[16];
 	fmt_int(lim, sizeof(lim), limit + 1);
-	const char *params[] = { all ? "true" : "false", addressee, f->status, f->referral_id, f->addressee_id,
+	const char *params[] = { all_of, addressee, f->status, f->referral_id, f->addressee_id,
 				 after->set ? after->after_time : NULL, after->set ? after->after_id : NULL, lim };
 	return json_page_keyset(conn, "ccapex_recommendation_list", 8, params, limit, page, err);
 }
 
-int ccapex_store_recommendation_get(PGconn *conn, const char *id, bool all, const char *addressee, char **json,
-				    int *version, struct err *err)
+int ccapex_store_recommendation_get(PGconn *conn, const char *id, const char *all_of, const char *addressee,
+				    char **json, int *version, struct err *err)
 {
-	const char *params[] = { id, all ? "true" : "false", addressee };
+	const char *params[] = { id, all_of, addressee };
 	return one_json(conn, "ccapex_recommendation_get", 3, params, json, version, "recommendation", err);
 }
 
-int ccapex_store_recommendation_lock(PGconn *conn, const char *id, bool all, const char *addressee,
+int ccapex_store_recommendation_lock(PGconn *conn, const char *id, const char *all_of, const char *addressee,
 				     char status[CCAPEX_NAME_LEN], int *version, struct err *err)
 {
-	const char *params[] = { id, all ? "true" : "false", addressee };
+	const char *params[] = { id, all_of, addressee };
 	PGresult *res = NULL;
 	int rc = db_exec(&res, conn, "ccapex_recommendation_lock", 3, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)

@@ -224,18 +224,25 @@ int ccapex_store_opinion_get(PGconn *conn, const char *opinion_id, char **json, 
 struct ccapex_recommendation_filter {
 	const char *status, *referral_id, *addressee_id; /* NULL: any */
 };
-int ccapex_store_recommendation_list(PGconn *conn, bool all, const char *addressee,
+/* all_of: the préfecture or département that reads every recommendation
+ * on the households of its départements (NULL: none; STORE_EVERY_CASE:
+ * every one); addressee: the organisation that reads those addressed to it
+ * (NULL: none). */
+int ccapex_store_recommendation_list(PGconn *conn, const char *all_of, const char *addressee,
 				     const struct ccapex_recommendation_filter *f, const struct page_cursor *after,
 				     int limit, struct json_page *page, struct err *err);
-int ccapex_store_recommendation_get(PGconn *conn, const char *id, bool all, const char *addressee, char **json,
-				    int *version, struct err *err);
+int ccapex_store_recommendation_get(PGconn *conn, const char *id, const char *all_of, const char *addressee,
+				    char **json, int *version, struct err *err);
 /* Locks it; ERR_NOT_FOUND when absent or not visible. */
-int ccapex_store_recommendation_lock(PGconn *conn, const char *id, bool all, const char *addressee,
+int ccapex_store_recommendation_lock(PGconn *conn, const char *id, const char *all_of, const char *addressee,
 				     char status[CCAPEX_NAME_LEN], int *version, struct err *err);
 int ccapex_store_recommendation_report(PGconn *conn, const char *id, const char *status, const char *comment,
 				       const char *org_id, struct err *err);
 
 /* --- shared by the stores that answer JSON built by PostgreSQL --- */
+
+/* every_case() of 0014: the scope of every case, whatever its département. */
+#define STORE_EVERY_CASE "00000000-0000-0000-0000-000000000000"
 
 /* Runs stmt whose first row holds the JSON text in column 0 and, when
  * version is not NULL, the version in column 1; ERR_NOT_FOUND ("no such

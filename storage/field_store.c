@@ -6,7 +6,9 @@
 
 #include "domain/parse.h"
 
-#define REL(assigned) " field_relations(x." assigned ", $2::uuid, $3::text) & $4::int <> 0"
+/* field_relations() of 0023: DEPARTEMENT on the households of the caller's
+ * départements, ASSIGNED to the operator. */
+#define REL(assigned) " field_relations(x." assigned ", x.household_id, $2::uuid, $3::text) & $4::int <> 0"
 
 #define GET_SQL(json, table, assigned) \
 	"SELECT " json "(x), x.version, x.id, field_today()::text FROM " table " x" \
@@ -14,7 +16,7 @@
 
 #define LIST_SQL(json, table, assigned, state, type) \
 	"WITH page AS (SELECT x.id, x.created_at, " json "(x) AS j FROM " table " x" \
-	"  WHERE field_relations(x." assigned ", $1::uuid, $2::text) & $3::int <> 0" \
+	"  WHERE field_relations(x." assigned ", x.household_id, $1::uuid, $2::text) & $3::int <> 0" \
 	"   AND ($4::uuid IS NULL OR x.household_id = $4::uuid)" \
 	"   AND ($5::text IS NULL OR " state " = $5::text)" \
 	"   AND ($6::uuid IS NULL OR x." assigned " = $6::uuid)" \
@@ -41,7 +43,7 @@
 #define YEAR_START "make_date($4::int, 1, 1)"
 #define YEAR_END "make_date($4::int, 12, 31)"
 /* For the summaries: $1 org, $2 kind, $3 allowed relations, $4 year. */
-#define REL_SUM(assigned) " field_relations(x." assigned ", $1::uuid, $2::text) & $3::int <> 0"
+#define REL_SUM(assigned) " field_relations(x." assigned ", x.household_id, $1::uuid, $2::text) & $3::int <> 0"
 
 const struct db_stmt field_store_statements[] = {
 	{ "field_diagnostic_get", GET_SQL("field_diagnostic_json", "diagnostics", "assigned_org_id") },

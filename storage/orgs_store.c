@@ -10,7 +10,13 @@ const struct db_stmt orgs_store_statements[] = {
 	  " c AS (INSERT INTO organisation_communes (organisation_id, insee)"
 	  "       SELECT o.id, x FROM o, unnest($4::text[]) x),"
 	  " e AS (INSERT INTO organisation_epcis (organisation_id, epci_siren)"
-	  "       SELECT o.id, x FROM o, unnest($5::text[]) x)"
+	  "       SELECT o.id, x FROM o, unnest($5::text[]) x),"
+	  /* Its départements: those given, else its creator's ($7), else the
+	   * deployment's (default_departement() of 0023). */
+	  " d AS (INSERT INTO organisation_departements (organisation_id, departement_code)"
+	  "       SELECT o.id, x FROM o, unnest(CASE WHEN $6::text[] <> '{}' THEN $6::text[] ELSE"
+	  "        coalesce(nullif(ARRAY(SELECT c.departement_code FROM organisation_departements c"
+	  "         WHERE c.organisation_id = $7::uuid), '{}'), ARRAY[default_departement()]) END) x)"
 	  " SELECT id FROM o" },
 	{ "orgs_get",
 	  "SELECT organisation_json(o), o.version FROM organisations o WHERE o.id = $1" },
@@ -120,7 +126,8 @@ int orgs_store_ref(PGconn *conn, const char *id, char **json, struct err *err)
 	return read_one(conn, "orgs_ref", id, json, NULL, err);
 }
 
-int orgs_store_create(PGconn *conn, const struct org_input *in, char **json, struct err *err)
+int orgs_store_create(PGconn *conn, const struct org_input *in, const char *creator_org, char **json,
+		      struct err *err)
 {
 	*json = NULL;
 	char *communes = malloc(ORG_MAX_COMMUNES * 7 + 3), *epcis = malloc(ORG_MAX_EPCIS * 11 + 3);
@@ -132,9 +139,11 @@ int orgs_store_create(PGconn *conn, const struct org_input *in, char **json, str
 	}
 	territory_communes_literal(&in->territory, communes, ORG_MAX_COMMUNES * 7 + 3);
 	territory_epcis_literal(&in->territory, epcis, ORG_MAX_EPCIS * 11 + 3);
+	char departements[ORG_MAX_DEPARTEMENTS * 4 + 3];
+	org_departements_literal(in, departements, sizeof(departements));
 	const char *params[] = { policy_kind_to_string(in->kind), in->name,
-				 in->has_siret ? in->siret : NULL, communes, epcis };
-	rc = db_exec(&res, conn, "orgs_insert", 5, params, err);
+				 in->has_siret ? in->siret : NULL, communes, epcis, departements, creator_org };
+	rc = db_exec(&res, conn, "orgs_insert", 7, params, err);
 	if (rc != ERR_OK)
 		goto done;
 	char id[40];

@@ -42,7 +42,10 @@ int json_page_keyset(PGconn *conn, const char *stmt, int n, const char *const *p
  * of 0022): *json is a new string the caller free()s. ERR_NOT_FOUND when
  * there is none. */
 int orgs_store_ref(PGconn *conn, const char *id, char **json, struct err *err);
-int orgs_store_create(PGconn *conn, const struct org_input *in, char **json, struct err *err);
+/* Creates the organisation, in the départements of in, or else those of
+ * creator_org (NULL: none), or else the deployment's default. */
+int orgs_store_create(PGconn *conn, const struct org_input *in, const char *creator_org, char **json,
+		      struct err *err);
 /* ERR_NOT_FOUND when there is no such organisation. */
 int orgs_store_get(PGconn *conn, const char *id, char **json, int *version, struct err *err);
 int orgs_store_list(PGconn *conn, const char *kind, const struct page_cursor *after, int limit,

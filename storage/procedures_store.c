@@ -85,7 +85,10 @@ const struct db_stmt procedures_store_statements[] = {
 	  " SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT count(*) FROM closed) >= 0" },
 	{ "procedures_queue_list",
 	  "SELECT prefecture_queue_json(q), q.id FROM prefecture_queue q"
-	  " WHERE q.status = 'open' AND ($1::bigint IS NULL OR q.id > $1::bigint) ORDER BY q.id LIMIT $2::int + 1" },
+	  " WHERE q.status = 'open' AND ($1::bigint IS NULL OR q.id > $1::bigint)"
+	  /* The items of the households of the caller's départements (0023). */
+	  "  AND departement_covers_household($3::uuid, q.household_id)"
+	  " ORDER BY q.id LIMIT $2::int + 1" },
 	{ "procedures_timeline",
 	  "SELECT t.type, json_build_object('type', t.type, 'date', t.d, 'item', t.j), t.rel FROM ("
 	  "  SELECT 'procedure_event' AS type, e.event_date AS d, e.created_at AS at, e.seq AS n,"
@@ -98,10 +101,10 @@ const struct db_stmt procedures_store_statements[] = {
 	  "   household_relations(h, $2::uuid, $3::text)"
 	  "  FROM households h JOIN referrals r ON r.household_id = h.id WHERE h.id = $1"
 	  " UNION ALL"
-	  /* DEPARTEMENT (2) for the département-wide kinds, ASSIGNED (16) for the operator. */
+	  /* DEPARTEMENT (2) for the département-wide kinds of the household's
+	   * département, ASSIGNED (16) for the operator (field_relations()). */
 	  "  SELECT 'diagnostic', d.requested_on, d.created_at, 0, diagnostic_json(d),"
-	  "   CASE WHEN $3::text IN ('prefecture', 'departement') THEN 2 ELSE 0 END"
-	  "   | CASE WHEN d.assigned_org_id = $2::uuid THEN 16 ELSE 0 END"
+	  "   field_relations(d.assigned_org_id, d.household_id, $2::uuid, $3::text)"
 	  "  FROM diagnostics d WHERE d.household_id = $1"
 	  ") t ORDER BY t.d, t.at, CASE t.type WHEN 'procedure_event' THEN 0 ELSE 1 END, t.n, t.type" },
 	{ NULL, NULL },
@@ -402,15 +405,15 @@ int procedures_store_queue(PGconn *conn, const char *procedure_id, const char *h
 	return db_exec_discard(conn, "procedures_queue_replace", 6, p6, err);
 }
 
-int procedures_store_queue_list(PGconn *conn, const char *after_id, int limit, struct json_page *page,
-				struct err *err)
+int procedures_store_queue_list(PGconn *conn, const char *org_id, const char *after_id, int limit,
+				struct json_page *page, struct err *err)
 {
 	memset(page, 0, sizeof(*page));
 	char lim[16];
 	snprintf(lim, sizeof(lim), "%d", limit);
-	const char *params[] = { after_id, lim };
+	const char *params[] = { after_id, lim, org_id };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "procedures_queue_list", 2, params, err);
+	int rc = db_exec(&res, conn, "procedures_queue_list", 3, params, err);
 	if (rc != ERR_OK)
 		return rc;
 	int n = PQntuples(res);

@@ -98,9 +98,10 @@ int procedures_store_queue(PGconn *conn, const char *procedure_id, const char *h
 			   const char *kind, const struct date *event_date, const struct date *due_on,
 			   struct err *err);
 
-/* Open queue items in order; after_id is the last id seen or NULL. */
-int procedures_store_queue_list(PGconn *conn, const char *after_id, int limit, struct json_page *page,
-				struct err *err);
+/* Open queue items of the households of org_id's départements, in order;
+ * after_id is the last id seen or NULL. */
+int procedures_store_queue_list(PGconn *conn, const char *org_id, const char *after_id, int limit,
+				struct json_page *page, struct err *err);
 
 /* Every event, referral and diagnostic of a household in date order, each
  * {"type", "date", "item"} with the caller's relations to it: the api

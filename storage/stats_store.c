@@ -24,7 +24,12 @@
 #define IS_OWN(col) \
 	"coalesce((SELECT cp.n FROM case_parties cp WHERE cp.organisation_id = $2::uuid" \
 	" AND cp.household_id = " col "), 0) > 0"
+/* The households of the départements of the organisation p (0023). */
+#define DEP_HH(p) \
+	"(SELECT h.id FROM households h WHERE insee_departement(h.insee) IN" \
+	" (SELECT d.departement_code FROM organisation_departements d WHERE d.organisation_id = " p "))"
 #define OWN_ALL(col) ""
+#define OWN_DEP(col) " AND " col " IN " DEP_HH("$2::uuid")
 #define OWN_OWN(col) " AND " IS_OWN(col)
 #define OWN(v, col) OWN_##v(col)
 /* Integer percent rounded half away from zero, and the ratio beside it. */
@@ -65,6 +70,7 @@
  * cases. */
 #define HELD_ALL "(SELECT count(*) FROM k)"
 #define HELD_OWN "(SELECT count(DISTINCT commission_id) FROM o)"
+#define HELD_DEP HELD_OWN
 #define FAMILY_COMMISSIONS(v) \
 	"WITH k AS (SELECT k.id FROM commissions k WHERE k.level = 'operational' AND k.status <> 'planned'" \
 	"  AND k.session_date >= " Y0 " AND k.session_date < " Y1 ")," \
@@ -98,11 +104,13 @@
 
 /* The acts of the year and the one before by stage, from org_acts_now
  * (0014), of every case or of the organisation's. */
-#define SCOPE_ALL "every_case()"
-#define SCOPE_OWN "$2::uuid"
+#define ACTS_ALL " org_acts_now x WHERE x.organisation_id = every_case()"
+#define ACTS_OWN " org_acts_now x WHERE x.organisation_id = $2::uuid"
+/* The départements' acts, from their households' (household_acts of 0014). */
+#define ACTS_DEP " household_acts x WHERE x.household_id IN " DEP_HH("$2::uuid")
 #define FAMILY_ACTS_YEAR(v) \
-	"WITH g AS (SELECT x.stage, x.year = $1::int AS cur, x.n FROM org_acts_now x" \
-	"  WHERE x.organisation_id = " SCOPE_##v " AND x.year IN ($1::int - 1, $1::int))," \
+	"WITH g AS (SELECT x.stage, x.year = $1::int AS cur, x.n FROM" ACTS_##v \
+	"  AND x.year IN ($1::int - 1, $1::int))," \
 	" s AS (SELECT k.stage, k.ord, coalesce(sum(g.n) FILTER (WHERE g.cur), 0) AS n," \
 	"  coalesce(sum(g.n) FILTER (WHERE NOT g.cur), 0) AS prev" \
 	"  FROM" STAGES " LEFT JOIN g ON g.stage = k.stage GROUP BY k.stage, k.ord)" \
@@ -116,6 +124,11 @@
  * concern one of its cases. */
 #define ADIL_ALL ""
 #define ADIL_OWN " AND (c.organisation_id = $2::uuid OR " IS_OWN("c.household_id") ")"
+/* Those on a household of the départements, or on none by an ADIL of one. */
+#define ADIL_DEP \
+	" AND (c.household_id IN " DEP_HH("$2::uuid") " OR c.household_id IS NULL AND EXISTS (SELECT 1" \
+	"  FROM organisation_departements a JOIN organisation_departements b USING (departement_code)" \
+	"  WHERE a.organisation_id = c.organisation_id AND b.organisation_id = $2::uuid))"
 #define FAMILY_LETTERS(v) \
 	"WITH l AS (SELECT l.sent_on >= " Y0 " AS cur, l.answered, l.outcomes FROM prevention_letters l" \
 	"  WHERE l.sent_on >= " PREV0 " AND l.sent_on < " Y1 OWN(v, "l.household_id") ")," \
@@ -212,6 +225,7 @@ const struct db_stmt stats_store_statements[] = {
 		   "  JOIN households h ON h.id = pr.household_id JOIN communes c ON c.insee = h.insee"
 		   "  WHERE ($4::text IS NULL OR c.epci_siren = $4::text) AND ($5::text IS NULL OR h.sector = $5::text)"
 		   "  AND ($6::uuid IS NULL OR h.id IN (SELECT o.household_id FROM stats_own_households($6::uuid) o))"
+		   "  AND ($7::uuid IS NULL OR h.id IN " DEP_HH("$7::uuid") ")"
 		   "  AND") },
 	{ NULL, NULL },
 };
@@ -226,6 +240,13 @@ static const char key_figures_own_sql[] =
 	  "SELECT (" FAMILY_COMMISSIONS(OWN) "), (" FAMILY_REFERRALS(OWN) "),"
 	  "  (" FAMILY_ACTS_YEAR(OWN) "), (" FAMILY_LETTERS(OWN) "),"
 	  "  (" FAMILY_MOBILE_TEAM(OWN) "), (" FAMILY_MASP(OWN) ")";
+
+/* The figures of the départements of the organisation $2 (the préfecture's
+ * and the Conseil départemental's), in one statement likewise. */
+static const char key_figures_dep_sql[] =
+	  "SELECT (" FAMILY_COMMISSIONS(DEP) "), (" FAMILY_REFERRALS(DEP) "),"
+	  "  (" FAMILY_ACTS_YEAR(DEP) "), (" FAMILY_LETTERS(DEP) "),"
+	  "  (" FAMILY_MOBILE_TEAM(DEP) "), (" FAMILY_MASP(DEP) ")";
 
 static const char *const family_statements[STATS__FAMILY_COUNT] = {
 	[STATS_COMMISSIONS] = "stats_commissions",
@@ -252,19 +273,20 @@ static int one_json(PGconn *conn, const char *stmt, int n, const char *const *pa
 	return rc;
 }
 
-int stats_store_key_figures(PGconn *conn, int year, const char *org_id, char *json[STATS__FAMILY_COUNT],
-			    struct err *err)
+int stats_store_key_figures(PGconn *conn, int year, enum stats_scope scope, const char *org_id,
+			    char *json[STATS__FAMILY_COUNT], struct err *err)
 {
 	memset(json, 0, STATS__FAMILY_COUNT * sizeof(json[0]));
 	char y[16];
 	snprintf(y, sizeof(y), "%d", year);
 	const char *params[] = { y, org_id };
 	int rc = ERR_OK;
-	if (org_id == NULL) {
+	if (scope == STATS_SCOPE_ALL) {
 		for (int f = 0; rc == ERR_OK && f < STATS__FAMILY_COUNT; f++)
 			rc = one_json(conn, family_statements[f], 1, params, &json[f], err);
 	} else {
-		PGresult *res = PQexecParams(conn, key_figures_own_sql, 2, NULL, params, NULL, NULL, 0);
+		const char *sql = scope == STATS_SCOPE_OWN ? key_figures_own_sql : key_figures_dep_sql;
+		PGresult *res = PQexecParams(conn, sql, 2, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			rc = pg_err_from_result(res, conn, err);
 		else if (PQntuples(res) != 1 || PQnfields(res) != STATS__FAMILY_COUNT)
@@ -295,8 +317,10 @@ int stats_store_acts(PGconn *conn, const struct stats_acts_query *q, char **json
 		const char *params[] = { q->from, q->to, q->by };
 		return one_json(conn, "stats_acts_series", 3, params, json, err);
 	}
-	const char *params[] = { q->from, q->to, q->by, q->epci, q->sector, q->org_id };
-	return one_json(conn, "stats_acts_series_filtered", 6, params, json, err);
+	const char *own = q->scope == STATS_SCOPE_OWN ? q->org_id : NULL;
+	const char *dep = q->scope == STATS_SCOPE_DEPARTEMENTS ? q->org_id : NULL;
+	const char *params[] = { q->from, q->to, q->by, q->epci, q->sector, own, dep };
+	return one_json(conn, "stats_acts_series_filtered", 7, params, json, err);
 }
 
 /* One transaction: the lock org_acts_refresh() tries (0014), waited for,

@@ -1,9 +1,11 @@
 /* Key figures, counted from the recorded rows by set-based SQL: one
  * statement per family of figures, each answering one JSON object built by
  * PostgreSQL. No figure is stored in advance; migration 0007 gives the
- * indexes. A NULL org_id counts the whole département; an organisation id
- * counts its own cases only: the households case_parties (0014) counts it
- * on, whose acts household_acts keeps counted by year and stage.
+ * indexes. The figures count every case (STATS_SCOPE_ALL), those of the
+ * départements of an organisation (the préfecture's, the Conseil
+ * départemental's), or an organisation's own cases only: the households
+ * case_parties (0014) counts it on, whose acts household_acts keeps counted
+ * by year and stage.
  *
  * Percentages are integers rounded half away from zero (half up for the
  * non-negative shares), each beside the exact ratio. */
@@ -28,13 +30,19 @@ enum stats_family {
 	STATS__FAMILY_COUNT
 };
 
+enum stats_scope {
+	STATS_SCOPE_ALL,          /* every case */
+	STATS_SCOPE_DEPARTEMENTS, /* the cases of org_id's départements */
+	STATS_SCOPE_OWN,          /* org_id's own cases */
+};
+
 /* Every family's figures for year, json[f] the JSON text of family f. The
  * texts are the caller's: stats_store_figures_clear() frees them (json
  * starts empty; on error none is left). The département's figures are one
  * statement per family; an organisation's are one statement, so that its
  * own households are computed once for all the families. */
-int stats_store_key_figures(PGconn *conn, int year, const char *org_id, char *json[STATS__FAMILY_COUNT],
-			    struct err *err);
+int stats_store_key_figures(PGconn *conn, int year, enum stats_scope scope, const char *org_id,
+			    char *json[STATS__FAMILY_COUNT], struct err *err);
 void stats_store_figures_clear(char *json[STATS__FAMILY_COUNT]);
 
 /* Acts per period between from and to (inclusive dates, "YYYY-MM-DD"),
@@ -43,7 +51,8 @@ void stats_store_figures_clear(char *json[STATS__FAMILY_COUNT]);
  * {"period", "payment_order", "summons", ...}; the caller free()s it. */
 struct stats_acts_query {
 	const char *from, *to, *by, *epci, *sector;
-	const char *org_id;      /* NULL: the whole département */
+	enum stats_scope scope;
+	const char *org_id;      /* NULL with STATS_SCOPE_ALL */
 };
 int stats_store_acts(PGconn *conn, const struct stats_acts_query *q, char **json, struct err *err);
 

@@ -183,14 +183,35 @@ void fixtures_admin(const struct harness *h, struct party *out)
 	fixtures_token(h, out->client_id, out->secret, out->token, sizeof(out->token));
 }
 
+static void party_with(const struct harness *h, const struct party *admin, const char *kind, const char *members,
+		       const char *scope, struct party *out);
+
 void fixtures_party(const struct harness *h, const struct party *admin, const char *kind,
 		    const char *territory_json, const char *scope, struct party *out)
 {
+	char members[4096] = "";
+	if (territory_json != NULL)
+		snprintf(members, sizeof(members), ",\"territory\":%s", territory_json);
+	party_with(h, admin, kind, members, scope, out);
+}
+
+void fixtures_party_in(const struct harness *h, const struct party *admin, const char *kind,
+		       const char *departements_json, const char *scope, struct party *out)
+{
+	char members[512];
+	snprintf(members, sizeof(members), ",\"departements\":%s", departements_json);
+	party_with(h, admin, kind, members, scope, out);
+}
+
+/* fixtures_party() with the members (",\"name\":value...") added to the
+ * organisation's. */
+static void party_with(const struct harness *h, const struct party *admin, const char *kind, const char *members,
+		       const char *scope, struct party *out)
+{
 	memset(out, 0, sizeof(*out));
-	char suffix[16], body[4096], path[128];
+	char suffix[16], body[4608], path[128];
 	fixtures_suffix(suffix, sizeof(suffix));
-	snprintf(body, sizeof(body), "{\"kind\":\"%s\",\"name\":\"%s test %s\"%s%s}", kind, kind, suffix,
-		 territory_json ? ",\"territory\":" : "", territory_json ? territory_json : "");
+	snprintf(body, sizeof(body), "{\"kind\":\"%s\",\"name\":\"%s test %s\"%s}", kind, kind, suffix, members);
 	int status = 0;
 	json_t *org = fixtures_call_json(h, admin, "POST", "/v1/organisations", body, NULL, &status);
 	ck_assert_msg(status == 201, "creating a %s answered %d", kind, status);

@@ -41,6 +41,11 @@ void fixtures_admin(const struct harness *h, struct party *out);
 void fixtures_party(const struct harness *h, const struct party *admin, const char *kind,
 		    const char *territory_json, const char *scope, struct party *out);
 
+/* The same in the départements given as a JSON array ("[\"78\"]"), with no
+ * territory; admin may be any administrator. */
+void fixtures_party_in(const struct harness *h, const struct party *admin, const char *kind,
+		       const char *departements_json, const char *scope, struct party *out);
+
 /* A token for the client, or fails the test. */
 void fixtures_token(const struct harness *h, const char *client_id, const char *secret, char *out,
 		    size_t len);

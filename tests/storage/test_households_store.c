@@ -45,7 +45,7 @@ static void org(enum org_kind kind, const char *commune, char *id)
 	}
 	char *json = NULL;
 	struct err err;
-	ck_assert_int_eq(orgs_store_create(conn, in, &json, &err), ERR_OK);
+	ck_assert_int_eq(orgs_store_create(conn, in, NULL, &json, &err), ERR_OK);
 	char *p = strstr(json, "\"id\" : \"");
 	ck_assert_ptr_nonnull(p);
 	snprintf(id, 37, "%s", p + 8);
