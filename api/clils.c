@@ -126,7 +126,7 @@ static int clils_update_tx(PGconn *conn, void *ctx, struct err *err)
 	char mode_s[CCAPEX_NAME_LEN];
 	int landlords, version;
 	enum clil_mode mode;
-	int rc = ccapex_store_clil_lock(conn, w->id_param, mode_s, &landlords, &version, err);
+	int rc = ccapex_store_clil_lock(conn, w->id_param, w->req->actor.org_id, mode_s, &landlords, &version, err);
 	if (rc != ERR_OK)
 		return rc;
 	if (!req_version_matches(w->version, version))

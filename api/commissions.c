@@ -268,7 +268,7 @@ static int commissions_update_tx(PGconn *conn, void *ctx, struct err *err)
 	struct commission_write *w = ctx;
 	struct ccapex_commission_lock lock;
 	enum commission_status from;
-	int rc = ccapex_store_commission_lock(conn, w->path_id, &lock, err);
+	int rc = ccapex_store_commission_lock(conn, w->path_id, w->req->actor.org_id, &lock, err);
 	if (rc != ERR_OK)
 		return rc;
 	if (!req_version_matches(w->version, lock.version))
@@ -356,7 +356,7 @@ static int agenda_lock(PGconn *conn, struct agenda_change *a, enum referral_stat
 	struct ccapex_commission_lock lock;
 	struct ccapex_referral_lock rlock;
 	enum commission_status cs;
-	int rc = ccapex_store_commission_lock(conn, a->commission_id, &lock, err);
+	int rc = ccapex_store_commission_lock(conn, a->commission_id, a->req->actor.org_id, &lock, err);
 	if (rc == ERR_OK && !req_version_matches(a->if_match, lock.version))
 		return err_set(err, ERR_PRECONDITION_FAILED, "If-Match",
 			       "the session has changed since version %d; fetch it again", a->if_match);
@@ -634,7 +634,7 @@ static int opinion_tx(PGconn *conn, void *ctx, struct err *err)
 	enum commission_status cs;
 	enum referral_status from, to;
 	struct date session;
-	int rc = ccapex_store_commission_lock(conn, o->commission_id, &lock, err);
+	int rc = ccapex_store_commission_lock(conn, o->commission_id, o->req->actor.org_id, &lock, err);
 	if (rc != ERR_OK)
 		return rc;
 	if (commission_parse_status(&cs, lock.status, "status", err) != ERR_OK ||

@@ -149,13 +149,17 @@ CREATE OR REPLACE FUNCTION organisation_json(o organisations) RETURNS json LANGU
 		'version', o.version, 'created_at', rfc3339(o.created_at), 'updated_at', rfc3339(o.updated_at))
 $$;
 
--- A few communes of the Yvelines (78), beside the Essonne's, so that a
--- second département can be served.
-INSERT INTO epcis (siren, name) VALUES ('247800584', 'CA Versailles Grand Parc')
-ON CONFLICT DO NOTHING;
-INSERT INTO communes (insee, name, postcode, epci_siren) VALUES
-	('78646', 'Versailles', '78000', '247800584'), ('78117', 'Buc', '78530', '247800584')
-ON CONFLICT DO NOTHING;
+-- The CCAPEX of a département holds its own sessions: a session is of its
+-- creator's département, and the secretariat manages those of its own.
+ALTER TABLE commissions ADD COLUMN departement_code text;
+UPDATE commissions SET departement_code = default_departement();
+ALTER TABLE commissions ALTER COLUMN departement_code SET NOT NULL;
+
+-- Likewise a CLIL: the registry stays readable by all, and each
+-- secretariat changes the CLILs of its own département.
+ALTER TABLE clils ADD COLUMN departement_code text;
+UPDATE clils SET departement_code = default_departement();
+ALTER TABLE clils ALTER COLUMN departement_code SET NOT NULL;
 
 DO $$
 BEGIN

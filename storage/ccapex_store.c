@@ -6,6 +6,11 @@
 
 #define OPEN_STATUSES "('received', 'admissible', 'scheduled', 'examined')"
 
+/* The session k is of one of the organisation p's départements (0023). */
+#define COMMISSION_OF(p) \
+	"k.departement_code IN (SELECT d.departement_code FROM organisation_departements d" \
+	" WHERE d.organisation_id = " p "::uuid)"
+
 /* A recommendation is one of the organisation p's départements' (0023), or
  * p is STORE_EVERY_CASE: true; p NULL: NULL (not on this ground). */
 #define ALL_OF_REC(p) \
@@ -63,7 +68,10 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " WHERE r.id = $1::uuid AND (x.rels & $4::integer) <> 0" },
 
 	{ "ccapex_clil_insert",
-	  "WITH l AS (INSERT INTO clils (name, mode, status, created_by_org) VALUES ($1, $2, $3, $5::uuid) RETURNING id),"
+	  /* The CLIL is of its creator's (first) département (0023). */
+	  "WITH l AS (INSERT INTO clils (name, mode, status, created_by_org, departement_code) VALUES ($1, $2, $3,"
+	  "   $5::uuid, coalesce((SELECT min(d.departement_code) FROM organisation_departements d"
+	  "   WHERE d.organisation_id = $5::uuid), default_departement())) RETURNING id),"
 	  " c AS (INSERT INTO clil_communes (clil_id, insee)"
 	  "   SELECT l.id, u.x FROM l, (SELECT DISTINCT unnest($4::text[]) AS x) u)"
 	  " SELECT id FROM l" },
@@ -83,14 +91,19 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " ORDER BY l.created_at, l.id LIMIT $4::integer" },
 	{ "ccapex_clil_lock",
 	  "SELECT l.mode, (SELECT count(*) FROM clil_landlords x WHERE x.clil_id = l.id), l.version"
-	  " FROM clils l WHERE l.id = $1::uuid FOR UPDATE" },
+	  " FROM clils l WHERE l.id = $1::uuid AND l.departement_code IN (SELECT d.departement_code"
+	  "  FROM organisation_departements d WHERE d.organisation_id = $2::uuid) FOR UPDATE" },
 	{ "ccapex_clil_update",
 	  "UPDATE clils SET name = coalesce($2, name), mode = coalesce($3, mode), status = coalesce($4, status),"
 	  " version = version + 1, updated_at = now() WHERE id = $1::uuid" },
 
 	{ "ccapex_commission_insert",
-	  "WITH k AS (INSERT INTO commissions (level, clil_id, session_date, session_time, place, title, created_by_org)"
-	  "   VALUES ($1, $2::uuid, $3::date, $4::time, $5, $6, $9::uuid) RETURNING id),"
+	  /* The session is of its creator's (first) département (0023). */
+	  "WITH k AS (INSERT INTO commissions (level, clil_id, session_date, session_time, place, title, created_by_org,"
+	  "   departement_code)"
+	  "   VALUES ($1, $2::uuid, $3::date, $4::time, $5, $6, $9::uuid, coalesce((SELECT min(d.departement_code)"
+	  "    FROM organisation_departements d WHERE d.organisation_id = $9::uuid), default_departement()))"
+	  "   RETURNING id),"
 	  " c AS (INSERT INTO commission_communes (commission_id, insee)"
 	  "   SELECT k.id, u.x FROM k, (SELECT DISTINCT unnest($7::text[]) AS x) u),"
 	  " e AS (INSERT INTO commission_epcis (commission_id, epci_siren)"
@@ -101,18 +114,19 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " SELECT $1::uuid, u.x, $3 FROM (SELECT DISTINCT unnest($2::uuid[]) AS x) u" },
 	{ "ccapex_commission_get",
 	  "SELECT ccapex_commission_json(k, $3::uuid, $4, $5::integer), k.version FROM commissions k"
-	  " WHERE k.id = $1::uuid AND ($2::boolean OR EXISTS (SELECT 1 FROM commission_members m"
-	  "   WHERE m.commission_id = k.id AND m.organisation_id = $3::uuid))" },
+	  " WHERE k.id = $1::uuid AND ($2::boolean AND " COMMISSION_OF("$3") " OR EXISTS (SELECT 1"
+	  "   FROM commission_members m WHERE m.commission_id = k.id AND m.organisation_id = $3::uuid))" },
 	{ "ccapex_commission_list",
 	  "SELECT ccapex_commission_json(k, $2::uuid, $3, $4::integer), k.created_at::text, k.id FROM commissions k"
-	  " WHERE ($1::boolean OR EXISTS (SELECT 1 FROM commission_members m"
+	  " WHERE ($1::boolean AND " COMMISSION_OF("$2") " OR EXISTS (SELECT 1 FROM commission_members m"
 	  "   WHERE m.commission_id = k.id AND m.organisation_id = $2::uuid))"
 	  " AND ($5::text IS NULL OR k.level = $5) AND ($6::text IS NULL OR k.status = $6)"
 	  " AND ($7::uuid IS NULL OR k.clil_id = $7::uuid) AND ($8::date IS NULL OR k.session_date >= $8::date)"
 	  " AND ($9::date IS NULL OR k.session_date <= $9::date)" JSON_PAGE_KEYSET("k", 10, 11)
 	  " ORDER BY k.created_at, k.id LIMIT $12::integer" },
 	{ "ccapex_commission_lock",
-	  "SELECT status, level, session_date::text, version FROM commissions WHERE id = $1::uuid FOR UPDATE" },
+	  "SELECT status, level, session_date::text, version FROM commissions k WHERE id = $1::uuid"
+	  " AND " COMMISSION_OF("$2") " FOR UPDATE" },
 	{ "ccapex_commission_update",
 	  "UPDATE commissions SET status = coalesce($2, status),"
 	  " session_time = CASE WHEN $3::boolean THEN $4::time ELSE session_time END,"
@@ -416,12 +430,12 @@ int ccapex_store_clil_list(PGconn *conn, const char *status, const struct page_c
 	return json_page_keyset(conn, "ccapex_clil_list", 4, params, limit, page, err);
 }
 
-int ccapex_store_clil_lock(PGconn *conn, const char *id, char mode[CCAPEX_NAME_LEN], int *landlords, int *version,
-			   struct err *err)
+int ccapex_store_clil_lock(PGconn *conn, const char *id, const char *org_id, char mode[CCAPEX_NAME_LEN],
+			   int *landlords, int *version, struct err *err)
 {
-	const char *params[] = { id };
+	const char *params[] = { id, org_id };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "ccapex_clil_lock", 1, params, err);
+	int rc = db_exec(&res, conn, "ccapex_clil_lock", 2, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such CLIL");
 	if (rc == ERR_OK) {
@@ -497,12 +511,13 @@ int ccapex_store_commission_list(PGconn *conn, bool wide, const struct ccapex_vi
 	return json_page_keyset(conn, "ccapex_commission_list", 12, params, limit, page, err);
 }
 
-int ccapex_store_commission_lock(PGconn *conn, const char *id, struct ccapex_commission_lock *out, struct err *err)
+int ccapex_store_commission_lock(PGconn *conn, const char *id, const char *org_id, struct ccapex_commission_lock *out,
+				 struct err *err)
 {
 	memset(out, 0, sizeof(*out));
-	const char *params[] = { id };
+	const char *params[] = { id, org_id };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "ccapex_commission_lock", 1, params, err);
+	int rc = db_exec(&res, conn, "ccapex_commission_lock", 2, params, err);
 	if (rc == ERR_OK && PQntuples(res) == 0)
 		rc = err_set(err, ERR_NOT_FOUND, "", "no such commission");
 	if (rc == ERR_OK) {

@@ -120,9 +120,10 @@ int ccapex_store_clil_set_landlords(PGconn *conn, const char *id, const char *la
 int ccapex_store_clil_get(PGconn *conn, const char *id, char **json, int *version, struct err *err);
 int ccapex_store_clil_list(PGconn *conn, const char *status, const struct page_cursor *after, int limit,
 			   struct json_page *page, struct err *err);
-/* Locks the CLIL; ERR_NOT_FOUND when absent. */
-int ccapex_store_clil_lock(PGconn *conn, const char *id, char mode[CCAPEX_NAME_LEN], int *landlords, int *version,
-			   struct err *err);
+/* Locks the CLIL if it is of one of org_id's départements (0023), the
+ * secretariat that manages it; ERR_NOT_FOUND when absent or another's. */
+int ccapex_store_clil_lock(PGconn *conn, const char *id, const char *org_id, char mode[CCAPEX_NAME_LEN],
+			   int *landlords, int *version, struct err *err);
 /* NULL members are unchanged; communes replaces them when not NULL. */
 int ccapex_store_clil_update(PGconn *conn, const char *id, const char *name, const char *mode, const char *status,
 			     const char *communes, struct err *err);
@@ -161,7 +162,10 @@ struct ccapex_commission_lock {
 	char date[11];
 	int version;
 };
-int ccapex_store_commission_lock(PGconn *conn, const char *id, struct ccapex_commission_lock *out, struct err *err);
+/* Locks the session if it is of one of org_id's départements (0023), the
+ * secretariat that manages it; ERR_NOT_FOUND otherwise. */
+int ccapex_store_commission_lock(PGconn *conn, const char *id, const char *org_id, struct ccapex_commission_lock *out,
+				 struct err *err);
 
 struct ccapex_commission_patch {
 	const char *status;          /* NULL: unchanged */

@@ -7,7 +7,11 @@
 
 const struct db_stmt demo_store_statements[] = {
 	{ "demo_loaded", "SELECT EXISTS (SELECT 1 FROM procedures WHERE reference = $1)" },
-	{ "demo_communes", "SELECT insee, postcode FROM communes WHERE epci_siren = $1 ORDER BY insee LIMIT $2::int" },
+	/* The Essonne's communes of the EPCI: some EPCIs reach into another
+	 * département (Versailles Grand Parc holds Bièvres). */
+	{ "demo_communes",
+	  "SELECT insee, postcode FROM communes WHERE epci_siren = $1 AND insee_departement(insee) = '91'"
+	  " ORDER BY insee LIMIT $2::int" },
 	{ "demo_today", "SELECT (now() AT TIME ZONE 'Europe/Paris')::date::text" },
 	{ "demo_adil_contact",
 	  "INSERT INTO adil_contacts (organisation_id, household_id, contact_on, caller, created_by_org)"

@@ -19,6 +19,11 @@ static struct party admin;
 static void setup(void)
 {
 	fixtures_server_start(&server);
+	/* A commune of the Yvelines beside the Essonne's reference data (the
+	 * server has migrated the schema). */
+	char one[8];
+	fixtures_sql_value("WITH c AS (INSERT INTO communes (insee, name, postcode) VALUES ('78646', 'Versailles', '78000')"
+			   " ON CONFLICT DO NOTHING) SELECT 1", 0, NULL, one, sizeof(one));
 	fixtures_admin(&server, &admin);
 }
 
@@ -352,6 +357,62 @@ START_TEST(a_household_of_78_is_the_78_prefecture_s)
 }
 END_TEST
 
+START_TEST(a_prefecture_manages_its_departement_s_sessions)
+{
+	struct party pref78;
+	fixtures_party_in(&server, &admin, "prefecture", "[\"78\"]", "read write admin", &pref78);
+	char k91[40], k78[40], path[256];
+	const struct party *const secretariats[] = { &admin, &pref78 };
+	char *const ids[] = { k91, k78 };
+	for (size_t i = 0; i < 2; i++) {
+		int status = 0;
+		json_t *j = call(secretariats[i], "POST", "/v1/commissions",
+				 "{\"level\":\"operational\",\"date\":\"2026-12-10\"}", &status);
+		expect(j, status, 201);
+		snprintf(ids[i], 40, "%s", str(j, "id"));
+		json_decref(j);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		const struct party *p = secretariats[i];
+		const char *own = ids[i], *other = ids[1 - i];
+		snprintf(path, sizeof(path), "/v1/commissions/%s", own);
+		ck_assert_int_eq(status_of(p, path), 200);
+		snprintf(path, sizeof(path), "/v1/commissions/%s", other);
+		ck_assert_int_eq(status_of(p, path), 404);
+		ck_assert(list_has(p, "/v1/commissions?limit=500", "id", own));
+		ck_assert(!list_has(p, "/v1/commissions?limit=500", "id", other));
+		/* Nor changes it. */
+		int status = 0;
+		json_t *j = fixtures_call_json(&server, p, "PATCH", path, "{\"place\":\"Ailleurs\"}", "If-Match: *\r\n",
+					       &status);
+		expect(j, status, 404);
+		json_decref(j);
+	}
+
+	/* A CLIL is changed by its own département's secretariat only. */
+	struct party landlord;
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	char suffix[16], body[512], clil[40];
+	fixtures_suffix(suffix, sizeof(suffix));
+	snprintf(body, sizeof(body), "{\"name\":\"CLIL tenants %s\",\"mode\":\"mono_landlord\",\"status\":\"renewed\","
+		 "\"communes\":[\"91377\"],\"landlords\":[\"%s\"]}", suffix, landlord.org_id);
+	int status = 0;
+	json_t *j = call(&admin, "POST", "/v1/clils", body, &status);
+	expect(j, status, 201);
+	snprintf(clil, sizeof(clil), "%s", str(j, "id"));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v1/clils/%s", clil);
+	const struct party *const editors[] = { &pref78, &admin };
+	const int wanted[] = { 404, 200 };
+	for (size_t i = 0; i < 2; i++) {
+		j = fixtures_call_json(&server, editors[i], "PATCH", path, "{\"status\":\"experimented\"}", "If-Match: *\r\n",
+				       &status);
+		expect(j, status, wanted[i]);
+		json_decref(j);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tenants");
@@ -361,6 +422,7 @@ int main(void)
 	tcase_add_test(tc, organisations_belong_to_departements);
 	tcase_add_test(tc, a_prefecture_sees_its_departement_only);
 	tcase_add_test(tc, a_household_of_78_is_the_78_prefecture_s);
+	tcase_add_test(tc, a_prefecture_manages_its_departement_s_sessions);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
