@@ -151,15 +151,11 @@ $$;
 
 -- The CCAPEX of a département holds its own sessions: a session is of its
 -- creator's département, and the secretariat manages those of its own.
-ALTER TABLE commissions ADD COLUMN departement_code text;
-UPDATE commissions SET departement_code = default_departement();
-ALTER TABLE commissions ALTER COLUMN departement_code SET NOT NULL;
+ALTER TABLE commissions ADD COLUMN departement_code text NOT NULL DEFAULT default_departement();
 
 -- Likewise a CLIL: the registry stays readable by all, and each
 -- secretariat changes the CLILs of its own département.
-ALTER TABLE clils ADD COLUMN departement_code text;
-UPDATE clils SET departement_code = default_departement();
-ALTER TABLE clils ALTER COLUMN departement_code SET NOT NULL;
+ALTER TABLE clils ADD COLUMN departement_code text NOT NULL DEFAULT default_departement();
 
 DO $$
 BEGIN
