@@ -83,6 +83,7 @@ int audit_list(struct req *req, struct reply *rep, struct err *err)
 	q.filter.action = req_query(req, "action");
 	q.filter.resource_type = req_query(req, "resource_type");
 	q.filter.resource_id = req_query(req, "resource_id");
+	q.filter.reader_id = req->actor.org_id;
 	q.after_id = cursor.set ? cursor.after_id : NULL;
 	rc = tx_run(req, audit_list_tx, &q, err);
 	if (rc == ERR_OK)

@@ -21,6 +21,11 @@ const struct db_stmt audit_store_statements[] = {
 	  "   AND ($6::timestamptz IS NULL OR a.at >= $6)"
 	  "   AND ($7::timestamptz IS NULL OR a.at < $7)"
 	  "   AND ($8::bigint IS NULL OR a.id < $8)"
+	  /* The entries of organisations that share a département with the
+	   * reader $10 (0023), NULL: any. */
+	  "   AND ($10::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation_departements x"
+	  "    JOIN organisation_departements y USING (departement_code)"
+	  "    WHERE x.organisation_id = a.organisation_id AND y.organisation_id = $10::uuid))"
 	  " ORDER BY a.id DESC LIMIT $9" },
 	{ "throttle_check",
 	  "SELECT failures, greatest(1, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now())))::int"
@@ -51,9 +56,9 @@ int audit_store_list(PGconn *conn, const struct audit_filter *f, const char *aft
 	char lim[16];
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
 	const char *params[] = { f->org_id, f->client_id, f->action, f->resource_type, f->resource_id,
-				 f->since, f->until, after_id, lim };
+				 f->since, f->until, after_id, lim, f->reader_id };
 	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "audit_list", 9, params, err);
+	int rc = db_exec(&res, conn, "audit_list", 10, params, err);
 	if (rc != ERR_OK)
 		return rc;
 	int n = PQntuples(res);

@@ -32,6 +32,9 @@ struct audit_filter {
 	const char *resource_id;
 	const char *since;         /* timestamptz text, inclusive */
 	const char *until;         /* exclusive */
+	/* The reader: only the entries of organisations sharing one of its
+	 * départements (NULL: every entry). */
+	const char *reader_id;
 };
 
 /* Newest first; after_id is the id of the last row of the previous page. */

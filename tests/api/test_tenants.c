@@ -312,6 +312,20 @@ START_TEST(a_prefecture_sees_its_departement_only)
 	}
 	ck_assert(!list_has(&pref78, "/v1/queue?limit=500", "procedure_id", proc));
 
+	/* The audit log of the Essonne's préfecture is its own département's. */
+	snprintf(path, sizeof(path), "/v1/audit?organisation_id=%s&resource_id=%s&limit=10", admin.org_id, hh);
+	const struct party *const auditors[] = { &admin, &pref78 };
+	for (size_t k = 0; k < 2; k++) {
+		int status = 0;
+		json_t *j = call(auditors[k], "GET", path, NULL, &status);
+		expect(j, status, 200);
+		if (k == 0)
+			ck_assert_int_gt(json_array_size(json_object_get(j, "items")), 0);
+		else
+			ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+		json_decref(j);
+	}
+
 	/* A write through a relation it does not hold: 404 as well. */
 	snprintf(path, sizeof(path), "/v1/procedures/%s/events", proc);
 	int status = 0;
