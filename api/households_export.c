@@ -114,7 +114,7 @@ static const char *const codes[][2] = {
 	{ "opinion", "avis" }, { "orient", "orientation" }, { "decide", "décision" }, { "apply", "application" },
 	{ "prefecture", "préfecture" }, { "departement", "département" }, { "bailiff", "commissaire de justice" },
 	{ "caf", "CAF" }, { "adil", "ADIL" }, { "social_service", "service social" }, { "association", "association" },
-	{ "banque_de_france", "Banque de France" }, { "household", "ménage" },
+	{ "banque_de_france", "Banque de France" }, { "national", "délégation nationale" }, { "household", "ménage" },
 	{ "household_timeline", "historique du ménage" }, { "procedure", "procédure" }, { "procedure_event", "acte" },
 	{ "referral", "saisine" }, { "recommendation", "préconisation" }, { "diagnostic", "diagnostic" },
 	{ "outreach_case", "accompagnement" }, { "outreach_intervention", "intervention" },

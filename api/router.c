@@ -11,6 +11,7 @@
 #include "api/log.h"
 #include "api/metrics.h"
 #include "api/problem.h"
+#include "domain/policy.h"
 
 #define MAX_SEGMENTS 12
 
@@ -529,6 +530,9 @@ void router_dispatch(const struct _u_request *u, struct _u_response *resp, struc
 			rc = router_budget_enter(&req, &rep, &err);
 		if (rc == ERR_OK)
 			rc = auth_confirm_client(&req, &err);
+		/* A kind that reads no case reaches the figures alone. */
+		if (rc == ERR_OK && !policy_kind_reads_cases(req.actor.kind) && !(req.route->flags & ROUTE_NO_CASE))
+			rc = err_set(&err, ERR_FORBIDDEN, "", "this organisation reads the key figures only");
 	}
 	if (rc == ERR_OK)
 		rc = req.route->handler(&req, &rep, &err);

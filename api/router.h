@@ -17,6 +17,7 @@ enum route_flags {
 	ROUTE_BODY_FORM = 1 << 2,   /* also takes application/x-www-form-urlencoded */
 	ROUTE_BODY_RAW = 1 << 3,    /* takes a body the handler reads itself (imports) */
 	ROUTE_CURSOR_AFTER = 1 << 4,/* its pages go on with ?after= (the feed), not ?cursor= */
+	ROUTE_NO_CASE = 1 << 5,     /* reads no case: open to a kind that reads none (national) */
 };
 
 struct route {

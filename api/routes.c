@@ -125,8 +125,8 @@ const struct route routes[] = {
 	{ "POST", "/v1/masp/{id}/renewals", masp_renew, ROUTE_BODY_JSON },
 
 	/* Statistics: JSON, or CSV with Accept: text/csv. */
-	{ "GET", "/v1/stats/key-figures", stats_key_figures, 0 },
-	{ "GET", "/v1/stats/acts", stats_acts, 0 },
+	{ "GET", "/v1/stats/key-figures", stats_key_figures, ROUTE_NO_CASE },
+	{ "GET", "/v1/stats/acts", stats_acts, ROUTE_NO_CASE },
 
 	/* The French calendar and the end of a legal delay: no case data. */
 	{ "GET", "/v1/calendar", calendar_list_days, 0 },

@@ -40,16 +40,27 @@ static int negotiate(const struct req *req, bool *csv, struct err *err)
 	return err_set(err, ERR_NOT_ACCEPTABLE, "Accept", "statistics are application/json or text/csv");
 }
 
-/* The cases of its départements for the préfecture and the département,
- * else the caller's own: 403 when it may read neither. */
+/* Every case for the national delegation, the cases of its départements
+ * for the préfecture and the département, else the caller's own: 403 when
+ * it may read none. */
 static int scope_of(const struct req *req, enum stats_scope *scope, const char **org_id, struct err *err)
 {
 	*org_id = req->actor.org_id;
 	*scope = STATS_SCOPE_DEPARTEMENTS;
-	if (auth_require(req, POLICY_READ_STATS_ALL, err) == ERR_OK)
+	if (auth_require(req, POLICY_READ_STATS_ALL, err) == ERR_OK) {
+		if (req->actor.kind == ORG_KIND_NATIONAL) {
+			*scope = STATS_SCOPE_ALL;
+			*org_id = NULL;
+		}
 		return ERR_OK;
+	}
 	*scope = STATS_SCOPE_OWN;
 	return auth_require(req, POLICY_READ_STATS_OWN, err);
+}
+
+static const char *scope_name(enum stats_scope scope)
+{
+	return scope == STATS_SCOPE_OWN ? "own_cases" : scope == STATS_SCOPE_ALL ? "national" : "departement";
 }
 
 /* A CSV field: quoted when it holds a comma, a quote or a line break. */
@@ -191,7 +202,7 @@ int stats_key_figures(struct req *req, struct reply *rep, struct err *err)
 	if (rc == ERR_OK)
 		rc = tx_run_read(req, key_figures_read, key_figures_audit, &k, err);
 	json_t *o = rc == ERR_OK ? json_pack("{si ss ss}", "year", k.year, "scope",
-					     k.scope == STATS_SCOPE_OWN ? "own_cases" : "departement",
+					     scope_name(k.scope),
 					     "percent_rounding", "half_up")
 				 : NULL;
 	for (int f = 0; rc == ERR_OK && f < STATS__FAMILY_COUNT; f++) {
@@ -288,7 +299,7 @@ int stats_acts(struct req *req, struct reply *rep, struct err *err)
 	}
 	json_t *o = json_pack("{ss ss ss ss? ss? ss so}", "from", a.q.from, "to", a.q.to, "by", a.q.by,
 			      "epci_siren", a.q.epci, "sector", a.q.sector,
-			      "scope", a.q.scope == STATS_SCOPE_OWN ? "own_cases" : "departement", "items", items);
+			      "scope", scope_name(a.q.scope), "items", items);
 	if (o == NULL)
 		return err_set(err, ERR_INTERNAL, "", "cannot build the acts");
 	reply_header(rep, "Vary", "Accept");

@@ -10,7 +10,9 @@
 #define LANDLORDS (K(SOCIAL_LANDLORD) | K(PRIVATE_LANDLORD))
 #define PARTNERS  (LANDLORDS | K(CAF) | K(ADIL) | K(SOCIAL_SERVICE) | K(ASSOCIATION))
 #define OPERATORS (K(ADIL) | K(SOCIAL_SERVICE) | K(ASSOCIATION))
-#define EVERY_KIND ((1u << ORG_KIND__COUNT) - 1)
+/* Every kind that works on cases: not the national delegation, which reads
+ * the national key figures and nothing else. */
+#define EVERY_KIND (((1u << ORG_KIND__COUNT) - 1) & ~K(NATIONAL))
 /* Prefecture and departement hold DEPARTEMENT on every case, nothing else. */
 #define CASE_BOUND (EVERY_KIND & ~WIDE)
 
@@ -120,7 +122,7 @@ static const struct policy_rule policy_rules[] = {
 	{ POLICY_WRITE_MEASURE, K(DEPARTEMENT), R(DEPARTEMENT) },
 	{ POLICY_WRITE_MEASURE, K(SOCIAL_SERVICE) | K(ASSOCIATION), R(ASSIGNED) },
 
-	{ POLICY_READ_STATS_ALL, WIDE, R(NONE) },
+	{ POLICY_READ_STATS_ALL, WIDE | K(NATIONAL), R(NONE) },
 	{ POLICY_READ_STATS_OWN, EVERY_KIND, R(NONE) },
 
 	{ POLICY_IMPORT_ACTS, K(BAILIFF), R(NONE) },
@@ -164,6 +166,7 @@ static const char *const kind_names[ORG_KIND__COUNT] = {
 	[ORG_KIND_SOCIAL_SERVICE] = "social_service",
 	[ORG_KIND_ASSOCIATION] = "association",
 	[ORG_KIND_BANQUE_DE_FRANCE] = "banque_de_france",
+	[ORG_KIND_NATIONAL] = "national",
 };
 
 static const char *const action_names[POLICY_ACTION__COUNT] = {
@@ -235,6 +238,7 @@ static const unsigned kind_fields[ORG_KIND__COUNT] = {
 	[ORG_KIND_ASSOCIATION] = POLICY_FIELD_ALL,
 	[ORG_KIND_BANQUE_DE_FRANCE] = POLICY_FIELD_ADDRESS | POLICY_FIELD_RENT |
 		POLICY_FIELD_LANDLORD,
+	[ORG_KIND_NATIONAL] = 0,
 };
 
 const char *policy_kind_to_string(enum org_kind kind)
@@ -269,6 +273,11 @@ const char *policy_relation_to_string(enum policy_relation rel)
 	if ((unsigned)rel >= POLICY_REL__COUNT)
 		return "";
 	return relation_names[rel];
+}
+
+bool policy_kind_reads_cases(enum org_kind kind)
+{
+	return kind != ORG_KIND_NATIONAL;
 }
 
 bool policy_kind_is_departement_wide(enum org_kind kind)

@@ -18,6 +18,7 @@ enum org_kind {
 	ORG_KIND_SOCIAL_SERVICE,   /* MDS, CCAS, STS */
 	ORG_KIND_ASSOCIATION,
 	ORG_KIND_BANQUE_DE_FRANCE,
+	ORG_KIND_NATIONAL,         /* the ministry's delegation (DIHAL): national key figures only */
 	ORG_KIND__COUNT
 };
 
@@ -103,6 +104,7 @@ enum policy_relation {
  *   caf: all but income and vulnerability notes.
  *   adil: all but income, the CAF number and vulnerability notes.
  *   banque_de_france: address, rent, landlord (to match its file).
+ *   national: nothing (it reads no household).
  * A relation that does not let the kind read the household gives 0. */
 enum policy_field {
 	POLICY_FIELD_ADDRESS         = 1u << 0,
@@ -131,6 +133,9 @@ const char *policy_relation_to_string(enum policy_relation rel);
 /* True when prefecture or departement: storage gives them
  * POLICY_REL_DEPARTEMENT on every case. */
 bool policy_kind_is_departement_wide(enum org_kind kind);
+/* Whether the kind works on cases: all but the national delegation, which
+ * reads the national key figures only. */
+bool policy_kind_reads_cases(enum org_kind kind);
 
 bool policy_allows(enum org_kind kind, enum policy_action action,
 		   enum policy_relation rel);

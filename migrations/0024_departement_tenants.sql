@@ -164,3 +164,10 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- The ministry's delegation (DIHAL): a kind that reads the national key
+-- figures and nothing personal (domain/policy.c).
+ALTER TABLE organisations DROP CONSTRAINT organisations_kind_check,
+	ADD CONSTRAINT organisations_kind_check CHECK (kind IN ('prefecture', 'departement', 'bailiff',
+		'social_landlord', 'private_landlord', 'caf', 'adil', 'social_service', 'association', 'banque_de_france',
+		'national'));

@@ -179,18 +179,23 @@ static bool feed_has(const struct party *p, const char *id)
 	return pages_hold(p, "/v1/events?limit=500", "after", event_on, NULL, id);
 }
 
-/* The payment orders of 2025 in p's key figures. */
-static long long payment_orders(const struct party *p)
+/* The payment orders of 2025 in p's key figures, of the scope named. */
+static long long payment_orders_of(const struct party *p, const char *scope)
 {
 	int status = 0;
 	json_t *j = call(p, "GET", "/v1/stats/key-figures?year=2025", NULL, &status);
 	expect(j, status, 200);
-	ck_assert_str_eq(str(j, "scope"), "departement");
+	ck_assert_str_eq(str(j, "scope"), scope);
 	json_t *n = json_object_get(json_object_get(j, "acts_by_stage"), "payment_order");
 	ck_assert_msg(json_is_integer(n), "no acts_by_stage.payment_order");
 	long long v = json_integer_value(n);
 	json_decref(j);
 	return v;
+}
+
+static long long payment_orders(const struct party *p)
+{
+	return payment_orders_of(p, "departement");
 }
 
 /* The first item of type in the household's timeline, its id, read by p. */
@@ -427,6 +432,44 @@ START_TEST(a_prefecture_manages_its_departement_s_sessions)
 }
 END_TEST
 
+START_TEST(the_national_delegation_counts_and_reads_nothing_personal)
+{
+	struct party national, pref78, bailiff;
+	fixtures_party(&server, &admin, "national", NULL, NULL, &national);
+	fixtures_party_in(&server, &admin, "prefecture", "[\"78\"]", "read write admin", &pref78);
+	fixtures_party_in(&server, &admin, "bailiff", "[\"91\",\"78\"]", "read write", &bailiff);
+	long long before = payment_orders_of(&national, "national");
+	char hh[2][40], proc[2][40], path[256];
+	const char *const insee[] = { "91228", "78646" }, *const postcode[] = { "91000", "78000" };
+	for (int i = 0; i < 2; i++) {
+		household(&bailiff, insee[i], postcode[i], hh[i]);
+		procedure(&bailiff, hh[i], proc[i]);
+		event_ok(&bailiff, proc[i], "{\"kind\":\"payment_order\",\"date\":\"2025-09-01\",\"debt_cents\":210000,"
+					    "\"rent_cents\":70000,\"months_unpaid\":3}");
+	}
+	/* Both départements' acts in the national figures. */
+	ck_assert_int_eq(payment_orders_of(&national, "national"), before + 2);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/v1/households/%s", hh[i]);
+		ck_assert_int_eq(status_of(&national, path), 403);
+		snprintf(path, sizeof(path), "/v1/households/%s/export", hh[i]);
+		ck_assert_int_eq(status_of(&national, path), 403);
+		snprintf(path, sizeof(path), "/v1/procedures/%s", proc[i]);
+		ck_assert_int_eq(status_of(&national, path), 403);
+	}
+	static const char *const lists[] = { "/v1/households", "/v1/procedures", "/v1/referrals", "/v1/diagnostics",
+					     "/v1/queue", "/v1/commissions", "/v1/audit" };
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		ck_assert_msg(status_of(&national, lists[i]) == 403, "%s", lists[i]);
+	int status = 0;
+	json_t *j = call(&national, "POST", "/v1/households",
+			 "{\"address\":{\"line\":\"1 rue\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+			 "\"sector\":\"private\"}", &status);
+	expect(j, status, 403);
+	json_decref(j);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tenants");
@@ -437,6 +480,7 @@ int main(void)
 	tcase_add_test(tc, a_prefecture_sees_its_departement_only);
 	tcase_add_test(tc, a_household_of_78_is_the_78_prefecture_s);
 	tcase_add_test(tc, a_prefecture_manages_its_departement_s_sessions);
+	tcase_add_test(tc, the_national_delegation_counts_and_reads_nothing_personal);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }

@@ -243,6 +243,8 @@ static const struct allowed expected[] = {
 	/* banque_de_france: its over-indebtedness files and their effect */
 	A(BANQUE_DE_FRANCE, CREATE_HOUSEHOLD, NONE),
 	A(BANQUE_DE_FRANCE, READ_STATS_OWN, NONE),
+	/* national: the national key figures, nothing personal */
+	A(NATIONAL, READ_STATS_ALL, NONE),
 	A(BANQUE_DE_FRANCE, MANAGE_WEBHOOKS, NONE),
 	A(BANQUE_DE_FRANCE, READ_HOUSEHOLD, FILER),
 	A(BANQUE_DE_FRANCE, UPDATE_HOUSEHOLD, FILER),
@@ -407,8 +409,10 @@ START_TEST(kind_strings)
 	static const char *const names[ORG_KIND__COUNT] = {
 		"prefecture", "departement", "bailiff", "social_landlord",
 		"private_landlord", "caf", "adil", "social_service", "association",
-		"banque_de_france",
+		"banque_de_france", "national",
 	};
+	for (int k = 0; k < ORG_KIND__COUNT; k++)
+		ck_assert(policy_kind_reads_cases(k) == (k != ORG_KIND_NATIONAL));
 	for (int k = 0; k < ORG_KIND__COUNT; k++) {
 		enum org_kind out = ORG_KIND__COUNT;
 		ck_assert_str_eq(policy_kind_to_string(k), names[k]);
