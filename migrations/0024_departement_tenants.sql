@@ -1,4 +1,4 @@
--- Départements as tenants (issue 17): every organisation belongs to one or
+-- Départements as tenants (issue 17), beside the départements of 0023: every organisation belongs to one or
 -- more départements, and the préfecture and the Conseil départemental hold
 -- DEPARTEMENT (2) on the cases of their own départements only, where they
 -- held it on every case. A household's département is its commune's:

@@ -22,7 +22,7 @@ const struct db_stmt audit_store_statements[] = {
 	  "   AND ($7::timestamptz IS NULL OR a.at < $7)"
 	  "   AND ($8::bigint IS NULL OR a.id < $8)"
 	  /* The entries of organisations that share a département with the
-	   * reader $10 (0023), NULL: any. */
+	   * reader $10 (0024), NULL: any. */
 	  "   AND ($10::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation_departements x"
 	  "    JOIN organisation_departements y USING (departement_code)"
 	  "    WHERE x.organisation_id = a.organisation_id AND y.organisation_id = $10::uuid))"

@@ -7,11 +7,11 @@
 #include "storage/ccapex_store.h"
 
 
-/* A decision is one of the organisation p's départements' (0023), or p is
+/* A decision is one of the organisation p's départements' (0024), or p is
  * STORE_EVERY_CASE: true; p NULL: NULL (not on this ground). */
 #define ALL_OF_DEC(p) "(" p "::uuid = every_case() OR departement_covers_household(" p "::uuid, d.household_id))"
 
-/* A signal of the départements of the organisation p (0023): its
+/* A signal of the départements of the organisation p (0024): its
  * household's, or, matched to none, its CAF's; p NULL: any. */
 #define SIGNAL_OF(p) \
 	"(" p "::uuid IS NULL OR CASE WHEN s.household_id IS NOT NULL" \

@@ -6,12 +6,12 @@
 
 #define OPEN_STATUSES "('received', 'admissible', 'scheduled', 'examined')"
 
-/* The session k is of one of the organisation p's départements (0023). */
+/* The session k is of one of the organisation p's départements (0024). */
 #define COMMISSION_OF(p) \
 	"k.departement_code IN (SELECT d.departement_code FROM organisation_departements d" \
 	" WHERE d.organisation_id = " p "::uuid)"
 
-/* A recommendation is one of the organisation p's départements' (0023), or
+/* A recommendation is one of the organisation p's départements' (0024), or
  * p is STORE_EVERY_CASE: true; p NULL: NULL (not on this ground). */
 #define ALL_OF_REC(p) \
 	"(" p "::uuid = every_case() OR departement_covers_household(" p "::uuid," \
@@ -68,7 +68,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " WHERE r.id = $1::uuid AND (x.rels & $4::integer) <> 0" },
 
 	{ "ccapex_clil_insert",
-	  /* The CLIL is of its creator's (first) département (0023). */
+	  /* The CLIL is of its creator's (first) département (0024). */
 	  "WITH l AS (INSERT INTO clils (name, mode, status, created_by_org, departement_code) VALUES ($1, $2, $3,"
 	  "   $5::uuid, coalesce((SELECT min(d.departement_code) FROM organisation_departements d"
 	  "   WHERE d.organisation_id = $5::uuid), default_departement())) RETURNING id),"
@@ -98,7 +98,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " version = version + 1, updated_at = now() WHERE id = $1::uuid" },
 
 	{ "ccapex_commission_insert",
-	  /* The session is of its creator's (first) département (0023). */
+	  /* The session is of its creator's (first) département (0024). */
 	  "WITH k AS (INSERT INTO commissions (level, clil_id, session_date, session_time, place, title, created_by_org,"
 	  "   departement_code)"
 	  "   VALUES ($1, $2::uuid, $3::date, $4::time, $5, $6, $9::uuid, coalesce((SELECT min(d.departement_code)"

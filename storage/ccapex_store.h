@@ -120,7 +120,7 @@ int ccapex_store_clil_set_landlords(PGconn *conn, const char *id, const char *la
 int ccapex_store_clil_get(PGconn *conn, const char *id, char **json, int *version, struct err *err);
 int ccapex_store_clil_list(PGconn *conn, const char *status, const struct page_cursor *after, int limit,
 			   struct json_page *page, struct err *err);
-/* Locks the CLIL if it is of one of org_id's départements (0023), the
+/* Locks the CLIL if it is of one of org_id's départements (0024), the
  * secretariat that manages it; ERR_NOT_FOUND when absent or another's. */
 int ccapex_store_clil_lock(PGconn *conn, const char *id, const char *org_id, char mode[CCAPEX_NAME_LEN],
 			   int *landlords, int *version, struct err *err);
@@ -162,7 +162,7 @@ struct ccapex_commission_lock {
 	char date[11];
 	int version;
 };
-/* Locks the session if it is of one of org_id's départements (0023), the
+/* Locks the session if it is of one of org_id's départements (0024), the
  * secretariat that manages it; ERR_NOT_FOUND otherwise. */
 int ccapex_store_commission_lock(PGconn *conn, const char *id, const char *org_id, struct ccapex_commission_lock *out,
 				 struct err *err);

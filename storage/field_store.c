@@ -6,7 +6,7 @@
 
 #include "domain/parse.h"
 
-/* field_relations() of 0023: DEPARTEMENT on the households of the caller's
+/* field_relations() of 0024: DEPARTEMENT on the households of the caller's
  * départements, ASSIGNED to the operator. */
 #define REL(assigned) " field_relations(x." assigned ", x.household_id, $2::uuid, $3::text) & $4::int <> 0"
 

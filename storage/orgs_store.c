@@ -12,7 +12,7 @@ const struct db_stmt orgs_store_statements[] = {
 	  " e AS (INSERT INTO organisation_epcis (organisation_id, epci_siren)"
 	  "       SELECT o.id, x FROM o, unnest($5::text[]) x),"
 	  /* Its départements: those given, else its creator's ($7), else the
-	   * deployment's (default_departement() of 0023). */
+	   * deployment's (default_departement() of 0024). */
 	  " d AS (INSERT INTO organisation_departements (organisation_id, departement_code)"
 	  "       SELECT o.id, x FROM o, unnest(CASE WHEN $6::text[] <> '{}' THEN $6::text[] ELSE"
 	  "        coalesce(nullif(ARRAY(SELECT c.departement_code FROM organisation_departements c"

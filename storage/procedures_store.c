@@ -86,7 +86,7 @@ const struct db_stmt procedures_store_statements[] = {
 	{ "procedures_queue_list",
 	  "SELECT prefecture_queue_json(q), q.id FROM prefecture_queue q"
 	  " WHERE q.status = 'open' AND ($1::bigint IS NULL OR q.id > $1::bigint)"
-	  /* The items of the households of the caller's départements (0023). */
+	  /* The items of the households of the caller's départements (0024). */
 	  "  AND departement_covers_household($3::uuid, q.household_id)"
 	  " ORDER BY q.id LIMIT $2::int + 1" },
 	{ "procedures_timeline",

@@ -24,7 +24,7 @@
 #define IS_OWN(col) \
 	"coalesce((SELECT cp.n FROM case_parties cp WHERE cp.organisation_id = $2::uuid" \
 	" AND cp.household_id = " col "), 0) > 0"
-/* The households of the départements of the organisation p (0023). */
+/* The households of the départements of the organisation p (0024). */
 #define DEP_HH(p) \
 	"(SELECT h.id FROM households h WHERE insee_departement(h.insee) IN" \
 	" (SELECT d.departement_code FROM organisation_departements d WHERE d.organisation_id = " p "))"
