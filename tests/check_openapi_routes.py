@@ -2,7 +2,9 @@
 """Every route of api/routes.c is described in openapi/openapi.yaml, and
 every operation described there is routed: the contract and the code agree.
 Every route that is not ROUTE_PUBLIC documents 429, which its
-organisation's budget of requests in flight can answer (api/budget.c).
+organisation's budget of requests in flight can answer (api/budget.c),
+and every one that reads a case (not ROUTE_NO_CASE) documents 403, which
+a kind that reads no case (national) gets on it (api/router.c).
 Reads the YAML's two-space indentation directly, so it needs no module."""
 import re
 import sys
@@ -11,9 +13,12 @@ top = sys.argv[1] if len(sys.argv) > 1 else "."
 table = re.findall(r'\{ "([A-Z]+)", "([^"]+)", \w+, ([^}]*)\}', open(f"{top}/api/routes.c", encoding="utf-8").read())
 routes = {(method, p) for method, p, _ in table}
 budgeted = {(method, p) for method, p, flags in table if "ROUTE_PUBLIC" not in flags}
+case_reading = budgeted - \
+    {(method, p) for method, p, flags in table if "ROUTE_NO_CASE" in flags}
 
 documented = set()
 with_429 = set()
+with_403 = set()
 # Every JSON body a client sends or reads is a named schema (a $ref), so
 # that generated clients name its type.
 inline = []
@@ -41,6 +46,8 @@ for line in open(f"{top}/openapi/openapi.yaml", encoding="utf-8"):
         continue
     if operation is not None and re.match(r"^        '429':\s*$", line):
         with_429.add(operation)
+    if operation is not None and re.match(r"^        '403':\s*$", line):
+        with_403.add(operation)
     if pending_schema is not None:
         if not line.strip().startswith("$ref:"):
             inline.append(pending_schema)
@@ -61,7 +68,10 @@ for method, p in extra:
 no_429 = sorted((budgeted & documented) - with_429)
 for method, p in no_429:
     print(f"authenticated but without a 429 response: {method} {p}")
+no_403 = sorted((case_reading & documented) - with_403)
+for method, p in no_403:
+    print(f"reads a case but without a 403 response: {method} {p}")
 for (method, p), m in inline:
     print(f"a {m} schema that is not a named one ($ref): {method} {p}")
 print(f"{len(routes)} routes, {len(documented)} operations described")
-sys.exit(1 if missing or extra or no_429 or inline else 0)
+sys.exit(1 if missing or extra or no_429 or no_403 or inline else 0)
