@@ -174,6 +174,10 @@ static const struct problem_doc docs[ERR_REASON__COUNT] = {
 		"The webhook's host does not resolve, or resolves to an address webhooks may not reach (private, loopback, link-local)." },
 	[ERR_REASON_LETTER_INCOMPLETE] = { "Letter incomplete",
 		"The letter's template needs a value that is not known for this household or procedure." },
+	[ERR_REASON_COMMUNE_OUTSIDE_DEPARTEMENTS] = { "Commune outside the organisation's départements",
+		"A household is created in, or moved to, a commune of one of the départements of the organisation that "
+		"acts (its departements): another département's préfecture and Conseil départemental keep its cases. "
+		"field names the commune's code." },
 };
 
 /* Answered by the connection gate (api/http_gate.c) before any route: no

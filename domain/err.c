@@ -70,6 +70,7 @@ static const struct reason_kind reasons[ERR_REASON__COUNT] = {
 	[ERR_REASON_IMPORT_ACT_MISMATCH] = { "import-act-mismatch", ERR_UNPROCESSABLE },
 	[ERR_REASON_WEBHOOK_ADDRESS_REFUSED] = { "webhook-address-refused", ERR_UNPROCESSABLE },
 	[ERR_REASON_LETTER_INCOMPLETE] = { "letter-incomplete", ERR_UNPROCESSABLE },
+	[ERR_REASON_COMMUNE_OUTSIDE_DEPARTEMENTS] = { "commune-outside-departements", ERR_UNPROCESSABLE },
 };
 
 __attribute__((format(printf, 5, 0)))

@@ -21,11 +21,11 @@ const struct db_stmt audit_store_statements[] = {
 	  "   AND ($6::timestamptz IS NULL OR a.at >= $6)"
 	  "   AND ($7::timestamptz IS NULL OR a.at < $7)"
 	  "   AND ($8::bigint IS NULL OR a.id < $8)"
-	  /* The entries of organisations that share a département with the
-	   * reader $10 (0024), NULL: any. */
-	  "   AND ($10::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation_departements x"
-	  "    JOIN organisation_departements y USING (departement_code)"
-	  "    WHERE x.organisation_id = a.organisation_id AND y.organisation_id = $10::uuid))"
+	  /* What the reader $10 reads (NULL: any): an entry about a record
+	   * of one of its départements, or about none, by an organisation
+	   * that shares one of them (0025). */
+	  "   AND ($10::uuid IS NULL OR audit_entry_readable($10::uuid, a.organisation_id, a.resource_type,"
+	  "    a.resource_id))"
 	  " ORDER BY a.id DESC LIMIT $9" },
 	{ "throttle_check",
 	  "SELECT failures, greatest(1, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now())))::int"

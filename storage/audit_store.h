@@ -32,8 +32,8 @@ struct audit_filter {
 	const char *resource_id;
 	const char *since;         /* timestamptz text, inclusive */
 	const char *until;         /* exclusive */
-	/* The reader: only the entries of organisations sharing one of its
-	 * départements (NULL: every entry). */
+	/* The reader: only the entries its départements hold,
+	 * audit_entry_readable() of 0025 (NULL: every entry). */
 	const char *reader_id;
 };
 

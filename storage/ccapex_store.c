@@ -394,7 +394,7 @@ int ccapex_store_clil_create(PGconn *conn, const char *name, const char *mode, c
 	if (rc == ERR_OK)
 		copy_value(id, CCAPEX_ID_LEN, res, 0, 0);
 	PQclear(res);
-	rc = name_reference(rc, err, "clils_name", "name", "another CLIL has this name");
+	rc = name_reference(rc, err, "clils_name", "name", "another CLIL of this département has this name");
 	return name_reference(rc, err, "clil_communes", "communes", "a commune code is unknown");
 }
 
@@ -452,7 +452,7 @@ int ccapex_store_clil_update(PGconn *conn, const char *id, const char *name, con
 {
 	const char *params[] = { id, name, mode, status };
 	int rc = name_reference(db_exec_discard(conn, "ccapex_clil_update", 4, params, err), err, "clils_name",
-				"name", "another CLIL has this name");
+				"name", "another CLIL of this département has this name");
 	if (rc != ERR_OK || communes == NULL)
 		return rc;
 	const char *p1[] = { id };

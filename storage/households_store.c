@@ -23,6 +23,14 @@
 const struct db_stmt households_store_statements[] = {
 	{ "households_landlord_ok",
 	  "SELECT 1 FROM organisations WHERE id = $1 AND kind IN ('social_landlord', 'private_landlord')" },
+	/* False when the commune exists, is not the household $3's already
+	 * (NULL: a new one) and is of none of the organisation's départements
+	 * (an unknown commune is the foreign key's to refuse). */
+	{ "households_departement_ok",
+	  "SELECT NOT EXISTS (SELECT 1 FROM communes c WHERE c.insee = $2)"
+	  " OR EXISTS (SELECT 1 FROM households h WHERE h.id = $3::uuid AND h.insee = $2)"
+	  " OR EXISTS (SELECT 1 FROM organisation_departements d"
+	  "  WHERE d.organisation_id = $1::uuid AND d.departement_code = insee_departement($2))" },
 	{ "households_insert",
 	  "INSERT INTO households (address_line, postcode, insee, sector, landlord_org_id, landlord_name,"
 	  " landlord_contact, adults, children, rent_cents, charges_cents, income_cents, housing_benefit,"
@@ -203,6 +211,23 @@ static int landlord_check(PGconn *conn, const struct household_input *in, struct
 	return rc;
 }
 
+/* A household is created in, or moved to, a commune of one of the acting
+ * organisation's départements: elsewhere, that département's préfecture
+ * keeps it and the organisation loses sight of it. A household that
+ * stays in its commune is not moved. */
+static int departement_check(PGconn *conn, const char *org_id, const char *insee, const char *household_id,
+			     struct err *err)
+{
+	const char *params[] = { org_id, insee, household_id };
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "households_departement_ok", 3, params, err);
+	if (rc == ERR_OK && strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		rc = err_set_reason(err, ERR_REASON_COMMUNE_OUTSIDE_DEPARTEMENTS, "address.insee",
+				    "address.insee names a commune of a département the organisation is not of");
+	PQclear(res);
+	return rc;
+}
+
 /* Names the field behind a constraint the input broke. */
 static int constraint_field(int rc, struct err *err)
 {
@@ -293,7 +318,10 @@ int households_store_insert(PGconn *conn, const struct store_caller *caller, con
 	const char *params[HOUSEHOLD_INSERT_PARAMS];
 	insert_params(params, &n, caller, in);
 	PGresult *res = NULL;
-	int rc = constraint_field(db_exec(&res, conn, "households_insert", HOUSEHOLD_INSERT_PARAMS, params, err), err);
+	int rc = departement_check(conn, caller->org_id, in->insee, NULL, err);
+	if (rc == ERR_OK)
+		rc = constraint_field(db_exec(&res, conn, "households_insert", HOUSEHOLD_INSERT_PARAMS, params, err),
+				      err);
 	if (rc == ERR_OK)
 		rc = insert_id(res, id, err);
 	PQclear(res);
@@ -409,6 +437,8 @@ int households_store_update(PGconn *conn, const struct store_caller *caller, con
 	};
 	PGresult *res = NULL;
 	int rc = landlord_check(conn, p, err);
+	if (rc == ERR_OK && (s & POLICY_FIELD_ADDRESS))
+		rc = departement_check(conn, caller->org_id, p->insee, id, err);
 	if (rc == ERR_OK)
 		rc = constraint_field(db_exec(&res, conn, "households_update", 35, params, err), err);
 	if (rc == ERR_OK && PQntuples(res) == 0)

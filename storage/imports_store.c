@@ -897,11 +897,15 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 		  "   WHEN a.all_readable THEN a.n ELSE 0 END AS n,"
 		  "  CASE WHEN c.n IS NOT NULL THEN c.id ELSE a.id END AS matched,"
 		  "  EXISTS (SELECT 1 FROM communes c WHERE c.insee = s.insee) AS commune_ok,"
+		  /* A new household is of one of the importer's départements. */
+		  "  EXISTS (SELECT 1 FROM organisation_departements od WHERE od.organisation_id = $1::uuid"
+		  "   AND od.departement_code = insee_departement(s.insee)) AS departement_ok,"
 		  "  (s.landlord_org IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.id = s.landlord_org"
 		  "   AND o.kind IN ('social_landlord', 'private_landlord'))) AS landlord_ok"
 		  "  FROM import_file_stage s LEFT JOIN by_caf c ON c.ord = s.ord LEFT JOIN by_address a ON a.ord = s.ord),"
 		  " d AS (SELECT m.*, CASE WHEN m.found IS NOT NULL THEN m.found"
 		  "  WHEN NOT m.has_household THEN 'no_household' WHEN NOT m.commune_ok THEN 'bad_insee'"
+		  "  WHEN NOT m.departement_ok THEN 'outside_departements'"
 		  "  WHEN NOT m.landlord_ok THEN 'bad_landlord' ELSE 'new' END AS outcome FROM m),"
 		  /* Files of this batch that no known household matches are
 		   * matched with each other, by the CAF number, then by the
@@ -957,6 +961,9 @@ int imports_store_open_files(PGconn *conn, const struct store_caller *caller, in
 		} else if (strcmp(outcome, "no_household") == 0) {
 			err_set_reason(&file->problem, ERR_REASON_IMPORT_HOUSEHOLD_NEEDED, "household",
 				"a new file needs its household (no known household matches)");
+		} else if (strcmp(outcome, "outside_departements") == 0) {
+			err_set_reason(&file->problem, ERR_REASON_COMMUNE_OUTSIDE_DEPARTEMENTS, "household.address.insee",
+				"household.address.insee names a commune of a département the importer is not of");
 		} else if (strcmp(outcome, "bad_insee") == 0) {
 			err_set_reason(&file->problem, ERR_REASON_UNKNOWN_REFERENCE, "household.address.insee",
 				"household.address.insee names no known commune");

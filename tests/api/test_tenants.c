@@ -376,6 +376,24 @@ START_TEST(a_household_of_78_is_the_78_prefecture_s)
 }
 END_TEST
 
+/* p makes a mono-landlord CLIL: the answer wanted, the new id (when id is
+ * not NULL and it is made). */
+static void clil_make(const struct party *p, const char *name, const char *commune, const char *landlord, int want,
+		      char *id)
+{
+	char body[512];
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"mode\":\"mono_landlord\",\"status\":\"renewed\","
+		 "\"communes\":[\"%s\"],\"landlords\":[\"%s\"]}", name, commune, landlord);
+	int status = 0;
+	json_t *j = call(p, "POST", "/v1/clils", body, &status);
+	expect(j, status, want);
+	if (want == 409)
+		ck_assert_str_eq(fixtures_problem_at(j), "name");
+	if (id != NULL)
+		snprintf(id, 40, "%s", str(j, "id"));
+	json_decref(j);
+}
+
 START_TEST(a_prefecture_manages_its_departement_s_sessions)
 {
 	struct party pref78;
@@ -411,15 +429,12 @@ START_TEST(a_prefecture_manages_its_departement_s_sessions)
 	/* A CLIL is changed by its own département's secretariat only. */
 	struct party landlord;
 	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
-	char suffix[16], body[512], clil[40];
+	char suffix[16], name[64], clil[40];
 	fixtures_suffix(suffix, sizeof(suffix));
-	snprintf(body, sizeof(body), "{\"name\":\"CLIL tenants %s\",\"mode\":\"mono_landlord\",\"status\":\"renewed\","
-		 "\"communes\":[\"91377\"],\"landlords\":[\"%s\"]}", suffix, landlord.org_id);
+	snprintf(name, sizeof(name), "CLIL tenants %s", suffix);
+	clil_make(&admin, name, "91377", landlord.org_id, 201, clil);
 	int status = 0;
-	json_t *j = call(&admin, "POST", "/v1/clils", body, &status);
-	expect(j, status, 201);
-	snprintf(clil, sizeof(clil), "%s", str(j, "id"));
-	json_decref(j);
+	json_t *j = NULL;
 	snprintf(path, sizeof(path), "/v1/clils/%s", clil);
 	const struct party *const editors[] = { &pref78, &admin };
 	const int wanted[] = { 404, 200 };
@@ -470,6 +485,258 @@ START_TEST(the_national_delegation_counts_and_reads_nothing_personal)
 }
 END_TEST
 
+
+/* The problem's code and where it lies, "code@field". */
+static void problem_where(const json_t *j, char *out, size_t len)
+{
+	const char *at = fixtures_problem_at(j);
+	snprintf(out, len, "%s@%s", str(j, "code"), at ? at : "");
+}
+
+static void expect_outside(const json_t *j, int status, const char *field)
+{
+	char where[128], want[128];
+	expect(j, status, 422);
+	problem_where(j, where, sizeof(where));
+	snprintf(want, sizeof(want), "commune-outside-departements@%s", field);
+	ck_assert_str_eq(where, want);
+}
+
+static json_t *household_post(const struct party *p, const char *line, const char *insee, const char *postcode,
+			      int *status)
+{
+	char body[512];
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"%s\",\"postcode\":\"%s\",\"insee\":\"%s\"},\"sector\":\"private\"}", line,
+		 postcode, insee);
+	return call(p, "POST", "/v1/households", body, status);
+}
+
+static const char *insee_of(const json_t *household)
+{
+	return str(json_object_get(household, "address"), "insee");
+}
+
+/* p moves the household at version to the commune insee: allowed (200,
+ * moved) or refused as outside p's départements. */
+static void move(const struct party *p, const char *id, int version, const char *insee, bool allowed)
+{
+	char path[128], body[256], headers[64];
+	snprintf(path, sizeof(path), "/v1/households/%s", id);
+	snprintf(body, sizeof(body), "{\"address\":{\"line\":\"5 rue Moved\",\"postcode\":\"%.2s000\",\"insee\":\"%s\"}}",
+		 insee, insee);
+	snprintf(headers, sizeof(headers), "If-Match: \"%d\"\r\n", version);
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, p, "PATCH", path, body, headers, &status);
+	if (allowed) {
+		expect(j, status, 200);
+		ck_assert_str_eq(insee_of(j), insee);
+	} else {
+		expect_outside(j, status, "address.insee");
+	}
+	json_decref(j);
+}
+
+/* The households whose address line is line, counted in the database. */
+static int households_at(const char *line)
+{
+	char n[16];
+	const char *params[] = { line };
+	fixtures_sql_value("SELECT count(*) FROM households WHERE address_line = $1", 1, params, n, sizeof(n));
+	return atoi(n);
+}
+
+START_TEST(a_household_is_made_and_moved_in_its_maker_s_departements)
+{
+	struct party bailiff91, both, pref78;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff91);
+	party_in(&admin, "bailiff", "[\"91\",\"78\"]", "read write", &both);
+	party_in(&admin, "prefecture", "[\"78\"]", "read write admin", &pref78);
+	char suffix[16], line[64], path[128];
+	fixtures_suffix(suffix, sizeof(suffix));
+	snprintf(line, sizeof(line), "9 rue Ailleurs %s", suffix);
+
+	/* Created outside its départements: refused, nothing written. */
+	int status = 0;
+	json_t *j = household_post(&bailiff91, line, "78646", "78000", &status);
+	expect_outside(j, status, "address.insee");
+	json_decref(j);
+	j = household_post(&admin, line, "78646", "78000", &status);
+	expect_outside(j, status, "address.insee");
+	json_decref(j);
+	j = household_post(&pref78, line, "91228", "91000", &status);
+	expect_outside(j, status, "address.insee");
+	json_decref(j);
+	ck_assert_int_eq(households_at(line), 0);
+	/* An unknown commune stays an unknown reference. */
+	j = household_post(&bailiff91, line, "78999", "78000", &status);
+	expect(j, status, 422);
+	ck_assert_str_eq(str(j, "code"), "unknown-reference");
+	json_decref(j);
+
+	/* In its own: created; an organisation of two départements in both. */
+	char h91[40], hboth91[40], hboth78[40];
+	household(&bailiff91, "91228", "91000", h91);
+	household(&both, "91228", "91000", hboth91);
+	household(&both, "78646", "78000", hboth78);
+	snprintf(path, sizeof(path), "/v1/households/%s", hboth78);
+	ck_assert_int_eq(status_of(&both, path), 200);
+	ck_assert_int_eq(status_of(&pref78, path), 200);
+
+	/* Moved outside: refused, the household unchanged; inside: moved. */
+	move(&bailiff91, h91, 1, "78646", false);
+	snprintf(path, sizeof(path), "/v1/households/%s", h91);
+	j = call(&bailiff91, "GET", path, NULL, &status);
+	expect(j, status, 200);
+	ck_assert_str_eq(insee_of(j), "91228");
+	json_decref(j);
+	move(&bailiff91, h91, 1, "91377", true);
+	/* The préfecture moves a household of its own to another département:
+	 * refused as well (it would lose it). */
+	move(&admin, h91, 2, "78646", false);
+	/* Two départements: from one to the other and back. */
+	move(&both, hboth91, 1, "78646", true);
+	move(&both, hboth91, 2, "91228", true);
+}
+END_TEST
+
+/* The acts import opens a file with a new household only in the
+ * importer's départements: the item is refused with the problem type, the
+ * others go on. */
+START_TEST(an_import_opens_files_in_the_importer_s_departements)
+{
+	struct party bailiff91, both;
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff91);
+	party_in(&admin, "bailiff", "[\"91\",\"78\"]", "read write", &both);
+	const struct party *const importers[] = { &bailiff91, &both };
+	for (int k = 0; k < 2; k++) {
+		char f[16], body[2048], headers[96], line78[64], line91[64];
+		fixtures_suffix(f, sizeof(f));
+		snprintf(line78, sizeof(line78), "1 rue Import %s", f);
+		snprintf(line91, sizeof(line91), "2 rue Import %s", f);
+		snprintf(body, sizeof(body),
+			 "[{\"external_id\":\"%s-a\",\"file_reference\":\"%s-a\",\"kind\":\"payment_order\","
+			 "\"date\":\"2025-09-01\",\"debt_cents\":180000,\"rent_cents\":60000,\"months_unpaid\":3,"
+			 "\"household\":{\"address\":{\"line\":\"%s\",\"postcode\":\"78000\",\"insee\":\"78646\"},"
+			 "\"sector\":\"private\"}},"
+			 "{\"external_id\":\"%s-b\",\"file_reference\":\"%s-b\",\"kind\":\"payment_order\","
+			 "\"date\":\"2025-09-01\",\"debt_cents\":180000,\"rent_cents\":60000,\"months_unpaid\":3,"
+			 "\"household\":{\"address\":{\"line\":\"%s\",\"postcode\":\"91000\",\"insee\":\"91228\"},"
+			 "\"sector\":\"private\"}}]",
+			 f, f, line78, f, f, line91);
+		snprintf(headers, sizeof(headers), "Idempotency-Key: tenants-%s\r\n", f);
+		int status = 0;
+		json_t *j = fixtures_call_json(&server, importers[k], "POST", "/v1/imports/acts", body, headers, &status);
+		expect(j, status, 200);
+		const json_t *results = json_object_get(j, "results");
+		const json_t *first = json_array_get(results, 0), *second = json_array_get(results, 1);
+		ck_assert_str_eq(str(second, "status"), "created");
+		if (k == 0) {
+			ck_assert_str_eq(str(first, "status"), "rejected");
+			char where[128];
+			problem_where(json_object_get(first, "problem"), where, sizeof(where));
+			ck_assert_str_eq(where, "commune-outside-departements@household.address.insee");
+			ck_assert_int_eq(households_at(line78), 0);
+		} else {
+			ck_assert_str_eq(str(first, "status"), "created");
+			ck_assert_int_eq(households_at(line78), 1);
+		}
+		ck_assert_int_eq(households_at(line91), 1);
+		json_decref(j);
+	}
+}
+END_TEST
+
+START_TEST(a_clil_s_name_is_unique_in_its_departement)
+{
+	struct party pref78, landlord;
+	party_in(&admin, "prefecture", "[\"78\"]", "read write admin", &pref78);
+	fixtures_party(&server, &admin, "social_landlord", NULL, NULL, &landlord);
+	char suffix[16], name[64], body[128], other[40], path[128];
+	fixtures_suffix(suffix, sizeof(suffix));
+	snprintf(name, sizeof(name), "CLIL Nord %s", suffix);
+	clil_make(&pref78, name, "78646", landlord.org_id, 201, NULL);
+	clil_make(&admin, name, "91377", landlord.org_id, 201, NULL);
+	clil_make(&admin, name, "91228", landlord.org_id, 409, NULL);
+	clil_make(&pref78, name, "78646", landlord.org_id, 409, NULL);
+	/* Renaming one to a name its département holds: refused too. */
+	snprintf(body, sizeof(body), "CLIL Sud %s", suffix);
+	clil_make(&admin, body, "91228", landlord.org_id, 201, other);
+	snprintf(path, sizeof(path), "/v1/clils/%s", other);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+	int status = 0;
+	json_t *j = fixtures_call_json(&server, &admin, "PATCH", path, body, "If-Match: *\r\n", &status);
+	expect(j, status, 409);
+	ck_assert_str_eq(fixtures_problem_at(j), "name");
+	json_decref(j);
+}
+END_TEST
+
+/* The entries of the audit log that reader reads under query. */
+static size_t audit_count(const struct party *reader, const char *query)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "/v1/audit?limit=500&%s", query);
+	int status = 0;
+	json_t *j = call(reader, "GET", path, NULL, &status);
+	expect(j, status, 200);
+	size_t n = json_array_size(json_object_get(j, "items"));
+	json_decref(j);
+	return n;
+}
+
+/* An entry about a record of a département is read by that département's
+ * préfecture, whoever acted; another entry by the préfectures that share
+ * a département with the organisation that acted. */
+START_TEST(the_audit_log_follows_the_departement_of_what_it_records)
+{
+	struct party pref78, pref_both, both, bailiff91;
+	party_in(&admin, "prefecture", "[\"78\"]", "read write admin", &pref78);
+	party_in(&admin, "prefecture", "[\"78\",\"91\"]", "read write admin", &pref_both);
+	party_in(&admin, "bailiff", "[\"91\",\"78\"]", "read write", &both);
+	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff91);
+	char h91[40], h78[40], p91[40], p78[40], q[256];
+	household(&both, "91228", "91000", h91);
+	household(&both, "78646", "78000", h78);
+	procedure(&both, h91, p91);
+	procedure(&both, h78, p78);
+	int status = 0;
+	json_decref(call(&both, "GET", "/v1/referrals?limit=1", NULL, &status));
+	expect(NULL, status, 200);
+	json_decref(call(&bailiff91, "GET", "/v1/referrals?limit=1", NULL, &status));
+	expect(NULL, status, 200);
+	/* A session of the Yvelines (the first département of its maker),
+	 * made by a préfecture that is of the Essonne too. */
+	char k78[40];
+	json_t *j = call(&pref_both, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"2026-12-11\"}",
+			 &status);
+	expect(j, status, 201);
+	snprintf(k78, sizeof(k78), "%s", str(j, "id"));
+	json_decref(j);
+
+	const struct party *const readers[] = { &admin, &pref78, &pref_both };
+	/* What each reads: the 91 records, the 78 records, the entries about
+	 * nothing of the maker of both, and of the 91 bailiff. */
+	const bool reads91[] = { true, false, true }, reads78[] = { false, true, true };
+	for (size_t r = 0; r < 3; r++) {
+		const struct party *p = readers[r];
+		const char *const ids91[] = { h91, p91 }, *const ids78[] = { h78, p78, k78 };
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(q, sizeof(q), "resource_id=%s", ids91[i]);
+			ck_assert_msg((audit_count(p, q) > 0) == reads91[r], "reader %zu, 91 record %zu", r, i);
+		}
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(q, sizeof(q), "resource_id=%s", ids78[i]);
+			ck_assert_msg((audit_count(p, q) > 0) == reads78[r], "reader %zu, 78 record %zu", r, i);
+		}
+		snprintf(q, sizeof(q), "organisation_id=%s&resource_type=referral&action=list", both.org_id);
+		ck_assert_int_eq(audit_count(p, q), 1);
+		snprintf(q, sizeof(q), "organisation_id=%s&resource_type=referral&action=list", bailiff91.org_id);
+		ck_assert_int_eq(audit_count(p, q), reads91[r] ? 1 : 0);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tenants");
@@ -481,6 +748,10 @@ int main(void)
 	tcase_add_test(tc, a_household_of_78_is_the_78_prefecture_s);
 	tcase_add_test(tc, a_prefecture_manages_its_departement_s_sessions);
 	tcase_add_test(tc, the_national_delegation_counts_and_reads_nothing_personal);
+	tcase_add_test(tc, a_household_is_made_and_moved_in_its_maker_s_departements);
+	tcase_add_test(tc, an_import_opens_files_in_the_importer_s_departements);
+	tcase_add_test(tc, a_clil_s_name_is_unique_in_its_departement);
+	tcase_add_test(tc, the_audit_log_follows_the_departement_of_what_it_records);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
