@@ -260,3 +260,13 @@ void fixtures_sql_value(const char *sql, int n, const char *const *params, char 
 	PQclear(res);
 	PQfinish(conn);
 }
+
+void fixtures_two_departements(struct harness *h, struct party *admin)
+{
+	fixtures_server_start(h);
+	/* The server has migrated the schema. */
+	char one[8];
+	fixtures_sql_value("WITH c AS (INSERT INTO communes (insee, name, postcode) VALUES ('78646', 'Versailles', '78000')"
+			   " ON CONFLICT DO NOTHING) SELECT 1", 0, NULL, one, sizeof(one));
+	fixtures_admin(h, admin);
+}

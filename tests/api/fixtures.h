@@ -79,6 +79,11 @@ void fixtures_server_start(struct harness *h);
  * "NAME=value", or NULL). */
 void fixtures_server_start_with(struct harness *h, const char *const extra_env[]);
 
+/* fixtures_server_start(), a commune of the Yvelines (78646, Versailles)
+ * beside the Essonne's reference data, and an administrator of a 91
+ * préfecture (fixtures_admin()): the setup of the tenants' tests. */
+void fixtures_two_departements(struct harness *h, struct party *admin);
+
 /* Runs every test of s; EXIT_SUCCESS when none failed. Frees s. */
 struct Suite;
 int fixtures_run_suite(struct Suite *s);

@@ -18,13 +18,7 @@ static struct party admin;
 
 static void setup(void)
 {
-	fixtures_server_start(&server);
-	/* A commune of the Yvelines beside the Essonne's reference data (the
-	 * server has migrated the schema). */
-	char one[8];
-	fixtures_sql_value("WITH c AS (INSERT INTO communes (insee, name, postcode) VALUES ('78646', 'Versailles', '78000')"
-			   " ON CONFLICT DO NOTHING) SELECT 1", 0, NULL, one, sizeof(one));
-	fixtures_admin(&server, &admin);
+	fixtures_two_departements(&server, &admin);
 }
 
 static void teardown(void)
