@@ -110,9 +110,29 @@ int cli_keys(int argc, char **argv)
 	return 0;
 }
 
-/* Creates an organisation and prints its JSON. */
-static int org_add(PGconn *conn, const char *kind_s, const char *name, const char *siret, char *id_out,
-		   size_t id_len, bool print)
+/* The départements of a comma-separated list ("78,91") into in. */
+static int org_departements(struct org_input *in, const char *list)
+{
+	char code[8];
+	struct err err;
+	err_clear(&err);
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		snprintf(code, sizeof(code), "%.*s", n < sizeof(code) ? (int)n : 0, p);
+		if (org_add_departement(in, code, "--departements", &err) != ERR_OK) {
+			fprintf(stderr, "prevex: --departements: %s\n", err.message);
+			return 1;
+		}
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Creates an organisation (of the départements listed, NULL: the
+ * deployment's) and prints its JSON. */
+static int org_add(PGconn *conn, const char *kind_s, const char *name, const char *siret, const char *departements,
+		   char *id_out, size_t id_len, bool print)
 {
 	struct org_input *in = calloc(1, sizeof(*in));
 	struct err err;
@@ -130,6 +150,8 @@ static int org_add(PGconn *conn, const char *kind_s, const char *name, const cha
 		goto done;
 	}
 	snprintf(in->name, sizeof(in->name), "%s", name);
+	if (departements != NULL && org_departements(in, departements) != 0)
+		goto done;
 	if (siret != NULL) {
 		if (!siret_is_valid(siret)) {
 			fprintf(stderr, "prevex: invalid SIRET\n");
@@ -158,13 +180,14 @@ int cli_org(int argc, char **argv)
 {
 	const char *kind = option(argc, argv, "--kind"), *name = option(argc, argv, "--name");
 	if (argc < 2 || strcmp(argv[1], "add") != 0 || kind == NULL || name == NULL)
-		return usage("prevex org add --kind KIND --name NAME [--siret SIRET]");
+		return usage("prevex org add --kind KIND --name NAME [--siret SIRET] [--departements 91,78]");
 	struct config cfg;
 	PGconn *conn = cli_connect(&cfg);
 	if (conn == NULL)
 		return 1;
 	char id[40];
-	int rc = org_add(conn, kind, name, option(argc, argv, "--siret"), id, sizeof(id), true);
+	int rc = org_add(conn, kind, name, option(argc, argv, "--siret"), option(argc, argv, "--departements"), id,
+			 sizeof(id), true);
 	PQfinish(conn);
 	return rc;
 }
@@ -421,7 +444,7 @@ int cli_demo_data(int argc, char **argv)
 		if (found < 0)
 			rc = 1;
 		else if (!found)
-			rc = org_add(conn, d->kind, d->name, NULL, id, sizeof(ids[i]), false);
+			rc = org_add(conn, d->kind, d->name, NULL, NULL, id, sizeof(ids[i]), false);
 		if (rc != 0)
 			break;
 		/* Secrets are shown once: each run revokes the demo client it

@@ -110,7 +110,9 @@ struct org_write {
 static int orgs_create_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct org_write *w = ctx;
-	int rc = territory_fk(orgs_store_create(conn, &w->in, w->req->actor.org_id, &w->json, err), err);
+	int rc = w->in.ndepartements > 0 ? orgs_store_departements_held(conn, w->req->actor.org_id, &w->in, err) : ERR_OK;
+	if (rc == ERR_OK)
+		rc = territory_fk(orgs_store_create(conn, &w->in, w->req->actor.org_id, &w->json, err), err);
 	if (rc == ERR_OK) {
 		json_t *o = json_loads(w->json, 0, NULL);
 		const char *id = json_string_value(json_object_get(o, "id"));
@@ -161,6 +163,7 @@ int orgs_create(struct req *req, struct reply *rep, struct err *err)
 
 struct org_read {
 	const char *id;
+	const char *admin;      /* reading another organisation: its administrator */
 	const char *kind;
 	struct page_cursor after;
 	int limit;
@@ -197,7 +200,10 @@ int orgs_list(struct req *req, struct reply *rep, struct err *err)
 static int orgs_get_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct org_read *r = ctx;
-	return orgs_store_get(conn, r->id, &r->json, &r->version, err);
+	int rc = r->admin != NULL ? orgs_store_administered(conn, r->admin, r->id, NULL, err) : ERR_OK;
+	if (rc == ERR_OK)
+		rc = orgs_store_get(conn, r->id, &r->json, &r->version, err);
+	return rc;
 }
 
 int orgs_get(struct req *req, struct reply *rep, struct err *err)
@@ -205,9 +211,11 @@ int orgs_get(struct req *req, struct reply *rep, struct err *err)
 	struct org_read r = { 0 };
 	int rc = req_path_uuid(req, "id", &r.id, err);
 	/* An organisation sees itself; administrators see every one. */
-	if (rc == ERR_OK && strcmp(r.id, req->actor.org_id) != 0 &&
-	    auth_require(req, POLICY_ADMIN_ORGANISATIONS, err) != ERR_OK)
-		rc = err_set(err, ERR_NOT_FOUND, "", "no such organisation");
+	if (rc == ERR_OK && strcmp(r.id, req->actor.org_id) != 0) {
+		if (auth_require(req, POLICY_ADMIN_ORGANISATIONS, err) != ERR_OK)
+			rc = err_set(err, ERR_NOT_FOUND, "", "no such organisation");
+		r.admin = req->actor.org_id;
+	}
 	if (rc == ERR_OK)
 		rc = tx_run(req, orgs_get_tx, &r, err);
 	if (rc == ERR_OK) {
@@ -221,7 +229,9 @@ int orgs_get(struct req *req, struct reply *rep, struct err *err)
 static int orgs_update_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct org_write *w = ctx;
-	int rc = territory_fk(orgs_store_update(conn, w->id, w->version, &w->patch, &w->json, &w->new_version, err),
+	int rc = orgs_store_administered(conn, w->req->actor.org_id, w->id, NULL, err);
+	if (rc == ERR_OK)
+		rc = territory_fk(orgs_store_update(conn, w->id, w->version, &w->patch, &w->json, &w->new_version, err),
 			      err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, w->req, "update", "organisation", w->id, "ok", err);
@@ -312,7 +322,9 @@ static int orgs_create_client_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct client_write *w = ctx;
 	char *org = NULL;
-	int rc = orgs_store_get(conn, w->org_id, &org, NULL, err);
+	int rc = orgs_store_administered(conn, w->req->actor.org_id, w->org_id, NULL, err);
+	if (rc == ERR_OK)
+		rc = orgs_store_get(conn, w->org_id, &org, NULL, err);
 	if (rc == ERR_OK) {
 		json_t *o = json_loads(org, 0, NULL);
 		enum org_kind kind = ORG_KIND__COUNT;
@@ -364,7 +376,9 @@ static int orgs_list_clients_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct client_write *w = ctx;
 	char *org = NULL;
-	int rc = orgs_store_get(conn, w->org_id, &org, NULL, err);
+	int rc = orgs_store_administered(conn, w->req->actor.org_id, w->org_id, NULL, err);
+	if (rc == ERR_OK)
+		rc = orgs_store_get(conn, w->org_id, &org, NULL, err);
 	free(org);
 	if (rc == ERR_OK)
 		rc = clients_store_list(conn, w->org_id, &w->page, err);
@@ -388,7 +402,9 @@ int orgs_list_clients(struct req *req, struct reply *rep, struct err *err)
 static int orgs_revoke_client_tx(PGconn *conn, void *ctx, struct err *err)
 {
 	struct client_write *w = ctx;
-	int rc = clients_store_revoke(conn, w->client_id, err);
+	int rc = orgs_store_administered(conn, w->req->actor.org_id, NULL, w->client_id, err);
+	if (rc == ERR_OK)
+		rc = clients_store_revoke(conn, w->client_id, err);
 	if (rc == ERR_OK)
 		rc = audit_record(conn, w->req, "revoke", "api_client", w->client_id, "ok", err);
 	return rc;

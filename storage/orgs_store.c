@@ -57,6 +57,19 @@ const struct db_stmt orgs_store_statements[] = {
 	{ "clients_active",
 	  "SELECT 1 FROM api_clients c JOIN organisations o ON o.id = c.organisation_id"
 	  " WHERE c.id = $1 AND o.id = $2 AND c.revoked_at IS NULL AND NOT o.disabled" },
+	/* The organisation $2 (or the client $3's), when each of its
+	 * départements is one of the administrator $1's. */
+	{ "orgs_administered",
+	  "SELECT 1 FROM organisations o"
+	  " WHERE o.id = coalesce($2::uuid, (SELECT c.organisation_id FROM api_clients c WHERE c.id = $3::uuid))"
+	  "  AND NOT EXISTS (SELECT 1 FROM organisation_departements t WHERE t.organisation_id = o.id"
+	  "   AND NOT EXISTS (SELECT 1 FROM organisation_departements a WHERE a.organisation_id = $1::uuid"
+	  "    AND a.departement_code = t.departement_code))" },
+	/* Whether each of the codes $2 is one of the administrator $1's. */
+	{ "orgs_departements_held",
+	  "SELECT NOT EXISTS (SELECT 1 FROM unnest($2::text[]) x (code) WHERE NOT EXISTS ("
+	  "  SELECT 1 FROM organisation_departements a WHERE a.organisation_id = $1::uuid"
+	  "  AND a.departement_code = x.code))" },
 	{ NULL, NULL },
 };
 
@@ -326,6 +339,32 @@ int clients_store_is_active(PGconn *conn, const char *client_id, const char *org
 	int rc = db_exec(&res, conn, "clients_active", 2, params, err);
 	if (rc == ERR_OK)
 		*active = PQntuples(res) == 1;
+	PQclear(res);
+	return rc;
+}
+
+int orgs_store_administered(PGconn *conn, const char *admin_org, const char *org_id, const char *client_id,
+			    struct err *err)
+{
+	const char *params[] = { admin_org, org_id, client_id };
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "orgs_administered", 3, params, err);
+	if (rc == ERR_OK && PQntuples(res) == 0)
+		rc = err_set(err, ERR_NOT_FOUND, "", client_id != NULL ? "no such client" : "no such organisation");
+	PQclear(res);
+	return rc;
+}
+
+int orgs_store_departements_held(PGconn *conn, const char *admin_org, const struct org_input *in, struct err *err)
+{
+	char departements[ORG_MAX_DEPARTEMENTS * 4 + 3];
+	org_departements_literal(in, departements, sizeof(departements));
+	const char *params[] = { admin_org, departements };
+	PGresult *res = NULL;
+	int rc = db_exec(&res, conn, "orgs_departements_held", 2, params, err);
+	if (rc == ERR_OK && strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		rc = err_set(err, ERR_FORBIDDEN, "departements",
+			     "an administrator makes organisations of its own départements only");
 	PQclear(res);
 	return rc;
 }

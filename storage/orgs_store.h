@@ -48,6 +48,16 @@ int orgs_store_create(PGconn *conn, const struct org_input *in, const char *crea
 		      struct err *err);
 /* ERR_NOT_FOUND when there is no such organisation. */
 int orgs_store_get(PGconn *conn, const char *id, char **json, int *version, struct err *err);
+
+/* ERR_NOT_FOUND unless each département of the organisation org_id (or,
+ * org_id NULL, of the client client_id's) is one of admin_org's: an
+ * administrator administers its own départements' organisations only. */
+int orgs_store_administered(PGconn *conn, const char *admin_org, const char *org_id, const char *client_id,
+			    struct err *err);
+
+/* ERR_FORBIDDEN (field departements) unless each département of in is one
+ * of admin_org's. */
+int orgs_store_departements_held(PGconn *conn, const char *admin_org, const struct org_input *in, struct err *err);
 int orgs_store_list(PGconn *conn, const char *kind, const struct page_cursor *after, int limit,
 		    struct json_page *page, struct err *err);
 

@@ -159,20 +159,26 @@ void fixtures_token(const struct harness *h, const char *client_id, const char *
 	json_decref(j);
 }
 
-void fixtures_admin(const struct harness *h, struct party *out)
+/* An organisation of kind in the départements listed ("78,91"; NULL: the
+ * deployment's) and a client of scope, made with the command line (the
+ * bootstrap path), and a token. */
+static void cli_party(const struct harness *h, const char *kind, const char *departements, const char *scope,
+		      struct party *out)
 {
 	memset(out, 0, sizeof(*out));
 	char suffix[16], args[256];
 	fixtures_suffix(suffix, sizeof(suffix));
-	snprintf(args, sizeof(args), "org add --kind prefecture --name 'Préfecture test %s'", suffix);
+	snprintf(args, sizeof(args), "org add --kind %s --name '%s test %s'%s%s", kind,
+		 strcmp(kind, "prefecture") == 0 ? "Préfecture" : kind, suffix, departements ? " --departements " : "",
+		 departements ? departements : "");
 	char *text = run_prevex(args, NULL);
 	json_t *org = json_loads(text, 0, NULL);
 	free(text);
 	ck_assert_ptr_nonnull(org);
 	copy_member(org, "id", out->org_id, sizeof(out->org_id));
 	json_decref(org);
-	snprintf(out->kind, sizeof(out->kind), "prefecture");
-	snprintf(args, sizeof(args), "client add --org %s --name admin --scope 'read write admin'", out->org_id);
+	snprintf(out->kind, sizeof(out->kind), "%s", kind);
+	snprintf(args, sizeof(args), "client add --org %s --name admin --scope '%s'", out->org_id, scope);
 	text = run_prevex(args, NULL);
 	json_t *client = json_loads(text, 0, NULL);
 	free(text);
@@ -181,6 +187,11 @@ void fixtures_admin(const struct harness *h, struct party *out)
 	copy_member(client, "client_secret", out->secret, sizeof(out->secret));
 	json_decref(client);
 	fixtures_token(h, out->client_id, out->secret, out->token, sizeof(out->token));
+}
+
+void fixtures_admin(const struct harness *h, struct party *out)
+{
+	cli_party(h, "prefecture", NULL, "read write admin", out);
 }
 
 static void party_with(const struct harness *h, const struct party *admin, const char *kind, const char *members,
@@ -198,9 +209,14 @@ void fixtures_party(const struct harness *h, const struct party *admin, const ch
 void fixtures_party_in(const struct harness *h, const struct party *admin, const char *kind,
 		       const char *departements_json, const char *scope, struct party *out)
 {
-	char members[512];
-	snprintf(members, sizeof(members), ",\"departements\":%s", departements_json);
-	party_with(h, admin, kind, members, scope, out);
+	(void)admin;
+	char list[128];
+	size_t n = 0;
+	for (const char *p = departements_json; *p != '\0' && n + 1 < sizeof(list); p++)
+		if (*p != '[' && *p != ']' && *p != '"' && *p != ' ')
+			list[n++] = *p;
+	list[n] = '\0';
+	cli_party(h, kind, list, scope ? scope : "read write", out);
 }
 
 /* fixtures_party() with the members (",\"name\":value...") added to the

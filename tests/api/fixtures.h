@@ -42,7 +42,9 @@ void fixtures_party(const struct harness *h, const struct party *admin, const ch
 		    const char *territory_json, const char *scope, struct party *out);
 
 /* The same in the départements given as a JSON array ("[\"78\"]"), with no
- * territory; admin may be any administrator. */
+ * territory, made with the command line (an administrator makes and
+ * administers organisations of its own départements only): admin is not
+ * used. */
 void fixtures_party_in(const struct harness *h, const struct party *admin, const char *kind,
 		       const char *departements_json, const char *scope, struct party *out);
 

@@ -60,13 +60,14 @@ static void party_in(const struct party *creator, const char *kind, const char *
 		fixtures_party(&server, creator, kind, NULL, scope, out);
 }
 
-/* The organisation's départements, as a JSON text ("[\"91\"]"). */
-static void departements_of(const char *org_id, char *out, size_t len)
+/* The party's organisation's départements, as a JSON text ("[\"91\"]"),
+ * read by itself. */
+static void departements_of(const struct party *p, char *out, size_t len)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "/v1/organisations/%s", org_id);
+	snprintf(path, sizeof(path), "/v1/organisations/%s", p->org_id);
 	int status = 0;
-	json_t *o = call(&admin, "GET", path, NULL, &status);
+	json_t *o = call(p, "GET", path, NULL, &status);
 	expect(o, status, 200);
 	char *text = json_dumps(json_object_get(o, "departements"), JSON_COMPACT);
 	snprintf(out, len, "%s", text ? text : "");
@@ -213,25 +214,25 @@ static void timeline_item(const struct party *p, const char *household_id, const
 START_TEST(organisations_belong_to_departements)
 {
 	char deps[64];
-	departements_of(admin.org_id, deps, sizeof(deps));
+	departements_of(&admin, deps, sizeof(deps));
 	ck_assert_str_eq(deps, "[\"91\"]");
 
 	/* None given: the creator's. */
 	struct party bailiff;
 	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff);
-	departements_of(bailiff.org_id, deps, sizeof(deps));
+	departements_of(&bailiff, deps, sizeof(deps));
 	ck_assert_str_eq(deps, "[\"91\"]");
 
 	struct party several;
 	party_in(&admin, "bailiff", "[\"78\",\"2A\",\"971\",\"91\"]", "read write", &several);
-	departements_of(several.org_id, deps, sizeof(deps));
+	departements_of(&several, deps, sizeof(deps));
 	ck_assert_str_eq(deps, "[\"2A\",\"78\",\"91\",\"971\"]");
 
 	/* A 78 préfecture's administrator creates in 78 by default. */
 	struct party pref78, made78;
 	party_in(&admin, "prefecture", "[\"78\"]", "read write admin", &pref78);
 	party_in(&pref78, "social_landlord", NULL, "read write", &made78);
-	departements_of(made78.org_id, deps, sizeof(deps));
+	departements_of(&made78, deps, sizeof(deps));
 	ck_assert_str_eq(deps, "[\"78\"]");
 
 	static const char *const bad[] = { "[]", "\"91\"", "[91]", "[\"7\"]", "[\"00\"]", "[\"20\"]", "[\"2C\"]",
@@ -679,36 +680,48 @@ static size_t audit_count(const struct party *reader, const char *query)
 	return n;
 }
 
+/* The organisations of the tests across two départements: préfectures
+ * of 78 and of 78 and 91, a bailiff of both, and a 91 organisation of
+ * kind local_kind. */
+struct cast {
+	struct party pref78, pref_both, both, local91;
+};
+
+static void cast_make(struct cast *c, const char *local_kind)
+{
+	party_in(&admin, "prefecture", "[\"78\"]", "read write admin", &c->pref78);
+	party_in(&admin, "prefecture", "[\"78\",\"91\"]", "read write admin", &c->pref_both);
+	party_in(&admin, "bailiff", "[\"91\",\"78\"]", "read write", &c->both);
+	fixtures_party(&server, &admin, local_kind, NULL, NULL, &c->local91);
+}
+
 /* An entry about a record of a département is read by that département's
  * préfecture, whoever acted; another entry by the préfectures that share
  * a département with the organisation that acted. */
 START_TEST(the_audit_log_follows_the_departement_of_what_it_records)
 {
-	struct party pref78, pref_both, both, bailiff91;
-	party_in(&admin, "prefecture", "[\"78\"]", "read write admin", &pref78);
-	party_in(&admin, "prefecture", "[\"78\",\"91\"]", "read write admin", &pref_both);
-	party_in(&admin, "bailiff", "[\"91\",\"78\"]", "read write", &both);
-	fixtures_party(&server, &admin, "bailiff", NULL, NULL, &bailiff91);
+	struct cast c;
+	cast_make(&c, "bailiff");
 	char h91[40], h78[40], p91[40], p78[40], q[256];
-	household(&both, "91228", "91000", h91);
-	household(&both, "78646", "78000", h78);
-	procedure(&both, h91, p91);
-	procedure(&both, h78, p78);
+	household(&c.both, "91228", "91000", h91);
+	household(&c.both, "78646", "78000", h78);
+	procedure(&c.both, h91, p91);
+	procedure(&c.both, h78, p78);
 	int status = 0;
-	json_decref(call(&both, "GET", "/v1/referrals?limit=1", NULL, &status));
+	json_decref(call(&c.both, "GET", "/v1/referrals?limit=1", NULL, &status));
 	expect(NULL, status, 200);
-	json_decref(call(&bailiff91, "GET", "/v1/referrals?limit=1", NULL, &status));
+	json_decref(call(&c.local91, "GET", "/v1/referrals?limit=1", NULL, &status));
 	expect(NULL, status, 200);
 	/* A session of the Yvelines (the first département of its maker),
 	 * made by a préfecture that is of the Essonne too. */
 	char k78[40];
-	json_t *j = call(&pref_both, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"2026-12-11\"}",
+	json_t *j = call(&c.pref_both, "POST", "/v1/commissions", "{\"level\":\"operational\",\"date\":\"2026-12-11\"}",
 			 &status);
 	expect(j, status, 201);
 	snprintf(k78, sizeof(k78), "%s", str(j, "id"));
 	json_decref(j);
 
-	const struct party *const readers[] = { &admin, &pref78, &pref_both };
+	const struct party *const readers[] = { &admin, &c.pref78, &c.pref_both };
 	/* What each reads: the 91 records, the 78 records, the entries about
 	 * nothing of the maker of both, and of the 91 bailiff. */
 	const bool reads91[] = { true, false, true }, reads78[] = { false, true, true };
@@ -723,10 +736,81 @@ START_TEST(the_audit_log_follows_the_departement_of_what_it_records)
 			snprintf(q, sizeof(q), "resource_id=%s", ids78[i]);
 			ck_assert_msg((audit_count(p, q) > 0) == reads78[r], "reader %zu, 78 record %zu", r, i);
 		}
-		snprintf(q, sizeof(q), "organisation_id=%s&resource_type=referral&action=list", both.org_id);
+		snprintf(q, sizeof(q), "organisation_id=%s&resource_type=referral&action=list", c.both.org_id);
 		ck_assert_int_eq(audit_count(p, q), 1);
-		snprintf(q, sizeof(q), "organisation_id=%s&resource_type=referral&action=list", bailiff91.org_id);
+		snprintf(q, sizeof(q), "organisation_id=%s&resource_type=referral&action=list", c.local91.org_id);
 		ck_assert_int_eq(audit_count(p, q), reads91[r] ? 1 : 0);
+	}
+}
+END_TEST
+
+/* An administrator makes organisations of its own départements, and
+ * administers (reads, changes, gives and revokes clients) those whose
+ * every département is one of its own: another's is a 404, so that no
+ * administrator of the Yvelines mints a token of the Essonne. */
+START_TEST(an_administrator_administers_its_own_departements)
+{
+	struct cast c;
+	cast_make(&c, "social_landlord");
+
+	/* Made in another département: refused; in its own: made. */
+	int status = 0;
+	json_t *j = call(&c.pref78, "POST", "/v1/organisations",
+			 "{\"kind\":\"prefecture\",\"name\":\"Préfecture bis\",\"departements\":[\"91\"]}", &status);
+	expect(j, status, 403);
+	ck_assert_str_eq(fixtures_problem_at(j), "departements");
+	json_decref(j);
+	j = call(&admin, "POST", "/v1/organisations",
+		 "{\"kind\":\"bailiff\",\"name\":\"Étude bis\",\"departements\":[\"91\",\"78\"]}", &status);
+	expect(j, status, 403);
+	json_decref(j);
+	j = call(&c.pref_both, "POST", "/v1/organisations",
+		 "{\"kind\":\"bailiff\",\"name\":\"Étude ter\",\"departements\":[\"91\",\"78\"]}", &status);
+	expect(j, status, 201);
+	json_decref(j);
+
+	/* Each administrator on each organisation: 200 where it holds every
+	 * département of it, 404 elsewhere. */
+	const struct party *const admins[] = { &admin, &c.pref78, &c.pref_both };
+	const struct party *const orgs[] = { &c.local91, &c.both, &c.pref78, &admin };
+	const bool holds[3][4] = { { true, false, false, true }, { false, false, true, false }, { true, true, true, true } };
+	for (size_t a = 0; a < 3; a++) {
+		for (size_t o = 0; o < 4; o++) {
+			const struct party *target = orgs[o];
+			if (strcmp(target->org_id, admins[a]->org_id) == 0)
+				continue;
+			char path[160];
+			int want = holds[a][o] ? 200 : 404;
+			snprintf(path, sizeof(path), "/v1/organisations/%s", target->org_id);
+			ck_assert_msg(status_of(admins[a], path) == want, "admin %zu reads org %zu", a, o);
+			snprintf(path, sizeof(path), "/v1/organisations/%s/clients", target->org_id);
+			ck_assert_msg(status_of(admins[a], path) == want, "admin %zu lists the clients of org %zu", a, o);
+			j = call(admins[a], "POST", path, "{\"name\":\"minted\",\"scope\":\"read\"}", &status);
+			ck_assert_msg(status == (holds[a][o] ? 201 : 404), "admin %zu gives org %zu a client: %d", a, o,
+				      status);
+			char minted[40];
+			snprintf(minted, sizeof(minted), "%s", str(j, "client_id"));
+			json_decref(j);
+			snprintf(path, sizeof(path), "/v1/organisations/%s", target->org_id);
+			j = fixtures_call_json(&server, admins[a], "PATCH", path, "{\"name\":\"Renamed\"}", "If-Match: *\r\n",
+					       &status);
+			ck_assert_msg(status == want, "admin %zu changes org %zu: %d", a, o, status);
+			json_decref(j);
+			/* The target's own client, revoked by another département's
+			 * administrator: 404, and it still works. */
+			if (!holds[a][o]) {
+				snprintf(path, sizeof(path), "/v1/clients/%s", target->client_id);
+				j = call(admins[a], "DELETE", path, NULL, &status);
+				expect(j, status, 404);
+				json_decref(j);
+				ck_assert_int_eq(status_of(target, "/v1/me"), 200);
+			} else if (minted[0] != '\0') {
+				snprintf(path, sizeof(path), "/v1/clients/%s", minted);
+				j = call(admins[a], "DELETE", path, NULL, &status);
+				expect(j, status, 204);
+				json_decref(j);
+			}
+		}
 	}
 }
 END_TEST
@@ -746,6 +830,7 @@ int main(void)
 	tcase_add_test(tc, an_import_opens_files_in_the_importer_s_departements);
 	tcase_add_test(tc, a_clil_s_name_is_unique_in_its_departement);
 	tcase_add_test(tc, the_audit_log_follows_the_departement_of_what_it_records);
+	tcase_add_test(tc, an_administrator_administers_its_own_departements);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
