@@ -17,12 +17,14 @@
 #include "api/log.h"
 #include "api/orgs.h"
 #include "api/secret.h"
+#include "domain/demo_plan.h"
 #include "domain/parse.h"
 #include "domain/retention.h"
 #include "domain/siret.h"
 #include "storage/audit_store.h"
 #include "storage/feed_store.h"
 #include "storage/db.h"
+#include "storage/demo_store.h"
 #include "storage/imports_store.h"
 #include "storage/orgs_store.h"
 #include "storage/retention_store.h"
@@ -419,12 +421,151 @@ static void quiet_notices(void *arg, const char *message)
 	(void)message;
 }
 
+/* The organisations of a département of the national dataset, in the
+ * order of struct demo_orgs' members (national_orgs_set()). */
+static const struct national_org {
+	struct demo_org org;      /* name: before the département's name */
+	const char *after;        /* after it */
+} national_orgs[] = {
+	{ { "prefecture", "Préfecture, ", "read write admin" }, "" },
+	{ { "departement", "Conseil départemental, ", "read write" }, "" },
+	{ { "bailiff", "Étude de commissaires de justice, ", "read write" }, "" },
+	{ { "social_landlord", "Bailleur social ", "read write" }, " Habitat" },
+	{ { "social_landlord", "Bailleur social ", "read write" }, " Logement" },
+	{ { "private_landlord", "Gestion immobilière, ", "read write" }, "" },
+	{ { "caf", "CAF, ", "read write" }, "" },
+	{ { "adil", "ADIL, ", "read write" }, "" },
+	{ { "social_service", "Service social départemental, ", "read write" }, "" },
+	{ { "association", "Association d'accompagnement, ", "read write" }, "" },
+};
+#define NATIONAL_ORGS ((int)(sizeof(national_orgs) / sizeof(national_orgs[0])))
+/* Without --departements, the clients go to the organisations of these. */
+static const char *const national_client_departements[] = { "59", "75", "13", "93", "78" };
+
+/* Finds or creates an organisation (of departement, NULL: the
+ * deployment's); with a client, revokes the demo client it had and adds
+ * one to list, with its secret. */
+static int demo_org_client(PGconn *conn, const struct demo_org *d, const char *name, const char *departement,
+			   bool with_client, char id[40], json_t *list)
+{
+	int found = demo_find_org(conn, d->kind, name, id, 40);
+	int rc = found < 0 ? 1 : 0;
+	if (rc == 0 && !found)
+		rc = org_add(conn, d->kind, name, NULL, departement, id, 40, false);
+	if (rc != 0 || !with_client)
+		return rc;
+	/* Secrets are shown once: each run revokes the demo client it made
+	 * before and writes the new one's secret to the file. */
+	const char *params[] = { id };
+	PGresult *res = PQexecParams(conn,
+		"UPDATE api_clients SET revoked_at = now() WHERE organisation_id = $1"
+		" AND name = 'demo' AND revoked_at IS NULL", 1, NULL, params, NULL, NULL, 0);
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : 1;
+	PQclear(res);
+	json_t *client = NULL;
+	if (rc == 0)
+		rc = client_add(conn, id, "demo", d->scopes, &client);
+	if (rc == 0) {
+		json_t *item = json_pack("{ss ss ss ss ss}", "org_id", id, "org_name", name, "kind", d->kind, "client_id",
+					 json_string_value(json_object_get(client, "client_id")), "client_secret",
+					 json_string_value(json_object_get(client, "client_secret")));
+		if (departement != NULL)
+			json_object_set_new(item, "departement", json_string(departement));
+		json_array_append_new(list, item);
+	}
+	json_decref(client);
+	return rc;
+}
+
+static void national_orgs_set(struct demo_orgs *o, char ids[][40])
+{
+	char *const slot[] = { o->prefecture, o->departement, o->bailiff, o->social_landlord[0], o->social_landlord[1],
+			       o->private_landlord, o->caf, o->adil, NULL, o->association };
+	for (int i = 0; i < NATIONAL_ORGS; i++)
+		if (slot[i] != NULL)
+			memcpy(slot[i], ids[i], 40);
+}
+
+static bool listed(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+	for (const char *p = list; p != NULL && *p != '\0'; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (strncmp(p, code, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* The départements of the national dataset but the Essonne: those of list
+ * (comma-separated codes; NULL: every one), each checked against the
+ * reference data, with their organisations (and clients for some). *out is
+ * new (free()). */
+static int national_prepare(PGconn *conn, const char *list, json_t *clients, struct demo_departement_orgs **out,
+			    int *count)
+{
+	const struct demo_departement *all = NULL;
+	int n = demo_plan_departements(&all), rc = 0;
+	*count = 0;
+	*out = calloc((size_t)n, sizeof(**out));
+	if (*out == NULL)
+		return 1;
+	for (const char *p = list; p != NULL && *p != '\0'; p = strchr(p, ','), p = p ? p + 1 : NULL) {
+		char code[8];
+		snprintf(code, sizeof(code), "%.*s", (int)strcspn(p, ","), p);
+		if (demo_plan_departement_find(code) < 0) {
+			fprintf(stderr, "prevex demo-data: --departements: %s is no département of France\n", code);
+			return 1;
+		}
+	}
+	struct err err;
+	err_clear(&err);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (strcmp(all[i].code, "91") == 0 || (list != NULL && !listed(list, all[i].code)))
+			continue;
+		struct demo_departement_orgs *d = &(*out)[(*count)++];
+		long communes = 0;
+		snprintf(d->code, sizeof(d->code), "%s", all[i].code);
+		if (demo_store_departement(conn, d->code, d->name, &communes, &err) != ERR_OK) {
+			fprintf(stderr, "prevex demo-data: %s\n", err.message);
+			rc = 1;
+		} else if (communes == 0) {
+			fprintf(stderr, "prevex demo-data: the reference data for France is not loaded (département %s has"
+				" no communes): run scripts/reference-france, or prevex reference load --etalab DIR on the"
+				" data/ folder of @etalab/decoupage-administratif\n", d->code);
+			rc = 1;
+		}
+		bool with_client = list != NULL;
+		for (size_t k = 0; list == NULL && k < sizeof(national_client_departements) / sizeof(char *); k++)
+			with_client = with_client || strcmp(national_client_departements[k], d->code) == 0;
+		char ids[NATIONAL_ORGS][40];
+		for (int k = 0; rc == 0 && k < NATIONAL_ORGS; k++) {
+			char name[256];
+			const struct national_org *g = &national_orgs[k];
+			snprintf(name, sizeof(name), "%s%s%s (%s)", g->org.name, d->name, g->after, d->code);
+			rc = demo_org_client(conn, &g->org, name, d->code, with_client, ids[k], clients);
+		}
+		if (rc == 0)
+			national_orgs_set(&d->o, ids);
+	}
+	return rc;
+}
+
 int cli_demo_data(int argc, char **argv)
 {
 	const char *out = option(argc, argv, "--clients-file"), *scale_s = option(argc, argv, "--scale");
-	int64_t scale = 0;
-	if (scale_s != NULL && parse_i64(scale_s, 0, 999, &scale) != 0)
-		return usage("prevex demo-data [--clients-file FILE] [--scale N]   (N extra units of procedure flow, 0-999)");
+	const char *deps = option(argc, argv, "--departements"), *per_mille_s = option(argc, argv, "--per-mille");
+	bool national = false;
+	for (int i = 1; i < argc; i++)
+		national = national || strcmp(argv[i], "--national") == 0;
+	int64_t scale = 0, per_mille = 1000;
+	if ((scale_s != NULL && parse_i64(scale_s, 0, 999, &scale) != 0) ||
+	    (per_mille_s != NULL && parse_i64(per_mille_s, 1, 1000, &per_mille) != 0) ||
+	    (!national && (deps != NULL || per_mille_s != NULL)) || (deps != NULL && deps[0] == '\0'))
+		return usage("prevex demo-data [--clients-file FILE] [--scale N]\n"
+			     "                  [--national [--departements 78,59,...] [--per-mille M]]\n"
+			     "  --scale: N extra units of procedure flow, 0-999. --national: every département of\n"
+			     "  France at its population's share of 170,000 payment orders a year (the reference data\n"
+			     "  for France loaded first: scripts/reference-france); --departements: those only;\n"
+			     "  --per-mille: M thousandths of their real size (1-1000, default 1000)");
 	char ids[sizeof(demo_orgs) / sizeof(demo_orgs[0])][40];
 	struct config cfg;
 	PGconn *conn = cli_connect(&cfg);
@@ -435,37 +576,13 @@ int cli_demo_data(int argc, char **argv)
 	 * print a NOTICE. */
 	PQsetNoticeProcessor(conn, quiet_notices, NULL);
 	json_t *list = json_array();
-	int rc = 0;
+	struct demo_departement_orgs *others = NULL;
+	int other_count = 0, rc = 0;
 	PQclear(PQexec(conn, "BEGIN"));
-	for (size_t i = 0; rc == 0 && i < sizeof(demo_orgs) / sizeof(demo_orgs[0]); i++) {
-		const struct demo_org *d = &demo_orgs[i];
-		char *id = ids[i];
-		int found = demo_find_org(conn, d->kind, d->name, id, sizeof(ids[i]));
-		if (found < 0)
-			rc = 1;
-		else if (!found)
-			rc = org_add(conn, d->kind, d->name, NULL, NULL, id, sizeof(ids[i]), false);
-		if (rc != 0)
-			break;
-		/* Secrets are shown once: each run revokes the demo client it
-		 * made before and writes the new one's secret to the file. */
-		const char *params[] = { id };
-		PGresult *res = PQexecParams(conn,
-			"UPDATE api_clients SET revoked_at = now() WHERE organisation_id = $1"
-			" AND name = 'demo' AND revoked_at IS NULL", 1, NULL, params, NULL, NULL, 0);
-		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : 1;
-		PQclear(res);
-		json_t *client = NULL;
-		if (rc == 0)
-			rc = client_add(conn, id, "demo", d->scopes, &client);
-		if (rc == 0)
-			json_array_append_new(list, json_pack("{ss ss ss ss ss}", "org_id", id, "org_name", d->name,
-							      "kind", d->kind, "client_id",
-							      json_string_value(json_object_get(client, "client_id")),
-							      "client_secret",
-							      json_string_value(json_object_get(client, "client_secret"))));
-		json_decref(client);
-	}
+	for (size_t i = 0; rc == 0 && i < sizeof(demo_orgs) / sizeof(demo_orgs[0]); i++)
+		rc = demo_org_client(conn, &demo_orgs[i], demo_orgs[i].name, NULL, true, ids[i], list);
+	if (rc == 0 && national)
+		rc = national_prepare(conn, deps, list, &others, &other_count);
 	if (rc == 0) {
 		PGresult *res = PQexec(conn, "COMMIT");
 		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : 1;
@@ -488,11 +605,12 @@ int cli_demo_data(int argc, char **argv)
 		snprintf(o.adil, sizeof(o.adil), "%s", ids[7]);
 		snprintf(o.association, sizeof(o.association), "%s", ids[9]);
 		snprintf(o.caf, sizeof(o.caf), "%s", ids[6]);
+		struct demo_national n = { others, other_count, (int)per_mille * 1000 };
 		struct err err;
 		err_clear(&err);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (demo_load(conn, &o, (int)scale, &counts, &err) != ERR_OK) {
+		if (demo_load(conn, &o, (int)scale, national ? &n : NULL, &counts, &err) != ERR_OK) {
 			fprintf(stderr, "prevex demo-data: %s\n", err.message);
 			rc = 1;
 		} else {
@@ -508,9 +626,13 @@ int cli_demo_data(int argc, char **argv)
 			       counts.benefit_decisions, secs);
 			if (scale > 0)
 				printf(" (scale %lld, %d units already there)", (long long)scale, counts.scale_units_skipped);
+			if (national)
+				printf(" (national: %d départements besides the Essonne at %lld per mille, %d already there)",
+				       other_count, (long long)per_mille, counts.departements_skipped);
 			printf("\n");
 		}
 	}
+	free(others);
 	PQfinish(conn);
 	if (rc == 0 && out != NULL) {
 		/* The file holds secrets: readable by its owner only. */
@@ -528,8 +650,9 @@ int cli_demo_data(int argc, char **argv)
 			close(fd);
 	}
 	if (rc == 0)
-		printf("demo data loaded: %zu organisations, one client each%s%s\n", json_array_size(list),
-		       out ? ", credentials in " : "", out ? out : "");
+		printf("demo data loaded: %zu organisations, %zu clients%s%s\n",
+		       sizeof(demo_orgs) / sizeof(demo_orgs[0]) + (size_t)other_count * NATIONAL_ORGS,
+		       json_array_size(list), out ? ", credentials in " : "", out ? out : "");
 	json_decref(list);
 	return rc;
 }

@@ -38,12 +38,16 @@ struct demo_reached {
 struct demo_ctx {
 	PGconn *conn;
 	const struct demo_orgs *o;
-	struct demo_plan plan;
+	struct demo_plan plan;          /* the part's */
+	struct demo_plan essonne;
 	struct demo_rng rng;
 	struct date today;
 	char insee[DEMO_EPCIS][DEMO_STORE_MAX_COMMUNES][6];
 	char postcode[DEMO_EPCIS][DEMO_STORE_MAX_COMMUNES][6];
 	int communes[DEMO_EPCIS];
+	char slot_siren[DEMO_EPCIS][10];   /* a national département's EPCIs */
+	char place[256];                   /* where the préfecture's sessions sit */
+	const char *caf_prefix;            /* NULL: the Essonne's CAF cases */
 	struct store_caller bailiff, prefecture, departement, social[2], private_landlord;
 	struct field_caller field_pref, field_dep;
 	struct ccapex_viewer viewer;
@@ -86,6 +90,10 @@ static int household_fill(struct demo_ctx *c, struct household_input *in, int ep
 			  int landlord, struct err *err)
 {
 	memset(in, 0, sizeof(*in));
+	/* A national département may have fewer groups of communes than
+	 * slots: the first always has some. */
+	if (c->communes[epci] == 0)
+		epci = 0;
 	int k = demo_rng_below(&c->rng, c->communes[epci]);
 	in->set = POLICY_FIELD_ADDRESS | HOUSEHOLD_SECTOR | POLICY_FIELD_LANDLORD | POLICY_FIELD_OCCUPANTS;
 	/* One draw, as before: the number picks the street too. */
@@ -401,7 +409,7 @@ static int commission_new(struct demo_ctx *c, enum commission_level level, const
 	snprintf(chairs, sizeof(chairs), "{%s,%s}", c->o->prefecture, c->o->departement);
 	struct ccapex_commission_new in = {
 		.level = commission_level_name(level), .date = day, .time = "14:00",
-		.place = "Préfecture de l'Essonne, Évry-Courcouronnes", .communes = "{}", .epcis = "{}",
+		.place = c->place, .communes = "{}", .epcis = "{}",
 		.chairs = chairs, .invited = "{}", .org_id = c->o->prefecture,
 	};
 	int rc = commission_check_level(level, false, err);
@@ -799,7 +807,10 @@ static int months_between(const struct date *from, const struct date *to)
 static int caf_case_signal(struct demo_ctx *c, const struct demo_caf_case *k, int i, struct household_input *in,
 			   char caf_no[HOUSEHOLD_CAF_BYTES], struct import_caf_signal *out, struct err *err)
 {
-	snprintf(caf_no, HOUSEHOLD_CAF_BYTES, "DEMO2027C%02d", i + 1);
+	if (c->caf_prefix != NULL)
+		snprintf(caf_no, HOUSEHOLD_CAF_BYTES, "DEMO%sC%04d", c->caf_prefix, i + 1);
+	else
+		snprintf(caf_no, HOUSEHOLD_CAF_BYTES, "DEMO2027C%02d", i + 1);
 	int rc = household_fill(c, in, i % DEMO_EPCIS, true, 0, err);
 	if (rc != ERR_OK)
 		return rc;
@@ -856,11 +867,18 @@ static int caf_case_decision(struct demo_ctx *c, const struct demo_caf_case *k, 
 
 /* The CAF's signals of December 2026 to February 2027, through the
  * import's merge as a CAF's system sends them: judged under the rule of
- * their date, the constituted ones of 2027 opening benefit decisions. */
-static int caf_2027(struct demo_ctx *c, struct err *err)
+ * their date, the constituted ones of 2027 opening benefit decisions.
+ * count < 0: the Essonne's cases; else count of them, the plan's cases in
+ * turn, under c->caf_prefix. */
+static int caf_2027(struct demo_ctx *c, int count, struct err *err)
 {
-	const struct demo_caf_case *cases = NULL;
-	int n = demo_plan_caf_cases(&cases);
+	const struct demo_caf_case *plan = NULL;
+	int planned = demo_plan_caf_cases(&plan), n = count < 0 ? planned : count;
+	if (n == 0)
+		return ERR_OK;
+	struct demo_caf_case *cases = calloc((size_t)n, sizeof(*cases));   /* owned */
+	for (int i = 0; cases != NULL && i < n; i++)
+		cases[i] = plan[i % planned];
 	struct household_input *in = calloc((size_t)n, sizeof(*in));
 	struct import_caf_signal *signals = calloc((size_t)n, sizeof(*signals));
 	const struct import_caf_signal **items = calloc((size_t)n, sizeof(*items));
@@ -868,11 +886,14 @@ static int caf_2027(struct demo_ctx *c, struct err *err)
 	char (*caf_no)[HOUSEHOLD_CAF_BYTES] = calloc((size_t)n, sizeof(*caf_no));
 	char (*ext)[32] = calloc((size_t)n, sizeof(*ext));
 	struct import_result *results = calloc((size_t)n, sizeof(*results));
-	int rc = in && signals && items && ids && caf_no && ext && results ? ERR_OK
-									: err_set(err, ERR_INTERNAL, "", "out of memory");
+	int rc = cases && in && signals && items && ids && caf_no && ext && results
+			 ? ERR_OK : err_set(err, ERR_INTERNAL, "", "out of memory");
 	for (int i = 0; rc == ERR_OK && i < n; i++) {
 		rc = caf_case_signal(c, &cases[i], i, &in[i], caf_no[i], &signals[i], err);
-		snprintf(ext[i], sizeof(ext[i]), "DEMO-CAF-2027-%02d", i + 1);
+		if (c->caf_prefix != NULL)
+			snprintf(ext[i], sizeof(ext[i]), "DEMO-CAF-%s-%04d", c->caf_prefix, i + 1);
+		else
+			snprintf(ext[i], sizeof(ext[i]), "DEMO-CAF-2027-%02d", i + 1);
 		items[i] = &signals[i];
 		ids[i] = ext[i];
 	}
@@ -887,6 +908,7 @@ static int caf_2027(struct demo_ctx *c, struct err *err)
 		if (rc == ERR_OK && cases[i].step != DEMO_DECISION_NONE)
 			rc = caf_case_decision(c, &cases[i], results[i].resource_id, err);
 	}
+	free(cases);
 	free(in);
 	free(signals);
 	free(items);
@@ -912,7 +934,7 @@ static int essonne(struct demo_ctx *c, struct err *err)
 	if (rc == ERR_OK)
 		rc = measures(c, err);
 	if (rc == ERR_OK)
-		rc = caf_2027(c, err);
+		rc = caf_2027(c, -1, err);
 	return rc;
 }
 
@@ -954,17 +976,10 @@ static int scale_part(struct demo_ctx *c, void *arg, struct err *err)
 	return rc;
 }
 
-int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, struct demo_counts *out, struct err *err)
+/* The callers the dataset acts as: those of orgs. */
+static void ctx_orgs(struct demo_ctx *c, const struct demo_orgs *orgs)
 {
-	memset(out, 0, sizeof(*out));
-	struct demo_ctx *c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return err_set(err, ERR_INTERNAL, "", "out of memory");
-	c->conn = conn;
 	c->o = orgs;
-	c->n = out;
-	demo_plan_essonne(&c->plan);
-	demo_rng_init(&c->rng, DEMO_SEED);
 	c->bailiff = caller_of(orgs->bailiff, "bailiff");
 	c->prefecture = caller_of(orgs->prefecture, "prefecture");
 	c->departement = caller_of(orgs->departement, "departement");
@@ -975,6 +990,77 @@ int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, struct demo
 	c->field_dep = (struct field_caller){ orgs->departement, "departement", NULL, "demo-data" };
 	c->viewer = (struct ccapex_viewer){ orgs->prefecture, "prefecture", mask(POLICY_REL_DEPARTEMENT),
 					    mask(POLICY_REL_DEPARTEMENT), true };
+}
+
+/* A national département: its procedures year by year (the bailiff's
+ * batches, the diagnostics and referrals they set going), its CCAPEX and
+ * letters, then its CAF signals. */
+struct national_unit {
+	char prefix[16];
+	int caf_count;
+};
+
+static int national_part(struct demo_ctx *c, void *arg, struct err *err)
+{
+	const struct national_unit *u = arg;
+	int rc = ERR_OK;
+	for (int y = 0; rc == ERR_OK && y < DEMO_YEARS; y++) {
+		rc = procedures_year(c, &c->plan.acts[y], DEMO_FIRST_YEAR + y, u->prefix, true, err);
+		if (rc == ERR_OK)
+			rc = ccapex_year(c, y, err);
+		if (rc == ERR_OK)
+			rc = letters_year(c, y, err);
+	}
+	if (rc == ERR_OK)
+		rc = caf_2027(c, u->caf_count, err);
+	return rc;
+}
+
+/* Département d of the national dataset: its groups of communes from the
+ * reference, its plan, then its part unless loaded. */
+static int national_departement(struct demo_ctx *c, const struct demo_departement_orgs *dep, int per_million,
+				bool *skipped, struct err *err)
+{
+	int d = demo_plan_departement_find(dep->code), slots = 0, weights[DEMO_EPCIS] = { 0 };
+	if (d < 0)
+		return err_set(err, ERR_INVALID, "", "no département %s in France", dep->code);
+	memset(c->communes, 0, sizeof(c->communes));
+	int rc = demo_store_slots(c->conn, dep->code, DEMO_EPCIS, c->slot_siren, weights, &slots, err);
+	for (int e = 0; rc == ERR_OK && e < slots; e++)
+		rc = demo_store_slot_communes(c->conn, dep->code, c->slot_siren[e], c->insee[e], c->postcode[e],
+					      &c->communes[e], err);
+	if (rc == ERR_OK && (slots == 0 || c->communes[0] == 0))
+		rc = err_set(err, ERR_INVALID, "", "no commune of département %s: load the reference data for France"
+			     " (scripts/reference-france, or prevex reference load --etalab DIR)", dep->code);
+	if (rc != ERR_OK)
+		return rc;
+	struct national_unit u;
+	demo_plan_national(&c->essonne, d, per_million, weights, &c->plan, &u.caf_count);
+	snprintf(u.prefix, sizeof(u.prefix), "DEMO-N%s", dep->code);
+	snprintf(c->place, sizeof(c->place), "Préfecture, %s (%s)", dep->name, dep->code);
+	c->caf_prefix = dep->code;
+	ctx_orgs(c, &dep->o);
+	/* Each département draws from its own stream. */
+	demo_rng_init(&c->rng, DEMO_SEED + 1000 + (uint64_t)d);
+	char marker[48];
+	snprintf(marker, sizeof(marker), "%s-%d-000001", u.prefix, DEMO_FIRST_YEAR);
+	return part(c, marker, national_part, &u, skipped, err);
+}
+
+int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, const struct demo_national *national,
+	      struct demo_counts *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct demo_ctx *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return err_set(err, ERR_INTERNAL, "", "out of memory");
+	c->conn = conn;
+	c->n = out;
+	demo_plan_essonne(&c->plan);
+	c->essonne = c->plan;
+	demo_rng_init(&c->rng, DEMO_SEED);
+	ctx_orgs(c, orgs);
+	snprintf(c->place, sizeof(c->place), "%s", "Préfecture de l'Essonne, Évry-Courcouronnes");
 	char today[11];
 	int rc = demo_store_today(conn, today, err);
 	if (rc == ERR_OK)
@@ -996,13 +1082,21 @@ int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, struct demo
 		if (skipped)
 			out->scale_units_skipped++;
 	}
+	int national_count = national != NULL ? national->count : 0;
+	for (int i = 0; rc == ERR_OK && i < national_count; i++) {
+		bool skipped = false;
+		rc = national_departement(c, &national->departements[i], national->per_million, &skipped, err);
+		if (skipped)
+			out->departements_skipped++;
+	}
 	/* The organisations' acts, counted as the service counts them after
 	 * any write; then vacuuming, which after a run that found everything
 	 * there would cost as much as after a load, for nothing. */
 	long long refreshed = 0;
 	if (rc == ERR_OK)
 		rc = stats_store_refresh_all(conn, &refreshed, err);
-	if (rc == ERR_OK && (!out->essonne_skipped || out->scale_units_skipped < scale))
+	if (rc == ERR_OK && (!out->essonne_skipped || out->scale_units_skipped < scale ||
+			     out->departements_skipped < national_count))
 		rc = demo_store_analyze(conn, err);
 	free(c->reached);
 	free(c);

@@ -21,16 +21,36 @@ struct demo_orgs {
 	char adil[40], association[40], caf[40];
 };
 
+/* The national dataset: the départements other than the Essonne, each with
+ * its organisations. */
+struct demo_departement_orgs {
+	char code[4];
+	char name[201];          /* the reference's: "Yvelines" */
+	struct demo_orgs o;
+};
+
+struct demo_national {
+	const struct demo_departement_orgs *departements;   /* borrowed */
+	int count;
+	int per_million;          /* of each one's real size; 1000000: real */
+};
+
 struct demo_counts {
 	long households, procedures, events, referrals, commissions, letters, contacts, cases, measures;
 	long caf_signals, benefit_decisions;
 	bool essonne_skipped;
 	int scale_units_skipped;
+	int departements_skipped;
 };
 
 /* Loads the Essonne dataset, then scale units of extra procedure flow
- * (each DEMO_SCALE_DIVISOR-th of Essonne's, over the same years). Runs its
- * own transactions on conn. */
-int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, struct demo_counts *out, struct err *err);
+ * (each DEMO_SCALE_DIVISOR-th of Essonne's, over the same years), then, when
+ * national is not NULL, each of its départements (domain/demo_plan.h's
+ * demo_plan_national(): procedures, their diagnostics and referrals,
+ * CCAPEX referrals and sessions, letters, CAF signals), one transaction and
+ * one marker each, in communes of its own. Runs its own transactions on
+ * conn. */
+int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, const struct demo_national *national,
+	      struct demo_counts *out, struct err *err);
 
 #endif

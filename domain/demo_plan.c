@@ -369,3 +369,133 @@ int demo_plan_caf_cases(const struct demo_caf_case **out)
 	*out = caf_cases;
 	return (int)(sizeof(caf_cases) / sizeof(caf_cases[0]));
 }
+
+/* Sums of the populations of the communes of @etalab/decoupage-administratif
+ * 6.0.0's communes.json (communes actuelles), by département. */
+static const struct demo_departement departements[DEMO_DEPARTEMENTS] = {
+	{ "01", 679344 }, { "02", 523342 }, { "03", 333298 }, { "04", 168054 }, { "05", 143467 }, { "06", 1128418 },
+	{ "07", 334231 }, { "08", 265893 }, { "09", 155722 }, { "10", 310447 }, { "11", 379648 }, { "12", 279609 },
+	{ "13", 2087658 }, { "14", 709441 }, { "15", 144196 }, { "16", 352683 }, { "17", 672279 }, { "18", 298660 },
+	{ "19", 240826 }, { "21", 540100 }, { "22", 611859 }, { "23", 115527 }, { "24", 417614 }, { "25", 547163 },
+	{ "26", 524207 }, { "27", 602714 }, { "28", 433129 }, { "29", 933455 }, { "2A", 168306 }, { "2B", 187180 },
+	{ "30", 770940 }, { "31", 1471468 }, { "32", 192645 }, { "33", 1690493 }, { "34", 1230289 },
+	{ "35", 1120666 }, { "36", 216069 }, { "37", 619362 }, { "38", 1298990 }, { "39", 257973 },
+	{ "40", 433570 }, { "41", 328543 }, { "42", 774133 }, { "43", 228654 }, { "44", 1487570 }, { "45", 691268 },
+	{ "46", 176473 }, { "47", 333602 }, { "48", 76486 }, { "49", 833776 }, { "50", 497522 }, { "51", 563076 },
+	{ "52", 168331 }, { "53", 305468 }, { "54", 732236 }, { "55", 180290 }, { "56", 783390 }, { "57", 1051309 },
+	{ "58", 201417 }, { "59", 2615635 }, { "60", 829899 }, { "61", 275201 }, { "62", 1457905 },
+	{ "63", 664453 }, { "64", 706564 }, { "65", 231349 }, { "66", 496855 }, { "67", 1163810 }, { "68", 770738 },
+	{ "69", 1914667 }, { "70", 233185 }, { "71", 550310 }, { "72", 566733 }, { "73", 448226 }, { "74", 861158 },
+	{ "75", 2103778 }, { "76", 1260964 }, { "77", 1468108 }, { "78", 1485086 }, { "79", 375229 },
+	{ "80", 565413 }, { "81", 397352 }, { "82", 265817 }, { "83", 1119307 }, { "84", 572056 }, { "85", 713609 },
+	{ "86", 438897 }, { "87", 373167 }, { "88", 357248 }, { "89", 332267 }, { "90", 140255 }, { "91", 1338485 },
+	{ "92", 1654712 }, { "93", 1704316 }, { "94", 1426929 }, { "95", 1281653 }, { "971", 384160 },
+	{ "972", 360630 }, { "973", 293996 }, { "974", 889679 }, { "976", 256518 },
+};
+
+int demo_plan_departements(const struct demo_departement **out)
+{
+	*out = departements;
+	return DEMO_DEPARTEMENTS;
+}
+
+int demo_plan_departement_find(const char *code)
+{
+	for (int i = 0; i < DEMO_DEPARTEMENTS; i++)
+		if (strcmp(departements[i].code, code) == 0)
+			return i;
+	return -1;
+}
+
+static int scaled(int n, double f)
+{
+	return (int)((double)n * f + 0.5);
+}
+
+static int at_most(int n, int max)
+{
+	return n < max ? n : max;
+}
+
+/* Each depth scaled on its own, the acts rebuilt from the depths. */
+static void acts_scale(const struct demo_acts_year *e, double f, struct demo_acts_year *out)
+{
+	int n[DEMO_DEPTH__COUNT];
+	depth_counts(e, n);
+	for (int d = 0; d < DEMO_DEPTH__COUNT; d++)
+		n[d] = scaled(n[d], f);
+	if (n[DEMO_PAYMENT_ORDER_ONLY] == 0)
+		n[DEMO_PAYMENT_ORDER_ONLY] = 1;
+	memset(out, 0, sizeof(*out));
+	out->eviction_with_cfp = n[DEMO_EVICTED];
+	out->cfp_granted = out->eviction_with_cfp + n[DEMO_CFP_GRANTED];
+	out->cfp_request = out->cfp_granted + n[DEMO_CFP_REQUESTED];
+	out->eviction_without_cfp = n[DEMO_LEAVE_EVICTED];
+	out->order_to_leave = n[DEMO_LEAVE] + out->cfp_request + out->eviction_without_cfp;
+	out->judgment_only = n[DEMO_JUDGMENT_ONLY];
+	out->summons = n[DEMO_SUMMONS_ONLY] + out->judgment_only + out->order_to_leave;
+	/* Prefixed chains start from April: half the summons at most. */
+	out->po_prefixed = at_most(scaled(e->po_prefixed, f), out->summons / 2);
+	out->payment_order = n[DEMO_PAYMENT_ORDER_ONLY] + out->po_prefixed;
+	even_months(out);
+}
+
+static void referrals_scale(const struct demo_referrals_year *e, double f, const int *weights,
+			    struct demo_referrals_year *out)
+{
+	int total = 0, complex = 0;
+	for (int i = 0; i < DEMO_EPCIS; i++) {
+		total += e->by_epci[i];
+		complex += e->complex_by_epci[i];
+	}
+	memset(out, 0, sizeof(*out));
+	total = scaled(total, f);
+	demo_plan_split(total, weights, DEMO_EPCIS, out->by_epci);
+	demo_plan_split(scaled(complex, f), weights, DEMO_EPCIS, out->complex_by_epci);
+	for (int i = 0; i < DEMO_EPCIS; i++)
+		out->complex_by_epci[i] = at_most(out->complex_by_epci[i], out->by_epci[i]);
+	out->social_landlord = at_most(scaled(e->social_landlord, f), total);
+	out->private_landlord = at_most(scaled(e->private_landlord, f), total - out->social_landlord);
+	out->signalled = total - out->social_landlord - out->private_landlord;
+	/* At least one session, weekly at most. */
+	out->commissions = scaled(e->commissions, f);
+	out->commissions = out->commissions < 1 ? 1 : at_most(out->commissions, 52);
+	out->examined = at_most(scaled(e->examined, f), total);
+}
+
+static void letters_scale(const struct demo_letters_year *e, double f, struct demo_letters_year *out)
+{
+	out->sent = scaled(e->sent, f);
+	out->answered = at_most(scaled(e->answered, f), out->sent);
+	out->payment_resumed = at_most(scaled(e->payment_resumed, f), out->answered);
+	out->debt_settled = at_most(scaled(e->debt_settled, f), out->answered - out->payment_resumed);
+	out->meetings = at_most(scaled(e->meetings, f), out->answered - out->payment_resumed - out->debt_settled);
+	/* The contacts name the year's letters' households. */
+	out->adil_contacts = out->sent > 0 ? scaled(e->adil_contacts, f) : 0;
+}
+
+void demo_plan_national(const struct demo_plan *e, int d, int per_million, const int *weights,
+			struct demo_plan *out, int *caf_count)
+{
+	long long total = 0;
+	for (int i = 0; i < DEMO_DEPARTEMENTS; i++)
+		total += departements[i].population;
+	/* The département's payment orders a year over the Essonne's of the
+	 * last year. */
+	double f = (double)DEMO_NATIONAL_PAYMENT_ORDERS * departements[d].population / (double)total *
+		   per_million / 1e6 / e->acts[DEMO_YEARS - 1].payment_order;
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < DEMO_EPCIS; i++)
+		out->epci_weight[i] = weights[i];
+	for (int y = 0; y < DEMO_YEARS; y++) {
+		acts_scale(&e->acts[y], f, &out->acts[y]);
+		referrals_scale(&e->referrals[y], f, weights, &out->referrals[y]);
+		letters_scale(&e->letters[y], f, &out->letters[y]);
+		/* A letter goes to a household the year's procedures reached. */
+		int reached = demo_plan_chain_count(&out->acts[y]);
+		if (out->letters[y].sent > reached)
+			letters_scale(&e->letters[y], (double)reached / e->letters[y].sent, &out->letters[y]);
+	}
+	const struct demo_caf_case *cases = NULL;
+	*caf_count = scaled(demo_plan_caf_cases(&cases), f);
+}

@@ -137,6 +137,38 @@ struct demo_caf_case {
 /* The cases, in date order; *out points into a static table. */
 int demo_plan_caf_cases(const struct demo_caf_case **out);
 
+/* The national dataset (`prevex demo-data --national`): every département
+ * of France with the flow of its population share of the country's payment
+ * orders (2024: 171,000 a year, shared/domain.md), shaped like the Essonne's
+ * year by year. The populations are the sums of the communes' populations
+ * of @etalab/decoupage-administratif 6.0.0 (INSEE's légales), the package
+ * the reference data for France comes from. */
+#define DEMO_NATIONAL_PAYMENT_ORDERS 170000
+#define DEMO_DEPARTEMENTS 101
+
+struct demo_departement {
+	const char *code;
+	int population;
+};
+
+/* The 101 départements in code order; *out points into a static table. */
+int demo_plan_departements(const struct demo_departement **out);
+
+/* The index of code in that table, or -1. */
+int demo_plan_departement_find(const char *code);
+
+/* The plan of département d (an index in the table) at per_million
+ * millionths of its share (1000000: its real size): the Essonne's acts,
+ * referrals, sessions and letters by the ratio of its payment orders to the
+ * Essonne's of 2022, each depth of procedure rounded on its own so that
+ * the chains stay consistent, and at least one payment order a year (the
+ * part's marker). The referrals are spread over the slots by weights[]
+ * (DEMO_EPCIS of them, the caller's). No mobile team, MASP or CAF cases:
+ * those are the Essonne's own; *caf_count receives the count of CAF cases
+ * in proportion to the Essonne's. */
+void demo_plan_national(const struct demo_plan *essonne, int d, int per_million, const int *weights,
+			struct demo_plan *out, int *caf_count);
+
 /* The percent of n over d rounded half up, as the statistics give it. */
 int demo_plan_percent(int n, int d);
 

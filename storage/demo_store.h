@@ -22,6 +22,24 @@ int demo_store_loaded(PGconn *conn, const char *reference, bool *out, struct err
 int demo_store_communes(PGconn *conn, const char *epci_siren, char insee[][6], char postcode[][6], int *count,
 			struct err *err);
 
+#define DEMO_STORE_NAME_BYTES 201
+
+/* The name of département code in the reference and its number of
+ * communes; name "" and 0 when the reference does not hold it. */
+int demo_store_departement(PGconn *conn, const char *code, char name[DEMO_STORE_NAME_BYTES], long *communes,
+			   struct err *err);
+
+/* Up to max groups of the département's communes, those of one EPCI each
+ * (siren "" for the communes of none), the largest first: their SIRENs and
+ * numbers of communes. */
+int demo_store_slots(PGconn *conn, const char *code, int max, char siren[][10], int *weights, int *count,
+		     struct err *err);
+
+/* Up to DEMO_STORE_MAX_COMMUNES communes of the département in the EPCI
+ * (epci_siren "" for those of none), in INSEE order. */
+int demo_store_slot_communes(PGconn *conn, const char *code, const char *epci_siren, char insee[][6],
+			     char postcode[][6], int *count, struct err *err);
+
 /* The database's date in Europe/Paris, "YYYY-MM-DD". */
 int demo_store_today(PGconn *conn, char today[11], struct err *err);
 
