@@ -417,6 +417,41 @@ static int at_most(int n, int max)
 	return n < max ? n : max;
 }
 
+/* Whether demo_plan_chains() finds a month for every chain of a, picking
+ * as it does. */
+static bool calendar_fits(const struct demo_acts_year *a)
+{
+	int n[DEMO_DEPTH__COUNT], room[12];
+	depth_counts(a, n);
+	memcpy(room, a->summons_by_month, sizeof(room));
+	for (int d = DEMO_DEPTH__COUNT - 1; d >= DEMO_SUMMONS_ONLY; d--)
+		for (int i = 0; i < n[d]; i++) {
+			int best = -1;
+			for (int m = 0; m < last_month[d]; m++)
+				if (room[m] > 0 && (best < 0 || room[m] > room[best]))
+					best = m;
+			if (best < 0)
+				return false;
+			room[best]--;
+		}
+	return true;
+}
+
+/* The acts of chains of depths n, summons spread evenly; no payment
+ * order yet. */
+static void acts_from_depths(const int n[DEMO_DEPTH__COUNT], struct demo_acts_year *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->eviction_with_cfp = n[DEMO_EVICTED];
+	out->cfp_granted = out->eviction_with_cfp + n[DEMO_CFP_GRANTED];
+	out->cfp_request = out->cfp_granted + n[DEMO_CFP_REQUESTED];
+	out->eviction_without_cfp = n[DEMO_LEAVE_EVICTED];
+	out->order_to_leave = n[DEMO_LEAVE] + out->cfp_request + out->eviction_without_cfp;
+	out->judgment_only = n[DEMO_JUDGMENT_ONLY];
+	out->summons = n[DEMO_SUMMONS_ONLY] + out->judgment_only + out->order_to_leave;
+	even_months(out);
+}
+
 /* Each depth scaled on its own, the acts rebuilt from the depths. */
 static void acts_scale(const struct demo_acts_year *e, double f, struct demo_acts_year *out)
 {
@@ -426,18 +461,25 @@ static void acts_scale(const struct demo_acts_year *e, double f, struct demo_act
 		n[d] = scaled(n[d], f);
 	if (n[DEMO_PAYMENT_ORDER_ONLY] == 0)
 		n[DEMO_PAYMENT_ORDER_ONLY] = 1;
-	memset(out, 0, sizeof(*out));
-	out->eviction_with_cfp = n[DEMO_EVICTED];
-	out->cfp_granted = out->eviction_with_cfp + n[DEMO_CFP_GRANTED];
-	out->cfp_request = out->cfp_granted + n[DEMO_CFP_REQUESTED];
-	out->eviction_without_cfp = n[DEMO_LEAVE_EVICTED];
-	out->order_to_leave = n[DEMO_LEAVE] + out->cfp_request + out->eviction_without_cfp;
-	out->judgment_only = n[DEMO_JUDGMENT_ONLY];
-	out->summons = n[DEMO_SUMMONS_ONLY] + out->judgment_only + out->order_to_leave;
-	/* Prefixed chains start from April: half the summons at most. */
-	out->po_prefixed = at_most(scaled(e->po_prefixed, f), out->summons / 2);
+	acts_from_depths(n, out);
+	/* Small sizes round the deep chains up more than the calendar's early
+	 * months: those that do not fit stop at the summons. */
+	while (!calendar_fits(out)) {
+		int d = DEMO_DEPTH__COUNT - 1;
+		while (d > DEMO_JUDGMENT_ONLY && n[d] == 0)
+			d--;
+		if (n[d] == 0)
+			break;
+		n[d]--;
+		n[DEMO_SUMMONS_ONLY]++;
+		acts_from_depths(n, out);
+	}
+	/* Prefixed chains start from April. */
+	int from_april = 0;
+	for (int m = 3; m < 12; m++)
+		from_april += out->summons_by_month[m];
+	out->po_prefixed = at_most(scaled(e->po_prefixed, f), from_april);
 	out->payment_order = n[DEMO_PAYMENT_ORDER_ONLY] + out->po_prefixed;
-	even_months(out);
 }
 
 static void referrals_scale(const struct demo_referrals_year *e, double f, const int *weights,

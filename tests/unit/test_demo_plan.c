@@ -215,6 +215,65 @@ START_TEST(test_caf_cases_show_both_tests)
 }
 END_TEST
 
+/* The national plans: the 101 départements, about 170,000 payment orders a
+ * year at full size, and at every size from a thousandth the chains fit
+ * their calendar, the letters their households and the sessions their
+ * referrals. */
+START_TEST(test_national_plans_fit)
+{
+	const struct demo_departement *deps = NULL;
+	ck_assert_int_eq(demo_plan_departements(&deps), 101);
+	long long population = 0;
+	for (int d = 0; d < DEMO_DEPARTEMENTS; d++) {
+		ck_assert_int_gt(deps[d].population, 50000);
+		ck_assert_int_eq(demo_plan_departement_find(deps[d].code), d);
+		population += deps[d].population;
+	}
+	ck_assert(population > 60000000 && population < 75000000);
+	ck_assert_int_ge(demo_plan_departement_find("91"), 0);
+	ck_assert_int_ge(demo_plan_departement_find("2A"), 0);
+	ck_assert_int_ge(demo_plan_departement_find("976"), 0);
+	ck_assert_int_lt(demo_plan_departement_find("20"), 0);
+	ck_assert_int_lt(demo_plan_departement_find("975"), 0);
+	static const int shares[] = { 1000, 10000, 100000, 1000000 };
+	static const int weights[DEMO_EPCIS] = { 30, 20, 10, 5, 1 };
+	for (size_t k = 0; k < sizeof(shares) / sizeof(shares[0]); k++) {
+		long long orders = 0;
+		for (int d = 0; d < DEMO_DEPARTEMENTS; d++) {
+			struct demo_plan p;
+			int caf = -1;
+			demo_plan_national(&plan, d, shares[k], weights, &p, &caf);
+			ck_assert_int_ge(caf, 0);
+			orders += p.acts[DEMO_YEARS - 1].payment_order;
+			for (int y = 0; y < DEMO_YEARS; y++) {
+				int cap = demo_plan_chain_count(&p.acts[y]);
+				struct demo_chain *chains = calloc((size_t)cap, sizeof(*chains));
+				struct demo_rng rng;
+				demo_rng_init(&rng, DEMO_SEED + (uint64_t)d);
+				ck_assert_int_eq(demo_plan_chains(&p, &p.acts[y], DEMO_FIRST_YEAR + y, &rng, chains), cap);
+				ck_assert_int_ge(p.acts[y].payment_order, 1);
+				ck_assert_int_le(p.letters[y].sent, cap);
+				ck_assert_int_le(p.letters[y].answered, p.letters[y].sent);
+				const struct demo_referrals_year *r = &p.referrals[y];
+				int total = sum(r->by_epci, DEMO_EPCIS);
+				ck_assert_int_ge(r->commissions, 1);
+				ck_assert_int_le(r->commissions, 52);
+				ck_assert_int_le(r->examined, total);
+				ck_assert_int_eq(r->social_landlord + r->private_landlord + r->signalled, total);
+				/* None where the weights give no commune. */
+				for (int e = 5; e < DEMO_EPCIS; e++)
+					ck_assert_int_eq(r->by_epci[e], 0);
+				free(chains);
+			}
+		}
+		/* 170,000 a year at full size, in proportion below. */
+		long long want = 170000LL * shares[k] / 1000000;
+		ck_assert_msg(orders >= want - want / 50 - 101 && orders <= want + want / 50 + 101,
+			      "%lld payment orders at %d per million", orders, shares[k]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("demo_plan");
@@ -226,6 +285,7 @@ int main(void)
 	tcase_add_test(tc, test_chains_carry_the_acts);
 	tcase_add_test(tc, test_rng_is_fixed);
 	tcase_add_test(tc, test_caf_cases_show_both_tests);
+	tcase_add_test(tc, test_national_plans_fit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
