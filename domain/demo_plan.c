@@ -178,6 +178,20 @@ static const int last_month[DEMO_DEPTH__COUNT] = {
 	[DEMO_LEAVE_EVICTED] = 5, [DEMO_CFP_REQUESTED] = 6, [DEMO_CFP_GRANTED] = 5, [DEMO_EVICTED] = 3,
 };
 
+/* The month a chain of depth d starts in: the one with the most room left
+ * among those it may start in, the earliest on a tie, its room taken; -1
+ * when none has room. */
+static int month_take(int room[12], int d)
+{
+	int best = -1;
+	for (int m = 0; m < last_month[d]; m++)
+		if (room[m] > 0 && (best < 0 || room[m] > room[best]))
+			best = m;
+	if (best >= 0)
+		room[best]--;
+	return best;
+}
+
 static void depth_counts(const struct demo_acts_year *a, int n[DEMO_DEPTH__COUNT])
 {
 	n[DEMO_EVICTED] = a->eviction_with_cfp;
@@ -227,13 +241,9 @@ int demo_plan_chains(const struct demo_plan *p, const struct demo_acts_year *a, 
 	 * those it may start in, the earliest on a tie. */
 	for (int d = DEMO_DEPTH__COUNT - 1; d >= DEMO_SUMMONS_ONLY; d--) {
 		for (int i = 0; i < n[d]; i++) {
-			int best = -1;
-			for (int m = 0; m < last_month[d]; m++)
-				if (room[m] > 0 && (best < 0 || room[m] > room[best]))
-					best = m;
+			int best = month_take(room, d);
 			if (best < 0)
 				return -1;
-			room[best]--;
 			struct demo_chain *c = &out[count++];
 			memset(c, 0, sizeof(*c));
 			c->depth = (enum demo_depth)d;
@@ -425,15 +435,9 @@ static bool calendar_fits(const struct demo_acts_year *a)
 	depth_counts(a, n);
 	memcpy(room, a->summons_by_month, sizeof(room));
 	for (int d = DEMO_DEPTH__COUNT - 1; d >= DEMO_SUMMONS_ONLY; d--)
-		for (int i = 0; i < n[d]; i++) {
-			int best = -1;
-			for (int m = 0; m < last_month[d]; m++)
-				if (room[m] > 0 && (best < 0 || room[m] > room[best]))
-					best = m;
-			if (best < 0)
+		for (int i = 0; i < n[d]; i++)
+			if (month_take(room, d) < 0)
 				return false;
-			room[best]--;
-		}
 	return true;
 }
 
