@@ -498,7 +498,7 @@ static bool listed(const char *list, const char *code)
 /* The départements of the national dataset but the Essonne: those of list
  * (comma-separated codes; NULL: every one), each checked against the
  * reference data, with their organisations (and clients for some). *out is
- * new (free()). */
+ * new, even on failure: the caller free()s it. */
 static int national_prepare(PGconn *conn, const char *list, json_t *clients, struct demo_departement_orgs **out,
 			    int *count)
 {
@@ -506,14 +506,13 @@ static int national_prepare(PGconn *conn, const char *list, json_t *clients, str
 	int n = demo_plan_departements(&all), rc = 0;
 	*count = 0;
 	*out = calloc((size_t)n, sizeof(**out));
-	if (*out == NULL)
-		return 1;
-	for (const char *p = list; p != NULL && *p != '\0'; p = strchr(p, ','), p = p ? p + 1 : NULL) {
+	rc = *out != NULL ? 0 : 1;
+	for (const char *p = list; rc == 0 && p != NULL && *p != '\0'; p = strchr(p, ','), p = p ? p + 1 : NULL) {
 		char code[8];
 		snprintf(code, sizeof(code), "%.*s", (int)strcspn(p, ","), p);
 		if (demo_plan_departement_find(code) < 0) {
 			fprintf(stderr, "prevex demo-data: --departements: %s is no département of France\n", code);
-			return 1;
+			rc = 1;
 		}
 	}
 	struct err err;

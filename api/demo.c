@@ -1035,7 +1035,7 @@ static int national_departement(struct demo_ctx *c, const struct demo_departemen
 	if (rc != ERR_OK)
 		return rc;
 	struct national_unit u;
-	demo_plan_national(&c->essonne, d, per_million, weights, &c->plan, &u.caf_count);
+	demo_plan_national(&c->plan, &u.caf_count, &c->essonne, d, per_million, weights);
 	snprintf(u.prefix, sizeof(u.prefix), "DEMO-N%s", dep->code);
 	snprintf(c->place, sizeof(c->place), "Préfecture, %s (%s)", dep->name, dep->code);
 	c->caf_prefix = dep->code;

@@ -520,8 +520,8 @@ static void letters_scale(const struct demo_letters_year *e, double f, struct de
 	out->adil_contacts = out->sent > 0 ? scaled(e->adil_contacts, f) : 0;
 }
 
-void demo_plan_national(const struct demo_plan *e, int d, int per_million, const int *weights,
-			struct demo_plan *out, int *caf_count)
+void demo_plan_national(struct demo_plan *out, int *caf_count, const struct demo_plan *e, int d, int per_million,
+			const int *weights)
 {
 	long long total = 0;
 	for (int i = 0; i < DEMO_DEPARTEMENTS; i++)

@@ -166,8 +166,8 @@ int demo_plan_departement_find(const char *code);
  * (DEMO_EPCIS of them, the caller's). No mobile team, MASP or CAF cases:
  * those are the Essonne's own; *caf_count receives the count of CAF cases
  * in proportion to the Essonne's. */
-void demo_plan_national(const struct demo_plan *essonne, int d, int per_million, const int *weights,
-			struct demo_plan *out, int *caf_count);
+void demo_plan_national(struct demo_plan *out, int *caf_count, const struct demo_plan *essonne, int d,
+			int per_million, const int *weights);
 
 /* The percent of n over d rounded half up, as the statistics give it. */
 int demo_plan_percent(int n, int d);

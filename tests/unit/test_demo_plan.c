@@ -242,7 +242,7 @@ START_TEST(test_national_plans_fit)
 		for (int d = 0; d < DEMO_DEPARTEMENTS; d++) {
 			struct demo_plan p;
 			int caf = -1;
-			demo_plan_national(&plan, d, shares[k], weights, &p, &caf);
+			demo_plan_national(&p, &caf, &plan, d, shares[k], weights);
 			ck_assert_int_ge(caf, 0);
 			orders += p.acts[DEMO_YEARS - 1].payment_order;
 			for (int y = 0; y < DEMO_YEARS; y++) {
