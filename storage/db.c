@@ -44,6 +44,15 @@ static const struct db_stmt *const statement_sets[] = {
 	NULL,
 };
 
+const char *db_statement_sql(const char *name)
+{
+	for (int s = 0; statement_sets[s] != NULL; s++)
+		for (const struct db_stmt *st = statement_sets[s]; st->name != NULL; st++)
+			if (strcmp(st->name, name) == 0)
+				return st->sql;
+	return NULL;
+}
+
 int db_prepare_all(PGconn *conn, struct err *err)
 {
 	for (int s = 0; statement_sets[s] != NULL; s++) {

@@ -14,6 +14,10 @@ struct db_stmt {
 /* Prepares every statement of every storage module on conn. */
 int db_prepare_all(PGconn *conn, struct err *err);
 
+/* The SQL of the statement name (borrowed, static), NULL when there is
+ * none: for the benchmarks, which run the stores' statements in pgbench. */
+const char *db_statement_sql(const char *name);
+
 /* Readies a new connection of the service (the pool's and the command
  * line's): JIT off for the session, then every statement prepared. The
  * service's statements run in milliseconds, and compiling one costs more
