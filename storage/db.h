@@ -6,6 +6,29 @@
 
 #include "domain/err.h"
 
+/* Visibility through indexes (0025). A list finds its page among the rows
+ * of the households visible_household_candidates() gives for org, kind and
+ * relations (SQL expressions; relations: the bitmask of relations the
+ * list's filter reads by), and keeps its relations function as the filter:
+ * the answers are the function's. With up to 2,000 candidates, from them,
+ * so that the function is asked of their rows only; with more, by reading
+ * the table in page order, each row's household probed
+ * (household_is_candidate(), a few index probes) before the function is
+ * asked: the page fills within a few thousand rows. The two branches are
+ * one-time filtered on the count: one runs. DB_VISIBLE_CTE is a member of
+ * a WITH list; DB_VISIBLE_PAGE(household id, org, kind, relations,
+ * "SELECT ... FROM ...", " AND ... ORDER BY ... LIMIT ...") the page, in
+ * parentheses. */
+#define DB_VISIBLE_CTE(org, kind, relations) \
+	" vc AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates(" org "::uuid, " kind \
+	"::text, " relations "::integer) c LIMIT 2001),"
+#define DB_VISIBLE_PAGE(household_id, org, kind, relations, select_from, and_rest) \
+	" ((" select_from " WHERE (SELECT count(*) FROM vc) <= 2000" \
+	" AND " household_id " IN (SELECT vc.household_id FROM vc)" and_rest ")" \
+	" UNION ALL (" select_from " WHERE (SELECT count(*) FROM vc) > 2000" \
+	" AND household_is_candidate(" household_id ", " org "::uuid, " kind "::text, " relations "::integer)" \
+	and_rest "))"
+
 struct db_stmt {
 	const char *name; /* "module_verb_noun" */
 	const char *sql;

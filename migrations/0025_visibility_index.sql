@@ -1,0 +1,178 @@
+-- Visibility that scales (issue 17): the households an organisation may
+-- read, found through indexes rather than by asking household_relations()
+-- (0024) of every household.
+--
+-- The lists filtered every row of their table with the relations
+-- functions (household_relations(), procedure_relations(),
+-- ccapex_referral_relations(), orientation_*_relations(),
+-- field_relations()), each a few index probes per row, and PostgreSQL,
+-- not knowing how few rows pass, sorted the whole table: a page of
+-- procedures took 3 to 15 s at 174,000 households. Now
+-- visible_household_candidates() gives, from indexes only, a superset of
+-- the households on which those functions can answer one of the
+-- relations a list reads by, and household_is_candidate() answers the
+-- same for one household by index probes. A list (DB_VISIBLE_PAGE of
+-- storage/db.h) takes its page from the rows of the candidates when they
+-- are few (up to 2,000), or reads its table in page order and probes each
+-- row's household when they are many, so that the page fills within a
+-- few thousand rows. Either way the function stays the filter, asked of
+-- candidates only: a candidate it refuses is not shown, and every
+-- household it accepts is a candidate (visibility_candidates_missing()
+-- lists any that is not; the tests hold it empty), so the answers do not
+-- change.
+--
+-- Each relation and where its candidates come from:
+--   DEPARTEMENT (2), the préfecture and the département: the households
+--     of the organisation's départements (households_departement of 0024),
+--     and the records it operates (ASSIGNED, below);
+--   FILER (4), LANDLORD (8), ASSIGNED (16) on a field record (of any
+--     kind: a département operates MASP measures), and a referral's
+--     creator: the organisation's cases, kept by the triggers
+--     of 0014 (case_parties, whose key leads with the organisation):
+--     created_by_org, landlord_org_id, filed_by_org, the organisation of
+--     an act, assigned_org_id, a referral's created_by_org, and the
+--     operators of letters, MASP measures and outreach cases;
+--   ADDRESSEE (32) of a recommendation (recommendations_addressee of 0005)
+--     or of an orientation (referral_orientations_addressee of 0018);
+--   TERRITORY (64) and BENEFICIARY (128): the households of the communes
+--     of the organisation's territory, its communes and those of its EPCIs
+--     (households_insee of 0003; below, for the CAF, only those with a CAF
+--     number).
+-- Nothing new is kept on write: the territories, the départements and the
+-- addressees are read as they are now.
+
+-- The communes of an organisation's territory (territory_covers() of 0007
+-- answers true for exactly these).
+CREATE FUNCTION territory_communes(p_org uuid) RETURNS TABLE (insee text) LANGUAGE sql STABLE AS $$
+	SELECT oc.insee FROM organisation_communes oc WHERE oc.organisation_id = p_org
+	UNION
+	SELECT c.insee FROM organisation_epcis oe JOIN communes c ON c.epci_siren = oe.epci_siren
+	WHERE oe.organisation_id = p_org
+$$;
+
+-- A CAF's beneficiaries by commune, in page order.
+CREATE INDEX households_caf_insee ON households (insee, created_at, id) WHERE caf_number IS NOT NULL;
+-- The recommendations addressed to an organisation, to their referral.
+CREATE INDEX recommendations_addressee_referral ON recommendations (addressee_org_id, referral_id);
+-- Procedures in page order (the other listed tables have theirs).
+CREATE INDEX procedures_created ON procedures (created_at, id);
+
+-- A superset of the households on which the organisation p_org, of kind
+-- p_kind, holds one of the relations p_relations (a bitmask, as
+-- household_relations() answers) by household_relations(),
+-- ccapex_household_relations(), orientation_household_relations(),
+-- procedure_relations(), ccapex_referral_relations(),
+-- orientation_referral_relations() or field_relations(). A household may
+-- come more than once. Written in SQL so that the planner inlines it into
+-- the query that uses it, where p_kind and p_relations prune the branches
+-- that cannot answer.
+CREATE FUNCTION visible_household_candidates(p_org uuid, p_kind text, p_relations integer)
+RETURNS TABLE (household_id uuid) LANGUAGE sql STABLE AS $$
+	SELECT h.id FROM households h
+	WHERE p_kind IN ('prefecture', 'departement') AND p_relations & 2 <> 0
+	  AND insee_departement(h.insee) IN (SELECT d.departement_code FROM organisation_departements d
+					     WHERE d.organisation_id = p_org)
+	UNION ALL
+	SELECT c.household_id FROM case_parties c
+	WHERE c.organisation_id = p_org AND c.n > 0
+	  AND (p_kind NOT IN ('prefecture', 'departement') AND p_relations & (4 | 8 | 16) <> 0
+	       OR p_relations & 16 <> 0)
+	UNION ALL
+	SELECT r.household_id FROM recommendations m JOIN referrals r ON r.id = m.referral_id
+	WHERE m.addressee_org_id = p_org AND p_kind NOT IN ('prefecture', 'departement') AND p_relations & 32 <> 0
+	UNION ALL
+	SELECT o.household_id FROM referral_orientations o
+	WHERE o.addressee_org_id = p_org AND p_kind IN ('adil', 'social_service', 'association')
+	  AND p_relations & 32 <> 0
+	UNION ALL
+	SELECT h.id FROM households h
+	WHERE p_kind = 'social_service' AND p_relations & 64 <> 0
+	  AND h.insee IN (SELECT t.insee FROM territory_communes(p_org) t)
+	UNION ALL
+	SELECT h.id FROM households h
+	WHERE p_kind = 'caf' AND p_relations & 128 <> 0 AND h.caf_number IS NOT NULL
+	  AND h.insee IN (SELECT t.insee FROM territory_communes(p_org) t)
+$$;
+
+-- Whether the household is one of visible_household_candidates(p_org,
+-- p_kind, p_relations), by index probes on that household: for a list
+-- that reads its table in page order when the candidates are many, and
+-- stops after a page. Low cost, so that it runs before the relations
+-- function.
+CREATE FUNCTION household_is_candidate(p_household uuid, p_org uuid, p_kind text, p_relations integer)
+RETURNS boolean LANGUAGE plpgsql STABLE COST 10 AS $$
+BEGIN
+	IF p_kind IN ('prefecture', 'departement') THEN
+		RETURN (p_relations & 2 <> 0
+			AND EXISTS (SELECT 1 FROM households h JOIN organisation_departements d
+				    ON d.departement_code = insee_departement(h.insee)
+				    WHERE h.id = p_household AND d.organisation_id = p_org))
+		    OR (p_relations & 16 <> 0
+			AND EXISTS (SELECT 1 FROM case_parties c
+				    WHERE c.organisation_id = p_org AND c.household_id = p_household AND c.n > 0));
+	END IF;
+	RETURN (p_relations & (4 | 8 | 16) <> 0
+		AND EXISTS (SELECT 1 FROM case_parties c
+			    WHERE c.organisation_id = p_org AND c.household_id = p_household AND c.n > 0))
+	    OR (p_relations & 32 <> 0
+		AND EXISTS (SELECT 1 FROM referrals r JOIN recommendations m ON m.referral_id = r.id
+			    WHERE r.household_id = p_household AND m.addressee_org_id = p_org))
+	    OR (p_relations & 32 <> 0 AND p_kind IN ('adil', 'social_service', 'association')
+		AND EXISTS (SELECT 1 FROM referral_orientations o
+			    WHERE o.addressee_org_id = p_org AND o.household_id = p_household))
+	    OR ((p_kind = 'social_service' AND p_relations & 64 <> 0 OR p_kind = 'caf' AND p_relations & 128 <> 0)
+		AND EXISTS (SELECT 1 FROM households h WHERE h.id = p_household
+			    AND (p_kind = 'social_service' OR h.caf_number IS NOT NULL)
+			    AND (EXISTS (SELECT 1 FROM organisation_communes oc
+					 WHERE oc.organisation_id = p_org AND oc.insee = h.insee)
+				 OR EXISTS (SELECT 1 FROM communes c JOIN organisation_epcis oe ON oe.epci_siren = c.epci_siren
+					    WHERE c.insee = h.insee AND oe.organisation_id = p_org))));
+END
+$$;
+
+-- The (organisation, household) pairs on which a relations function
+-- answers a relation that visible_household_candidates() or
+-- household_is_candidate() does not give: none, or the lists would hide
+-- them. Asks every function of every
+-- household, procedure, referral and field record for each organisation
+-- of p_orgs (a full scan: for the tests and for an operator's check, not
+-- for a request). fn names the function that found the pair.
+CREATE FUNCTION visibility_candidates_missing(p_orgs uuid[])
+RETURNS TABLE (organisation_id uuid, kind text, household_id uuid, fn text, relation integer) LANGUAGE sql STABLE AS $$
+	WITH o AS MATERIALIZED (SELECT o.id, o.kind FROM organisations o WHERE o.id = ANY (p_orgs)),
+	pairs AS (
+		SELECT o.id AS org, o.kind, h.id AS household, 'household_relations' AS fn,
+		       household_relations(h, o.id, o.kind) | orientation_household_relations(h.id, o.id, o.kind) AS rel
+		FROM o CROSS JOIN households h
+		UNION ALL
+		SELECT o.id, o.kind, h.id, 'ccapex_household_relations',
+		       ccapex_household_relations(h, o.id, o.kind)
+		FROM o CROSS JOIN households h
+		UNION ALL
+		SELECT o.id, o.kind, p.household_id, 'procedure_relations',
+		       procedure_relations(p, h, o.id, o.kind)
+		FROM o CROSS JOIN procedures p JOIN households h ON h.id = p.household_id
+		UNION ALL
+		SELECT o.id, o.kind, r.household_id, 'orientation_referral_relations',
+		       orientation_referral_relations(r, o.id, o.kind)
+		FROM o CROSS JOIN referrals r
+		UNION ALL
+		SELECT o.id, o.kind, f.household_id, 'field_relations',
+		       field_relations(f.assigned, f.household_id, o.id, o.kind)
+		FROM o CROSS JOIN (SELECT d.assigned_org_id, d.household_id FROM diagnostics d
+				   UNION ALL SELECT l.operator_org_id, l.household_id FROM prevention_letters l
+				   UNION ALL SELECT m.operator_org_id, m.household_id FROM masp_measures m
+				   UNION ALL SELECT c.assigned_org_id, c.household_id FROM outreach_cases c)
+			f (assigned, household_id))
+	SELECT DISTINCT p.org, p.kind, p.household, p.fn, b.rel FROM pairs p
+	CROSS JOIN LATERAL (SELECT 1 << i AS rel FROM generate_series(1, 7) i) b
+	WHERE p.rel & b.rel <> 0
+	  AND (NOT EXISTS (SELECT 1 FROM visible_household_candidates(p.org, p.kind, b.rel) c
+			   WHERE c.household_id = p.household)
+	       OR NOT household_is_candidate(p.household, p.org, p.kind, b.rel))
+$$;
+
+ANALYZE households;
+ANALYZE case_parties;
+ANALYZE recommendations;
+ANALYZE referral_orientations;
