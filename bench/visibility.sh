@@ -59,14 +59,22 @@ PY
 BEFORE_URL="$(url_of "$DB")"
 AFTER_URL="$(url_of "${DB}_after")"
 q() { psql -XAtq -v ON_ERROR_STOP=1 "$@"; }
+# Runs prevex ($2...) on database $1 as its owner (migrate applies to
+# PREVEX_ADMIN_DATABASE_URL: both are set).
+db_env() {
+	local url
+	url="$(url_of "$1" prevex)"
+	shift
+	PREVEX_DATABASE_URL="$url" PREVEX_ADMIN_DATABASE_URL="$url" "$@"
+}
 
 if [[ "$(q "$(url_of postgres)" -c "SELECT count(*) FROM pg_database WHERE datname = '$DB'")" == 0 ]]; then
 	q "$(url_of postgres)" -c "CREATE DATABASE \"$DB\" OWNER prevex"
 fi
 if [[ "$(q "$BEFORE_URL" -c "SELECT to_regclass('households') IS NOT NULL AND EXISTS (SELECT 1 FROM households)")" != t ]]; then
 	start=$(date +%s)
-	PREVEX_DATABASE_URL="$(url_of "$DB" prevex)" "$MAIN_BIN" migrate >/dev/null
-	PREVEX_DATABASE_URL="$(url_of "$DB" prevex)" "$MAIN_BIN" demo-data --scale "$SCALE" \
+	db_env "$DB" "$MAIN_BIN" migrate >/dev/null
+	db_env "$DB" "$MAIN_BIN" demo-data --scale "$SCALE" \
 		--clients-file "$WORK/clients.json" >/dev/null
 	# Territories for the CAF and the social service, CAF numbers: the
 	# relations the demo data leaves empty.
@@ -85,7 +93,7 @@ if [[ "$(q "$BEFORE_URL" -c "SELECT to_regclass('households') IS NOT NULL AND EX
 fi
 if [[ "$(q "$(url_of postgres)" -c "SELECT count(*) FROM pg_database WHERE datname = '${DB}_after'")" == 0 ]]; then
 	q "$(url_of postgres)" -c "CREATE DATABASE \"${DB}_after\" TEMPLATE \"$DB\" OWNER prevex"
-	PREVEX_DATABASE_URL="$(url_of "${DB}_after" prevex)" "$BIN" migrate | tail -1
+	db_env "${DB}_after" "$BIN" migrate | tail -1
 	q "$(url_of "${DB}_after" prevex)" -c "ANALYZE households, case_parties, recommendations, referral_orientations"
 fi
 echo "households: $(q "$AFTER_URL" -c "SELECT count(*) FROM households"), procedures:" \

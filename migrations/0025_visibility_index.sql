@@ -25,21 +25,22 @@
 --   DEPARTEMENT (2), the préfecture and the département: the households
 --     of the organisation's départements (households_departement of 0024),
 --     and the records it operates (ASSIGNED, below);
---   FILER (4), LANDLORD (8), ASSIGNED (16) on a field record (of any
---     kind: a département operates MASP measures), and a referral's
---     creator: the organisation's cases, kept by the triggers
---     of 0014 (case_parties, whose key leads with the organisation):
---     created_by_org, landlord_org_id, filed_by_org, the organisation of
---     an act, assigned_org_id, a referral's created_by_org, and the
---     operators of letters, MASP measures and outreach cases;
+--   FILER (4): the households the organisation created, filed a
+--     procedure or an act on, or made a referral on (households_created_by
+--     of 0003, procedures_filed_by, procedure_events_organisation,
+--     referrals_created_by);
+--   LANDLORD (8): households_landlord of 0003;
+--   ASSIGNED (16) on a diagnostic, for any kind (diagnostics_assigned), and
+--     (256 here) on a letter, a MASP measure or an outreach case (their
+--     operator indexes): a département operates MASP measures;
 --   ADDRESSEE (32) of a recommendation (recommendations_addressee of 0005)
 --     or of an orientation (referral_orientations_addressee of 0018);
 --   TERRITORY (64) and BENEFICIARY (128): the households of the communes
 --     of the organisation's territory, its communes and those of its EPCIs
 --     (households_insee of 0003; below, for the CAF, only those with a CAF
 --     number).
--- Nothing new is kept on write: the territories, the départements and the
--- addressees are read as they are now.
+-- Nothing new is kept on write: every source is read as it is now, by
+-- the indexes its writes already keep (one more below, on procedures).
 
 -- The communes of an organisation's territory (territory_covers() of 0007
 -- answers true for exactly these).
@@ -59,13 +60,15 @@ CREATE INDEX procedures_created ON procedures (created_at, id);
 
 -- A superset of the households on which the organisation p_org, of kind
 -- p_kind, holds one of the relations p_relations (a bitmask, as
--- household_relations() answers) by household_relations(),
--- ccapex_household_relations(), orientation_household_relations(),
--- procedure_relations(), ccapex_referral_relations(),
--- orientation_referral_relations() or field_relations(). A household may
--- come more than once. Written in SQL so that the planner inlines it into
--- the query that uses it, where p_kind and p_relations prune the branches
--- that cannot answer.
+-- household_relations() answers, and 256 for ASSIGNED on a letter, a MASP
+-- measure or an outreach case, which only field_relations() reads on the
+-- record itself) by household_relations(), ccapex_household_relations(),
+-- orientation_household_relations(), procedure_relations(),
+-- ccapex_referral_relations(), orientation_referral_relations() or
+-- field_relations(). A household may come more than once. Each branch
+-- reads one index whose key leads with the organisation. Written in SQL so
+-- that the planner inlines it into the query that uses it, where p_kind
+-- and p_relations prune the branches that cannot answer.
 CREATE FUNCTION visible_household_candidates(p_org uuid, p_kind text, p_relations integer)
 RETURNS TABLE (household_id uuid) LANGUAGE sql STABLE AS $$
 	SELECT h.id FROM households h
@@ -73,10 +76,28 @@ RETURNS TABLE (household_id uuid) LANGUAGE sql STABLE AS $$
 	  AND insee_departement(h.insee) IN (SELECT d.departement_code FROM organisation_departements d
 					     WHERE d.organisation_id = p_org)
 	UNION ALL
-	SELECT c.household_id FROM case_parties c
-	WHERE c.organisation_id = p_org AND c.n > 0
-	  AND (p_kind NOT IN ('prefecture', 'departement') AND p_relations & (4 | 8 | 16) <> 0
-	       OR p_relations & 16 <> 0)
+	SELECT p.household_id FROM procedures p
+	WHERE p.filed_by_org = p_org AND p_kind NOT IN ('prefecture', 'departement') AND p_relations & 4 <> 0
+	UNION ALL
+	SELECT h.id FROM households h
+	WHERE h.created_by_org = p_org AND p_kind NOT IN ('prefecture', 'departement') AND p_relations & 4 <> 0
+	UNION ALL
+	SELECT p.household_id FROM procedure_events e JOIN procedures p ON p.id = e.procedure_id
+	WHERE e.organisation_id = p_org AND p_kind NOT IN ('prefecture', 'departement') AND p_relations & 4 <> 0
+	UNION ALL
+	SELECT r.household_id FROM referrals r
+	WHERE r.created_by_org = p_org AND p_kind NOT IN ('prefecture', 'departement') AND p_relations & 4 <> 0
+	UNION ALL
+	SELECT h.id FROM households h
+	WHERE h.landlord_org_id = p_org AND p_kind IN ('social_landlord', 'private_landlord') AND p_relations & 8 <> 0
+	UNION ALL
+	SELECT d.household_id FROM diagnostics d WHERE d.assigned_org_id = p_org AND p_relations & 16 <> 0
+	UNION ALL
+	SELECT l.household_id FROM prevention_letters l WHERE l.operator_org_id = p_org AND p_relations & 256 <> 0
+	UNION ALL
+	SELECT m.household_id FROM masp_measures m WHERE m.operator_org_id = p_org AND p_relations & 256 <> 0
+	UNION ALL
+	SELECT c.household_id FROM outreach_cases c WHERE c.assigned_org_id = p_org AND p_relations & 256 <> 0
 	UNION ALL
 	SELECT r.household_id FROM recommendations m JOIN referrals r ON r.id = m.referral_id
 	WHERE m.addressee_org_id = p_org AND p_kind NOT IN ('prefecture', 'departement') AND p_relations & 32 <> 0
@@ -101,20 +122,32 @@ $$;
 -- function.
 CREATE FUNCTION household_is_candidate(p_household uuid, p_org uuid, p_kind text, p_relations integer)
 RETURNS boolean LANGUAGE plpgsql STABLE COST 10 AS $$
+DECLARE
+	wide boolean := p_kind IN ('prefecture', 'departement');
 BEGIN
-	IF p_kind IN ('prefecture', 'departement') THEN
-		RETURN (p_relations & 2 <> 0
-			AND EXISTS (SELECT 1 FROM households h JOIN organisation_departements d
-				    ON d.departement_code = insee_departement(h.insee)
-				    WHERE h.id = p_household AND d.organisation_id = p_org))
-		    OR (p_relations & 16 <> 0
-			AND EXISTS (SELECT 1 FROM case_parties c
-				    WHERE c.organisation_id = p_org AND c.household_id = p_household AND c.n > 0));
-	END IF;
-	RETURN (p_relations & (4 | 8 | 16) <> 0
-		AND EXISTS (SELECT 1 FROM case_parties c
-			    WHERE c.organisation_id = p_org AND c.household_id = p_household AND c.n > 0))
-	    OR (p_relations & 32 <> 0
+	-- The household's own columns first: one probe answers most lists.
+	RETURN EXISTS (SELECT 1 FROM households h WHERE h.id = p_household
+		       AND (wide AND p_relations & 2 <> 0
+			    AND insee_departement(h.insee) IN (SELECT d.departement_code FROM organisation_departements d
+							       WHERE d.organisation_id = p_org)
+			    OR NOT wide AND p_relations & 4 <> 0 AND h.created_by_org = p_org
+			    OR p_kind IN ('social_landlord', 'private_landlord') AND p_relations & 8 <> 0
+			       AND h.landlord_org_id = p_org))
+	    OR (NOT wide AND p_relations & 4 <> 0
+		AND (EXISTS (SELECT 1 FROM procedures p WHERE p.household_id = p_household AND p.filed_by_org = p_org)
+		     OR EXISTS (SELECT 1 FROM procedures p JOIN procedure_events e ON e.procedure_id = p.id
+				WHERE p.household_id = p_household AND e.organisation_id = p_org)
+		     OR EXISTS (SELECT 1 FROM referrals r WHERE r.household_id = p_household
+				AND r.created_by_org = p_org)))
+	    OR (p_relations & 16 <> 0
+		AND EXISTS (SELECT 1 FROM diagnostics d WHERE d.assigned_org_id = p_org AND d.household_id = p_household))
+	    OR (p_relations & 256 <> 0
+		AND (EXISTS (SELECT 1 FROM prevention_letters l
+			     WHERE l.household_id = p_household AND l.operator_org_id = p_org)
+		     OR EXISTS (SELECT 1 FROM masp_measures m WHERE m.household_id = p_household AND m.operator_org_id = p_org)
+		     OR EXISTS (SELECT 1 FROM outreach_cases c
+				WHERE c.household_id = p_household AND c.assigned_org_id = p_org)))
+	    OR (NOT wide AND p_relations & 32 <> 0
 		AND EXISTS (SELECT 1 FROM referrals r JOIN recommendations m ON m.referral_id = r.id
 			    WHERE r.household_id = p_household AND m.addressee_org_id = p_org))
 	    OR (p_relations & 32 <> 0 AND p_kind IN ('adil', 'social_service', 'association')
@@ -165,14 +198,17 @@ RETURNS TABLE (organisation_id uuid, kind text, household_id uuid, fn text, rela
 				   UNION ALL SELECT c.assigned_org_id, c.household_id FROM outreach_cases c)
 			f (assigned, household_id))
 	SELECT DISTINCT p.org, p.kind, p.household, p.fn, b.rel FROM pairs p
-	CROSS JOIN LATERAL (SELECT 1 << i AS rel FROM generate_series(1, 7) i) b
+	CROSS JOIN LATERAL (SELECT 1 << i AS rel,
+				   -- as the field lists ask for it (storage/field_store.c)
+				   CASE WHEN p.fn = 'field_relations' AND i = 4 THEN 16 | 256 ELSE 1 << i END AS asked
+			    FROM generate_series(1, 7) i) b
 	WHERE p.rel & b.rel <> 0
-	  AND (NOT EXISTS (SELECT 1 FROM visible_household_candidates(p.org, p.kind, b.rel) c
+	  AND (NOT EXISTS (SELECT 1 FROM visible_household_candidates(p.org, p.kind, b.asked) c
 			   WHERE c.household_id = p.household)
-	       OR NOT household_is_candidate(p.household, p.org, p.kind, b.rel))
+	       OR NOT household_is_candidate(p.household, p.org, p.kind, b.asked))
 $$;
 
 ANALYZE households;
-ANALYZE case_parties;
+ANALYZE procedures;
 ANALYZE recommendations;
 ANALYZE referral_orientations;

@@ -10,13 +10,17 @@
  * départements, ASSIGNED to the operator. */
 #define REL(assigned) " field_relations(x." assigned ", x.household_id, $2::uuid, $3::text) & $4::int <> 0"
 
+/* The relations a list reads by ($3), as visible_household_candidates()
+ * (0025) names them: ASSIGNED on the record itself is 256 there. */
+#define FIELD_RELATIONS "($3::int | CASE WHEN $3::int & 16 <> 0 THEN 256 ELSE 0 END)"
+
 #define GET_SQL(json, table, assigned) \
 	"SELECT " json "(x), x.version, x.id, field_today()::text FROM " table " x" \
 	" WHERE x.id = $1 AND" REL(assigned)
 
 #define LIST_SQL(json, table, assigned, state, type) \
-	"WITH" DB_VISIBLE_CTE("$1", "$2", "$3") " page AS" \
-	DB_VISIBLE_PAGE("x.household_id", "$1", "$2", "$3", \
+	"WITH" DB_VISIBLE_CTE("$1", "$2", FIELD_RELATIONS) " page AS" \
+	DB_VISIBLE_PAGE("x.household_id", "$1", "$2", FIELD_RELATIONS, \
 	"SELECT x.id, x.created_at, " json "(x) AS j FROM " table " x", \
 	"   AND field_relations(x." assigned ", x.household_id, $1::uuid, $2::text) & $3::int <> 0" \
 	"   AND ($4::uuid IS NULL OR x.household_id = $4::uuid)" \
