@@ -148,6 +148,7 @@ printf 'bailiff\twrite_household_procedure\t1_rue_du_Banc\t91100\t91174\tsocial\
 
 # pgbench file and options for one measure, on stdin; $1 prevex-stmt-sql, $2 file.
 pgbench_file() {
+	# shellcheck disable=SC2016 # Python, not shell, in single quotes
 	python3 -c '
 import re, subprocess, sys
 tool, path, line = sys.argv[1], sys.argv[2], sys.stdin.readline().rstrip("\n").split("\t")

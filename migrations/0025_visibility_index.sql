@@ -124,42 +124,49 @@ CREATE FUNCTION household_is_candidate(p_household uuid, p_org uuid, p_kind text
 RETURNS boolean LANGUAGE plpgsql STABLE COST 10 AS $$
 DECLARE
 	wide boolean := p_kind IN ('prefecture', 'departement');
+	h households;
 BEGIN
-	-- The household's own columns first: one probe answers most lists.
-	RETURN EXISTS (SELECT 1 FROM households h WHERE h.id = p_household
-		       AND (wide AND p_relations & 2 <> 0
-			    AND insee_departement(h.insee) IN (SELECT d.departement_code FROM organisation_departements d
-							       WHERE d.organisation_id = p_org)
-			    OR NOT wide AND p_relations & 4 <> 0 AND h.created_by_org = p_org
-			    OR p_kind IN ('social_landlord', 'private_landlord') AND p_relations & 8 <> 0
-			       AND h.landlord_org_id = p_org))
-	    OR (NOT wide AND p_relations & 4 <> 0
-		AND (EXISTS (SELECT 1 FROM procedures p WHERE p.household_id = p_household AND p.filed_by_org = p_org)
-		     OR EXISTS (SELECT 1 FROM procedures p JOIN procedure_events e ON e.procedure_id = p.id
-				WHERE p.household_id = p_household AND e.organisation_id = p_org)
-		     OR EXISTS (SELECT 1 FROM referrals r WHERE r.household_id = p_household
-				AND r.created_by_org = p_org)))
-	    OR (p_relations & 16 <> 0
-		AND EXISTS (SELECT 1 FROM diagnostics d WHERE d.assigned_org_id = p_org AND d.household_id = p_household))
-	    OR (p_relations & 256 <> 0
-		AND (EXISTS (SELECT 1 FROM prevention_letters l
-			     WHERE l.household_id = p_household AND l.operator_org_id = p_org)
-		     OR EXISTS (SELECT 1 FROM masp_measures m WHERE m.household_id = p_household AND m.operator_org_id = p_org)
-		     OR EXISTS (SELECT 1 FROM outreach_cases c
-				WHERE c.household_id = p_household AND c.assigned_org_id = p_org)))
-	    OR (NOT wide AND p_relations & 32 <> 0
-		AND EXISTS (SELECT 1 FROM referrals r JOIN recommendations m ON m.referral_id = r.id
-			    WHERE r.household_id = p_household AND m.addressee_org_id = p_org))
-	    OR (p_relations & 32 <> 0 AND p_kind IN ('adil', 'social_service', 'association')
-		AND EXISTS (SELECT 1 FROM referral_orientations o
-			    WHERE o.addressee_org_id = p_org AND o.household_id = p_household))
-	    OR ((p_kind = 'social_service' AND p_relations & 64 <> 0 OR p_kind = 'caf' AND p_relations & 128 <> 0)
-		AND EXISTS (SELECT 1 FROM households h WHERE h.id = p_household
-			    AND (p_kind = 'social_service' OR h.caf_number IS NOT NULL)
-			    AND (EXISTS (SELECT 1 FROM organisation_communes oc
-					 WHERE oc.organisation_id = p_org AND oc.insee = h.insee)
-				 OR EXISTS (SELECT 1 FROM communes c JOIN organisation_epcis oe ON oe.epci_siren = c.epci_siren
-					    WHERE c.insee = h.insee AND oe.organisation_id = p_org))));
+	-- One small statement per source, each plan kept for the session, in
+	-- the order that answers most lists first: the household's own columns.
+	SELECT * INTO h FROM households x WHERE x.id = p_household;
+	IF wide AND p_relations & 2 <> 0 THEN
+		IF EXISTS (SELECT 1 FROM organisation_departements d
+			   WHERE d.organisation_id = p_org AND d.departement_code = insee_departement(h.insee)) THEN
+			RETURN true;
+		END IF;
+	END IF;
+	IF NOT wide AND p_relations & 4 <> 0 AND h.created_by_org = p_org
+	   OR p_kind IN ('social_landlord', 'private_landlord') AND p_relations & 8 <> 0 AND h.landlord_org_id = p_org
+	   OR p_kind = 'caf' AND p_relations & 128 <> 0 AND h.caf_number IS NOT NULL AND territory_covers(p_org, h.insee)
+	   OR p_kind = 'social_service' AND p_relations & 64 <> 0 AND territory_covers(p_org, h.insee) THEN
+		RETURN true;
+	END IF;
+	IF NOT wide AND p_relations & 4 <> 0 THEN
+		IF EXISTS (SELECT 1 FROM procedures p WHERE p.household_id = p_household AND p.filed_by_org = p_org)
+		   OR EXISTS (SELECT 1 FROM procedures p JOIN procedure_events e ON e.procedure_id = p.id
+			      WHERE p.household_id = p_household AND e.organisation_id = p_org)
+		   OR EXISTS (SELECT 1 FROM referrals r WHERE r.household_id = p_household AND r.created_by_org = p_org) THEN
+			RETURN true;
+		END IF;
+	END IF;
+	IF p_relations & 16 <> 0
+	   AND EXISTS (SELECT 1 FROM diagnostics d WHERE d.assigned_org_id = p_org AND d.household_id = p_household) THEN
+		RETURN true;
+	END IF;
+	IF p_relations & 256 <> 0
+	   AND (EXISTS (SELECT 1 FROM prevention_letters l WHERE l.household_id = p_household AND l.operator_org_id = p_org)
+		OR EXISTS (SELECT 1 FROM masp_measures m WHERE m.household_id = p_household AND m.operator_org_id = p_org)
+		OR EXISTS (SELECT 1 FROM outreach_cases c WHERE c.household_id = p_household AND c.assigned_org_id = p_org)) THEN
+		RETURN true;
+	END IF;
+	IF p_relations & 32 <> 0 THEN
+		RETURN NOT wide AND EXISTS (SELECT 1 FROM referrals r JOIN recommendations m ON m.referral_id = r.id
+					    WHERE r.household_id = p_household AND m.addressee_org_id = p_org)
+		    OR p_kind IN ('adil', 'social_service', 'association')
+		       AND EXISTS (SELECT 1 FROM referral_orientations o
+				   WHERE o.addressee_org_id = p_org AND o.household_id = p_household);
+	END IF;
+	RETURN false;
 END
 $$;
 
