@@ -6,7 +6,7 @@
 
 #include "domain/err.h"
 
-/* Visibility through indexes (0025). A list finds its page among the rows
+/* Visibility through indexes (0026). A list finds its page among the rows
  * of the households visible_household_candidates() gives for org, kind and
  * relations (SQL expressions; relations: the bitmask of relations the
  * list's filter reads by), and keeps its relations function as the filter:

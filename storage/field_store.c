@@ -11,7 +11,7 @@
 #define REL(assigned) " field_relations(x." assigned ", x.household_id, $2::uuid, $3::text) & $4::int <> 0"
 
 /* The relations a list reads by ($3), as visible_household_candidates()
- * (0025) names them: ASSIGNED on the record itself is 256 there. */
+ * (0026) names them: ASSIGNED on the record itself is 256 there. */
 #define FIELD_RELATIONS "($3::int | CASE WHEN $3::int & 16 <> 0 THEN 256 ELSE 0 END)"
 
 #define GET_SQL(json, table, assigned) \

@@ -1,7 +1,7 @@
 /* Runs last, after every other test has written to the database through
  * the API (the demo dataset, households handed over, procedures, imports,
  * diagnostics, orientations, recommendations, territories changed): the
- * lists find the visible rows among visible_household_candidates() (0025),
+ * lists find the visible rows among visible_household_candidates() (0026),
  * an index path, and must find exactly what the relations functions
  * answer over the whole tables. For organisations of every kind, the
  * households each function gives a relation on are all candidates, and
