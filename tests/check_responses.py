@@ -9,11 +9,16 @@ description knows, the status must be one of the operation's responses (or
 a 4XX/5XX/default range it declares), the Content-Type one of that
 response's media types, the body valid against its schema (JSON Schema
 2020-12, formats checked), and the headers the response requires present.
+The same body for the same schema is validated once (and counted as often
+as it came), on every core.
 Exchanges on paths the description does not know (the hostile tests' probes)
 are counted, not checked. Prints one line per kind of violation, with a
 count and the first example, and exits 1 when there is any.
 """
+import hashlib
 import json
+import multiprocessing
+import os
 import re
 import sys
 import warnings
@@ -104,6 +109,7 @@ class Checker:
         self.resolver = jsonschema.RefResolver.from_schema(spec)
         self.format_checker = jsonschema.FormatChecker()
         self.validators = {}
+        self.bodies = {}
         self.violations = OrderedDict()
         self.checked = 0
         self.unknown = 0
@@ -154,11 +160,39 @@ class Checker:
         schema = content[mt].get("schema")
         if schema is None or not (mt.endswith("json")):
             return
+        # The same body against the same schema is judged once; the bodies
+        # are judged after the walk, on every core (validate_bodies()).
+        key = (json.dumps(schema, sort_keys=True), hashlib.sha1(body).digest())
+        job = self.bodies.get(key)
+        if job is None:
+            self.bodies[key] = [schema, body, where, status, target, 1]
+        else:
+            job[5] += 1
+
+    def validate_bodies(self):
+        global _worker_checker
+        _worker_checker = self
+        jobs = [(schema, body, where, status, target) for schema, body, where, status, target, _ in
+                self.bodies.values()]
+        repeats = [job[5] for job in self.bodies.values()]
+        processes = max(1, min(os.cpu_count() or 1, 8))
+        if processes > 1 and len(jobs) > 1000:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                results = pool.map(_validate_job, jobs, chunksize=64)
+        else:
+            results = [_validate_job(job) for job in jobs]
+        for found, times in zip(results, repeats):
+            for key, target in found:
+                for _ in range(times):
+                    self.violation(key, target)
+
+    def body_violations(self, schema, body, where, status):
+        """The violations of one body, as (key, example) pairs."""
         try:
             doc = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            self.violation((where, status, "body is not JSON"), target)
-            return
+            return [((where, status, "body is not JSON"), None)]
+        out = []
         errors = sorted(self.validator(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
         for e in errors[:3]:
             at = "/" + "/".join(str(p) for p in e.absolute_path)
@@ -167,7 +201,17 @@ class Checker:
             if e.validator in ("enum", "type", "format", "pattern"):
                 # Group by where and what, not by the value that failed.
                 message = re.sub(r"^.*? (is not one of|is not of type|is not a|does not match)", r"\1", message)
-            self.violation((where, status, f"{at}: {message}"), target)
+            out.append(((where, status, f"{at}: {message}"), None))
+        return out
+
+
+# The checker the pool's workers inherit (fork) from validate_bodies().
+_worker_checker = None
+
+
+def _validate_job(job):
+    schema, body, where, status, target = job
+    return [(key, target) for key, _ in _worker_checker.body_violations(schema, body, where, status)]
 
 
 def main(argv):
@@ -180,6 +224,7 @@ def main(argv):
     for log in argv[2:]:
         for exchange in read_exchanges(log):
             checker.check(*exchange)
+    checker.validate_bodies()
     for (where, status, what), (count, example) in checker.violations.items():
         print(f"{where} -> {status}: {what} ({count}x, e.g. {example})")
     total = sum(c for c, _ in checker.violations.values())
