@@ -211,6 +211,102 @@ static void timeline_item(const struct party *p, const char *household_id, const
 	ck_assert_msg(id[0] != '\0', "no %s in the timeline", type);
 }
 
+/* A number read with fixtures_sql_value(). */
+static long long sql_count(const char *sql, int n, const char *const *params)
+{
+	char v[64];
+	fixtures_sql_value(sql, n, params, v, sizeof(v));
+	return strtoll(v, NULL, 10);
+}
+
+/* The last value the feed's identity drew (0 when none yet). */
+static long long feed_seq_drawn(void)
+{
+	return sql_count("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('feed_events', 'seq')), 0)", 0,
+			 NULL);
+}
+
+/* Issue 17 at national scale: with eighty préfectures and Conseils
+ * départementaux of other départements in the database, the events of a
+ * 91 case reach the 91 préfectures and départements and them alone, and no
+ * feed row is written then discarded (each value the feed's identity draws
+ * is a row kept). */
+START_TEST(a_91_event_is_written_for_the_91_recipients_only)
+{
+	char tag[16], v[64];
+	fixtures_suffix(tag, sizeof(tag));
+	const char *add[] = { tag };
+	fixtures_sql_value("WITH o AS (INSERT INTO organisations (kind, name)"
+			   "  SELECT CASE WHEN g % 2 = 0 THEN 'prefecture' ELSE 'departement' END, 'fan-out ' || $1 || ' ' || g"
+			   "  FROM generate_series(1, 80) g RETURNING id),"
+			   " d AS (INSERT INTO organisation_departements (organisation_id, departement_code)"
+			   "  SELECT id, (ARRAY['78', '75', '2A', '971', '13', '69', '92', '93'])[1 + (row_number() OVER () % 8)::int]"
+			   "  FROM o RETURNING 1)"
+			   " SELECT count(*) FROM d", 1, add, v, sizeof(v));
+	ck_assert_str_eq(v, "80");
+
+	struct party dep91, bailiff;
+	party_in(&admin, "departement", "[\"91\"]", "read write admin", &dep91);
+	party_in(&admin, "bailiff", "[\"91\"]", "read write", &bailiff);
+	static const char n91_sql[] =
+		"SELECT count(*) FROM organisation_departements d JOIN organisations o ON o.id = d.organisation_id"
+		" WHERE d.departement_code = '91' AND o.kind IN ('prefecture', 'departement')";
+	long long n91 = sql_count(n91_sql, 0, NULL);
+	ck_assert_int_ge(n91, 2);
+	ck_assert_int_ge(sql_count("SELECT count(*) FROM organisations WHERE kind IN ('prefecture', 'departement')", 0,
+				   NULL),
+			 n91 + 80);
+
+	long long first = feed_seq_drawn();
+	char hh[40], proc[40], gone[40], path[128];
+	household(&bailiff, "91228", "91000", hh);
+	procedure(&bailiff, hh, proc);
+	case_to_queue(&bailiff, proc);
+	household(&bailiff, "91228", "91000", gone);
+	snprintf(path, sizeof(path), "/v1/households/%s/erasure", gone);
+	int status = 0;
+	json_t *j = call(&dep91, "POST", path, "{\"reason\":\"demande de la personne\"}", &status);
+	expect(j, status, 200);
+	json_decref(j);
+	long long last = feed_seq_drawn();
+
+	char range[2][32];
+	snprintf(range[0], sizeof(range[0]), "%lld", first);
+	snprintf(range[1], sizeof(range[1]), "%lld", last);
+	const char *in_range[] = { range[0], range[1] };
+	long long written = sql_count("SELECT count(*) FROM feed_events WHERE seq > $1::bigint AND seq <= $2::bigint",
+				      2, in_range);
+	ck_assert_int_gt(written, 0);
+	ck_assert_int_eq(written, last - first);
+	ck_assert_int_eq(sql_count("SELECT count(*) FROM feed_events f JOIN organisations o ON o.id = f.organisation_id"
+				   " WHERE f.seq > $1::bigint AND f.seq <= $2::bigint"
+				   " AND o.kind IN ('prefecture', 'departement')"
+				   " AND NOT EXISTS (SELECT 1 FROM organisation_departements d"
+				   "  WHERE d.organisation_id = o.id AND d.departement_code = '91')",
+				   2, in_range),
+			 0);
+
+	/* Each stage change and the erasure: once to each 91 préfecture and département. */
+	const char *on_proc[] = { proc };
+	long long changes = sql_count("SELECT count(DISTINCT payload->>'stage') FROM feed_events"
+				      " WHERE resource_id = $1::uuid AND type = 'procedure.stage_changed'", 1, on_proc);
+	ck_assert_int_ge(changes, 4);
+	static const char per_recipient[] =
+		"SELECT count(*) FROM (SELECT f.organisation_id, count(*) AS n FROM feed_events f"
+		" JOIN organisations o ON o.id = f.organisation_id AND o.kind IN ('prefecture', 'departement')"
+		" WHERE f.resource_id = $1::uuid AND f.type = $2 GROUP BY f.organisation_id) r WHERE r.n = $3::bigint";
+	char changes_s[32];
+	snprintf(changes_s, sizeof(changes_s), "%lld", changes);
+	const char *stage_rows[] = { proc, "procedure.stage_changed", changes_s };
+	ck_assert_int_eq(sql_count(per_recipient, 3, stage_rows), n91);
+	const char *erased_rows[] = { gone, "household.erased", "1" };
+	ck_assert_int_eq(sql_count(per_recipient, 3, erased_rows), n91);
+	ck_assert(feed_has(&admin, proc));
+	ck_assert(feed_has(&dep91, proc));
+	ck_assert(feed_has(&dep91, gone));
+}
+END_TEST
+
 START_TEST(organisations_belong_to_departements)
 {
 	char deps[64];
@@ -831,6 +927,7 @@ int main(void)
 	tcase_add_test(tc, a_clil_s_name_is_unique_in_its_departement);
 	tcase_add_test(tc, the_audit_log_follows_the_departement_of_what_it_records);
 	tcase_add_test(tc, an_administrator_administers_its_own_departements);
+	tcase_add_test(tc, a_91_event_is_written_for_the_91_recipients_only);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
