@@ -112,6 +112,16 @@ int cli_keys(int argc, char **argv)
 	return 0;
 }
 
+/* The item of a comma-separated list ("78,91") that p points at, into
+ * code (len bytes; "" when it does not fit); returns the next item, NULL
+ * after the last. */
+static const char *list_next(const char *p, char *code, size_t len)
+{
+	size_t n = strcspn(p, ",");
+	snprintf(code, len, "%.*s", n < len ? (int)n : 0, p);
+	return p[n] == ',' ? p + n + 1 : NULL;
+}
+
 /* The départements of a comma-separated list ("78,91") into in. */
 static int org_departements(struct org_input *in, const char *list)
 {
@@ -119,14 +129,11 @@ static int org_departements(struct org_input *in, const char *list)
 	struct err err;
 	err_clear(&err);
 	for (const char *p = list; p != NULL && *p != '\0';) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		snprintf(code, sizeof(code), "%.*s", n < sizeof(code) ? (int)n : 0, p);
+		p = list_next(p, code, sizeof(code));
 		if (org_add_departement(in, code, "--departements", &err) != ERR_OK) {
 			fprintf(stderr, "prevex: --departements: %s\n", err.message);
 			return 1;
 		}
-		p = comma != NULL ? comma + 1 : NULL;
 	}
 	return 0;
 }
@@ -488,10 +495,12 @@ static void national_orgs_set(struct demo_orgs *o, char ids[][40])
 
 static bool listed(const char *list, const char *code)
 {
-	size_t n = strlen(code);
-	for (const char *p = list; p != NULL && *p != '\0'; p = strchr(p, ','), p = p ? p + 1 : NULL)
-		if (strncmp(p, code, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+	char item[8];
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		p = list_next(p, item, sizeof(item));
+		if (strcmp(item, code) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -507,9 +516,9 @@ static int national_prepare(PGconn *conn, const char *list, json_t *clients, str
 	*count = 0;
 	*out = calloc((size_t)n, sizeof(**out));
 	rc = *out != NULL ? 0 : 1;
-	for (const char *p = list; rc == 0 && p != NULL && *p != '\0'; p = strchr(p, ','), p = p ? p + 1 : NULL) {
+	for (const char *p = list; rc == 0 && p != NULL && *p != '\0';) {
 		char code[8];
-		snprintf(code, sizeof(code), "%.*s", (int)strcspn(p, ","), p);
+		p = list_next(p, code, sizeof(code));
 		if (demo_plan_departement_find(code) < 0) {
 			fprintf(stderr, "prevex demo-data: --departements: %s is no département of France\n", code);
 			rc = 1;

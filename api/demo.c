@@ -1027,8 +1027,8 @@ static int national_departement(struct demo_ctx *c, const struct demo_departemen
 	memset(c->communes, 0, sizeof(c->communes));
 	int rc = demo_store_slots(c->conn, dep->code, DEMO_EPCIS, c->slot_siren, weights, &slots, err);
 	for (int e = 0; rc == ERR_OK && e < slots; e++)
-		rc = demo_store_slot_communes(c->conn, dep->code, c->slot_siren[e], c->insee[e], c->postcode[e],
-					      &c->communes[e], err);
+		rc = demo_store_communes(c->conn, dep->code, c->slot_siren[e], c->insee[e], c->postcode[e],
+					 &c->communes[e], err);
 	if (rc == ERR_OK && (slots == 0 || c->communes[0] == 0))
 		rc = err_set(err, ERR_INVALID, "", "no commune of département %s: load the reference data for France"
 			     " (scripts/reference-france, or prevex reference load --etalab DIR)", dep->code);
@@ -1066,7 +1066,8 @@ int demo_load(PGconn *conn, const struct demo_orgs *orgs, int scale, const struc
 	if (rc == ERR_OK)
 		rc = date_parse(&c->today, today, "today", err);
 	for (int e = 0; rc == ERR_OK && e < DEMO_EPCIS; e++) {
-		rc = demo_store_communes(conn, c->plan.epci_siren[e], c->insee[e], c->postcode[e], &c->communes[e], err);
+		rc = demo_store_communes(conn, "91", c->plan.epci_siren[e], c->insee[e], c->postcode[e],
+					 &c->communes[e], err);
 		if (rc == ERR_OK && c->communes[e] == 0)
 			rc = err_set(err, ERR_INTERNAL, "", "no commune in EPCI %s: load the reference data", c->plan.epci_siren[e]);
 	}

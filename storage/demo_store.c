@@ -8,14 +8,10 @@
 
 const struct db_stmt demo_store_statements[] = {
 	{ "demo_loaded", "SELECT EXISTS (SELECT 1 FROM procedures WHERE reference = $1)" },
-	/* The Essonne's communes of the EPCI: some EPCIs reach into another
-	 * département (Versailles Grand Parc holds Bièvres). */
-	{ "demo_communes",
-	  "SELECT insee, postcode FROM communes WHERE epci_siren = $1 AND insee_departement(insee) = '91'"
-	  " ORDER BY insee LIMIT $2::int" },
 	/* The national dataset: a département of the reference, its communes
 	 * counted; its EPCIs with the most communes (communes of no EPCI
-	 * together under ''); the communes of one of them in the département. */
+	 * together under ''); the communes of one of them in the département
+	 * (some EPCIs reach into another: Versailles Grand Parc holds Bièvres). */
 	{ "demo_departement",
 	  "SELECT d.name, (SELECT count(*) FROM communes c WHERE c.departement_code = d.code)"
 	  " FROM departements d WHERE d.code = $1" },
@@ -40,24 +36,6 @@ int demo_store_loaded(PGconn *conn, const char *reference, bool *out, struct err
 	int rc = db_exec(&res, conn, "demo_loaded", 1, params, err);
 	if (rc == ERR_OK)
 		*out = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return rc;
-}
-
-int demo_store_communes(PGconn *conn, const char *epci_siren, char insee[][6], char postcode[][6], int *count,
-			struct err *err)
-{
-	*count = 0;
-	char lim[16];
-	snprintf(lim, sizeof(lim), "%d", DEMO_STORE_MAX_COMMUNES);
-	const char *params[] = { epci_siren, lim };
-	PGresult *res = NULL;
-	int rc = db_exec(&res, conn, "demo_communes", 2, params, err);
-	for (int i = 0; rc == ERR_OK && i < PQntuples(res); i++) {
-		snprintf(insee[i], 6, "%s", PQgetvalue(res, i, 0));
-		snprintf(postcode[i], 6, "%s", PQgetvalue(res, i, 1));
-		(*count)++;
-	}
 	PQclear(res);
 	return rc;
 }
@@ -96,8 +74,8 @@ int demo_store_slots(PGconn *conn, const char *code, int max, char siren[][10], 
 	return rc;
 }
 
-int demo_store_slot_communes(PGconn *conn, const char *code, const char *epci_siren, char insee[][6],
-			     char postcode[][6], int *count, struct err *err)
+int demo_store_communes(PGconn *conn, const char *code, const char *epci_siren, char insee[][6], char postcode[][6],
+			int *count, struct err *err)
 {
 	*count = 0;
 	char lim[16];

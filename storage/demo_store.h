@@ -18,10 +18,6 @@ extern const struct db_stmt demo_store_statements[];
  * of the dataset, written in the same transaction as the part. */
 int demo_store_loaded(PGconn *conn, const char *reference, bool *out, struct err *err);
 
-/* Up to DEMO_STORE_MAX_COMMUNES communes of the EPCI, in INSEE order. */
-int demo_store_communes(PGconn *conn, const char *epci_siren, char insee[][6], char postcode[][6], int *count,
-			struct err *err);
-
 #define DEMO_STORE_NAME_BYTES 201
 
 /* The name of département code in the reference and its number of
@@ -37,8 +33,8 @@ int demo_store_slots(PGconn *conn, const char *code, int max, char siren[][10], 
 
 /* Up to DEMO_STORE_MAX_COMMUNES communes of the département in the EPCI
  * (epci_siren "" for those of none), in INSEE order. */
-int demo_store_slot_communes(PGconn *conn, const char *code, const char *epci_siren, char insee[][6],
-			     char postcode[][6], int *count, struct err *err);
+int demo_store_communes(PGconn *conn, const char *code, const char *epci_siren, char insee[][6], char postcode[][6],
+			int *count, struct err *err);
 
 /* The database's date in Europe/Paris, "YYYY-MM-DD". */
 int demo_store_today(PGconn *conn, char today[11], struct err *err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void fixtures_server_start(struct harness *h)
@@ -111,6 +112,23 @@ static char *run_prevex(const char *args, const char *keys_dir)
 char *fixtures_prevex(const char *args)
 {
 	return run_prevex(args, NULL);
+}
+
+int fixtures_prevex_status(const char *args, char *out, size_t len)
+{
+	const char *bin = getenv("PREVEX_BIN"), *db = getenv("PREVEX_TEST_DATABASE_URL");
+	ck_assert_msg(bin != NULL && db != NULL, "PREVEX_BIN and PREVEX_TEST_DATABASE_URL must be set");
+	setenv("PREVEX_DATABASE_URL", db, 1);
+	unsetenv("PREVEX_ADMIN_DATABASE_URL");
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", bin, args);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	int status = pclose(p);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
 }
 
 static char keys_dir[64];

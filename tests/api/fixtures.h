@@ -69,6 +69,11 @@ json_t *fixtures_call_json(const struct harness *h, const struct party *party, c
  * the command fails. */
 char *fixtures_prevex(const char *args);
 
+/* Runs `prevex args` as fixtures_prevex() does, for a command that may
+ * fail: its standard output and error into out (len bytes), its exit
+ * status returned. */
+int fixtures_prevex_status(const char *args, char *out, size_t len);
+
 /* The first value of the one row sql answers, run on the test database
  * (PREVEX_TEST_DATABASE_URL) with text parameters, into out ("" for NULL). */
 void fixtures_sql_value(const char *sql, int n, const char *const *params, char *out, size_t len);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/api/fixtures.h"
@@ -46,24 +45,6 @@ static long sql_long(const char *sql, const char *param)
 	char v[64];
 	sql_value(sql, param, v, sizeof(v));
 	return strtol(v, NULL, 10);
-}
-
-/* `prevex args` with its exit status and output (stdout and stderr). */
-static int prevex_status(const char *args, char *out, size_t len)
-{
-	const char *bin = getenv("PREVEX_BIN"), *db = getenv("PREVEX_TEST_DATABASE_URL");
-	ck_assert_msg(bin != NULL && db != NULL, "PREVEX_BIN and PREVEX_TEST_DATABASE_URL must be set");
-	setenv("PREVEX_DATABASE_URL", db, 1);
-	unsetenv("PREVEX_ADMIN_DATABASE_URL");
-	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", bin, args);
-	FILE *p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	size_t n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	int status = pclose(p);
-	ck_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
 }
 
 /* The Yvelines in the reference, as `prevex reference load --etalab` would
@@ -138,17 +119,17 @@ START_TEST(without_the_reference_it_says_which_command_loads_it)
 	char out[4096];
 	/* The Pyrénées-Atlantiques: no test loads their communes. */
 	long before = sql_long("SELECT count(*) FROM organisations", NULL);
-	ck_assert_int_eq(prevex_status("demo-data --national --departements 64 --per-mille 1", out, sizeof(out)), 1);
+	ck_assert_int_eq(fixtures_prevex_status("demo-data --national --departements 64 --per-mille 1", out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "reference data for France is not loaded") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "scripts/reference-france") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "prevex reference load --etalab") != NULL, "%s", out);
 	ck_assert_int_eq(sql_long("SELECT count(*) FROM organisations", NULL), before);
 	/* Not a département; options without --national. */
-	ck_assert_int_eq(prevex_status("demo-data --national --departements 20", out, sizeof(out)), 1);
+	ck_assert_int_eq(fixtures_prevex_status("demo-data --national --departements 20", out, sizeof(out)), 1);
 	ck_assert_msg(strstr(out, "20 is no département") != NULL, "%s", out);
-	ck_assert_int_eq(prevex_status("demo-data --departements 78", out, sizeof(out)), 2);
-	ck_assert_int_eq(prevex_status("demo-data --national --per-mille 0", out, sizeof(out)), 2);
-	ck_assert_int_eq(prevex_status("demo-data --national --per-mille 1001", out, sizeof(out)), 2);
+	ck_assert_int_eq(fixtures_prevex_status("demo-data --departements 78", out, sizeof(out)), 2);
+	ck_assert_int_eq(fixtures_prevex_status("demo-data --national --per-mille 0", out, sizeof(out)), 2);
+	ck_assert_int_eq(fixtures_prevex_status("demo-data --national --per-mille 1001", out, sizeof(out)), 2);
 }
 END_TEST
 
