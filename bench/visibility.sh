@@ -24,6 +24,14 @@
 # come as pgbench variables, except those the store passes as NULL, which
 # are written NULL. JIT is off, as the service's sessions have it.
 #
+# PREVEX_BENCH_DEPARTEMENTS (e.g. "91 59 48"), for a dataset loaded
+# beforehand by `demo-data --national` into $PREVEX_BENCH_DB: the
+# organisations measured are, for each kind, the busiest of each of those
+# départements, and before the copy each of their CAFs gets its
+# département's EPCIs as territory, each social service the three
+# communes of its département with the most households, and 6 households
+# in 10 of the whole dataset a CAF number.
+#
 # Needs: PREVEX_ADMIN_DATABASE_URL (a role that may create databases, URI
 # form, any database of the cluster), PREVEX_BENCH_MAIN_BIN (prevex and
 # prevex-stmt-sql of the BEFORE revision: PREVEX_BENCH_MAIN_BIN and
@@ -91,6 +99,30 @@ if [[ "$(q "$BEFORE_URL" -c "SELECT to_regclass('households') IS NOT NULL AND EX
 	SQL
 	echo "load: $(($(date +%s) - start)) s (scale $SCALE)"
 fi
+DEPS="${PREVEX_BENCH_DEPARTEMENTS:-}"
+if [[ -n "$DEPS" ]] && [[ "$(q "$BEFORE_URL" -c "SELECT count(*) FROM organisation_epcis oe
+	JOIN organisations o ON o.id = oe.organisation_id WHERE o.kind = 'caf'")" == 0 ]]; then
+	start=$(date +%s)
+	q "$(url_of "$DB" prevex)" -v deps="{${DEPS// /,}}" <<-'SQL'
+		INSERT INTO organisation_epcis (organisation_id, epci_siren)
+		SELECT DISTINCT o.id, c.epci_siren FROM organisations o
+		JOIN organisation_departements d ON d.organisation_id = o.id
+		JOIN communes c ON insee_departement(c.insee) = d.departement_code
+		WHERE o.kind = 'caf' AND d.departement_code = ANY (:'deps'::text[]) AND c.epci_siren IS NOT NULL
+		ON CONFLICT DO NOTHING;
+		INSERT INTO organisation_communes (organisation_id, insee)
+		SELECT o.id, t.insee FROM organisations o
+		JOIN organisation_departements d ON d.organisation_id = o.id
+		CROSS JOIN LATERAL (SELECT h.insee FROM households h WHERE insee_departement(h.insee) = d.departement_code
+			GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3) t
+		WHERE o.kind = 'social_service' AND d.departement_code = ANY (:'deps'::text[])
+		ON CONFLICT DO NOTHING;
+		UPDATE households SET caf_number = upper(substr(md5(id::text), 1, 8))
+		WHERE caf_number IS NULL AND abs(hashtext(id::text)) % 10 < 6;
+		VACUUM ANALYZE;
+	SQL
+	echo "territories and CAF numbers: $(($(date +%s) - start)) s"
+fi
 if [[ "$(q "$(url_of postgres)" -c "SELECT count(*) FROM pg_database WHERE datname = '${DB}_after'")" == 0 ]]; then
 	q "$(url_of postgres)" -c "CREATE DATABASE \"${DB}_after\" TEMPLATE \"$DB\" OWNER prevex"
 	db_env "${DB}_after" "$BIN" migrate | tail -1
@@ -103,13 +135,27 @@ echo "households: $(q "$AFTER_URL" -c "SELECT count(*) FROM households"), proced
 # One line per measure: kind, org id, client id, statement, then its
 # parameters ($1, $2, ...; \N for NULL), tab-separated.
 mask() { "$STMT_SQL" --mask "$1" "$2"; }
-q "$AFTER_URL" -F $'\t' -c "SELECT DISTINCT ON (o.kind) o.kind, o.id, c.id, o.name FROM organisations o
+if [[ -n "$DEPS" ]]; then
+	# The kind is printed with the département: "prefecture/59".
+	q "$AFTER_URL" -F $'\t' -v deps="{${DEPS// /,}}" <<-'SQL' >"$WORK/orgs"
+		SELECT DISTINCT ON (o.kind, d.departement_code) o.kind || '/' || d.departement_code, o.id,
+		       (SELECT c.id FROM api_clients c WHERE c.organisation_id = o.id ORDER BY c.id LIMIT 1), o.name
+		FROM organisations o JOIN organisation_departements d ON d.organisation_id = o.id
+		WHERE o.kind NOT IN ('banque_de_france', 'national') AND d.departement_code = ANY (:'deps'::text[])
+		  AND EXISTS (SELECT 1 FROM api_clients c WHERE c.organisation_id = o.id)
+		ORDER BY o.kind, d.departement_code,
+		         (SELECT count(*) FROM case_parties p WHERE p.organisation_id = o.id) DESC, o.id
+	SQL
+else
+	q "$AFTER_URL" -F $'\t' -c "SELECT DISTINCT ON (o.kind) o.kind, o.id, c.id, o.name FROM organisations o
 	JOIN api_clients c ON c.organisation_id = o.id WHERE o.kind NOT IN ('banque_de_france', 'national')
 	ORDER BY o.kind, (SELECT count(*) FROM case_parties p WHERE p.organisation_id = o.id) DESC, o.id" >"$WORK/orgs"
+fi
 N='\N'
-while IFS=$'\t' read -r kind org client _name; do
+while IFS=$'\t' read -r label org client _name; do
+	kind=${label%%/*}
 	proc=$(mask "$kind" read_procedure)
-	emit() { printf '%s\t%s\t' "$kind" "$1"; shift; local IFS=$'\t'; printf '%s\n' "$*"; }
+	emit() { printf '%s\t%s\t' "$label" "$1"; shift; local IFS=$'\t'; printf '%s\n' "$*"; }
 	emit households_list "$org" "$kind" $N $N $N $N $N $N $N 100 "$client" bench "$proc"
 	if [[ "$kind" == *landlord ]]; then
 		# The commune where the landlord has the most households.
@@ -141,8 +187,8 @@ done <"$WORK/orgs" >"$WORK/measures"
 # The writes the new indexes slow down: a household (with a CAF number)
 # and its procedure, as the bailiff's transmission writes them
 # (households_insert, then procedures_insert on its id); rolled back.
-bailiff=$(grep -P '^bailiff\t' "$WORK/orgs" | cut -f2,3)
-landlord=$(grep -P '^social_landlord\t' "$WORK/orgs" | cut -f2)
+bailiff=$(grep -P '^bailiff(/\w+)?\t' "$WORK/orgs" | head -1 | cut -f2,3)
+landlord=$(grep -P '^social_landlord(/\w+)?\t' "$WORK/orgs" | head -1 | cut -f2)
 printf 'bailiff\twrite_household_procedure\t1_rue_du_Banc\t91100\t91174\tsocial\t%s\t%s\t%s\t1\t0\t50000\t%s\t%s\t%s\t%s\tB1234567\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 	"$landlord" $N $N $N $N $N $N $N $N $N "${bailiff%%$'\t'*}" "${bailiff#*$'\t'}" $N >>"$WORK/measures"
 
@@ -186,7 +232,7 @@ run() { # $1 URL, $2 file, $3 options, $4 log prefix
 	percentiles "$WORK/$4."
 }
 
-printf '%-17s %-26s %10s %10s %6s %10s %10s %6s %8s\n' kind statement "p50 before" "p99 before" n \
+printf '%-20s %-26s %10s %10s %6s %10s %10s %6s %8s\n' kind statement "p50 before" "p99 before" n \
 	"p50 after" "p99 after" n "p99 a/b"
 i=0
 while IFS= read -r line; do
@@ -200,6 +246,6 @@ while IFS= read -r line; do
 	[[ -z "${PREVEX_BENCH_AFTER_ONLY:-}" ]] &&
 		read -r b50 b99 bn < <(run "$(url_of "$DB" prevex_app)" "b$i.sql" "$ob" "lb$i")
 	read -r a50 a99 an < <(run "$(url_of "${DB}_after" prevex_app)" "a$i.sql" "$oa" "la$i")
-	printf '%-17s %-26s %10s %10s %6s %10s %10s %6s %8s\n' "$kind" "$stmt" "$b50" "$b99" "$bn" "$a50" "$a99" "$an" \
+	printf '%-20s %-26s %10s %10s %6s %10s %10s %6s %8s\n' "$kind" "$stmt" "$b50" "$b99" "$bn" "$a50" "$a99" "$an" \
 		"$( ((bn > 0)) && python3 -c "print(f'{$a99 / $b99:.3f}')" || echo -)"
 done <"$WORK/measures"

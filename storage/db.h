@@ -6,26 +6,46 @@
 
 #include "domain/err.h"
 
-/* Visibility through indexes (0026). A list finds its page among the rows
- * of the households visible_household_candidates() gives for org, kind and
- * relations (SQL expressions; relations: the bitmask of relations the
- * list's filter reads by), and keeps its relations function as the filter:
- * the answers are the function's. With up to 2,000 candidates, from them,
- * so that the function is asked of their rows only; with more, by reading
- * the table in page order, each row's household probed
- * (household_is_candidate(), a few index probes) before the function is
- * asked: the page fills within a few thousand rows. The two branches are
- * one-time filtered on the count: one runs. DB_VISIBLE_CTE is a member of
- * a WITH list; DB_VISIBLE_PAGE(household id, org, kind, relations,
- * "SELECT ... FROM ...", " AND ... ORDER BY ... LIMIT ...") the page, in
- * parentheses. */
+/* Visibility through indexes (0026, 0029). A list finds its page among
+ * the rows of the households visible_household_candidates() gives for org,
+ * kind and relations (SQL expressions; relations: the bitmask of relations
+ * the list's filter reads by), and keeps its relations function as the
+ * filter: the answers are the function's. Three ways, one-time filtered on
+ * the kind and the count of candidates, so that one runs:
+ *  - the préfecture and the département (DB_WIDE_KINDS), whose
+ *    DEPARTEMENT relation covers every household of their départements:
+ *    the rows of each of their départements in page order (area: the
+ *    row's département, first column of an index in page order), and
+ *    beside them the rows of their other candidates (DEPARTEMENT left
+ *    out: what they operate) outside their départements; a page reads
+ *    about a page of rows per département;
+ *  - another kind with up to 2,000 candidates: from their rows, so that
+ *    the function is asked of those only;
+ *  - another kind with more: the table in page order, each row's
+ *    household probed (household_is_candidate(), a few index probes)
+ *    before the function is asked.
+ * DB_VISIBLE_CTE is a member of a WITH list; DB_VISIBLE_PAGE(household id,
+ * area, org, kind, relations, "SELECT ... FROM ...", " AND ... ORDER BY ...
+ * LIMIT ...", limit) the page, in parentheses; the select list names id
+ * and created_at, the page order, and limit is the one of the
+ * " ORDER BY ... LIMIT ..." that ends the filter. */
+#define DB_WIDE_KINDS "'prefecture', 'departement'"
 #define DB_VISIBLE_CTE(org, kind, relations) \
 	" vc AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates(" org "::uuid, " kind \
-	"::text, " relations "::integer) c LIMIT 2001),"
-#define DB_VISIBLE_PAGE(household_id, org, kind, relations, select_from, and_rest) \
-	" ((" select_from " WHERE (SELECT count(*) FROM vc) <= 2000" \
+	"::text, " relations "::integer) c WHERE " kind "::text NOT IN (" DB_WIDE_KINDS ") LIMIT 2001)," \
+	" vw AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates(" org "::uuid, " kind \
+	"::text, " relations "::integer & ~2) c WHERE " kind "::text IN (" DB_WIDE_KINDS ")),"
+#define DB_VISIBLE_PAGE(household_id, area, org, kind, relations, select_from, and_rest, limit) \
+	" ((" select_from " WHERE " kind "::text NOT IN (" DB_WIDE_KINDS ") AND (SELECT count(*) FROM vc) <= 2000" \
 	" AND " household_id " IN (SELECT vc.household_id FROM vc)" and_rest ")" \
+	" UNION ALL (SELECT w.* FROM ((SELECT d.* FROM organisation_departements od CROSS JOIN LATERAL (" \
+	select_from " WHERE " area " = od.departement_code" and_rest ") d" \
+	"  WHERE od.organisation_id = " org "::uuid AND " kind "::text IN (" DB_WIDE_KINDS "))" \
+	" UNION ALL (" select_from " WHERE " household_id " IN (SELECT vw.household_id FROM vw)" \
+	"  AND " area " NOT IN (SELECT od.departement_code FROM organisation_departements od" \
+	"   WHERE od.organisation_id = " org "::uuid)" and_rest ")) w ORDER BY w.created_at, w.id LIMIT " limit ")" \
 	" UNION ALL (" select_from " WHERE (SELECT count(*) FROM vc) > 2000" \
+	" AND " kind "::text NOT IN (" DB_WIDE_KINDS ")" \
 	" AND household_is_candidate(" household_id ", " org "::uuid, " kind "::text, " relations "::integer)" \
 	and_rest "))"
 

@@ -20,14 +20,14 @@
 
 #define LIST_SQL(json, table, assigned, state, type) \
 	"WITH" DB_VISIBLE_CTE("$1", "$2", FIELD_RELATIONS) " page AS" \
-	DB_VISIBLE_PAGE("x.household_id", "$1", "$2", FIELD_RELATIONS, \
+	DB_VISIBLE_PAGE("x.household_id", "x.departement_code", "$1", "$2", FIELD_RELATIONS, \
 	"SELECT x.id, x.created_at, " json "(x) AS j FROM " table " x", \
 	"   AND field_relations(x." assigned ", x.household_id, $1::uuid, $2::text) & $3::int <> 0" \
 	"   AND ($4::uuid IS NULL OR x.household_id = $4::uuid)" \
 	"   AND ($5::text IS NULL OR " state " = $5::text)" \
 	"   AND ($6::uuid IS NULL OR x." assigned " = $6::uuid)" \
 	"   AND ($7::timestamptz IS NULL OR (x.created_at, x.id) > ($7::timestamptz, $8::uuid))" \
-	"  ORDER BY x.created_at, x.id LIMIT $9::int + 1") "," \
+	"  ORDER BY x.created_at, x.id LIMIT $9::int + 1", "$9::int + 1") "," \
 	" audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id," \
 	"  request_id, outcome)" \
 	"  SELECT $10::uuid, $1::uuid, 'read', '" type "', s.id::text, $11, 'ok'" \

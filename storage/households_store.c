@@ -46,7 +46,7 @@ const struct db_stmt households_store_statements[] = {
 	  "SELECT " WITH_PROCEDURES("$4") ", h.version, r.rel, h.erased_at IS NOT NULL" VISIBLE_FROM
 	  " WHERE h.id = $3 AND r.rel <> 0" },
 	{ "households_list",
-	  "WITH" DB_VISIBLE_CTE("$1", "$2", "255") " page AS" DB_VISIBLE_PAGE("h.id", "$1", "$2", "255",
+	  "WITH" DB_VISIBLE_CTE("$1", "$2", "255") " page AS" DB_VISIBLE_PAGE("h.id", "insee_departement(h.insee)", "$1", "$2", "255",
 	  "SELECT h.id, h.created_at, " WITH_PROCEDURES("$13") " AS j, r.rel" VISIBLE_FROM,
 	  "   AND r.rel <> 0"
 	  "   AND ($3::text IS NULL OR h.insee = $3)"
@@ -55,7 +55,7 @@ const struct db_stmt households_store_statements[] = {
 	  "   AND ($6::text IS NULL OR household_stage(h.id) = $6)"
 	  "   AND ($7::timestamptz IS NULL OR h.updated_at >= $7::timestamptz)"
 	  "   AND ($8::timestamptz IS NULL OR (h.created_at, h.id) > ($8::timestamptz, $9::uuid))"
-	  "  ORDER BY h.created_at, h.id LIMIT $10::int + 1") ","
+	  "  ORDER BY h.created_at, h.id LIMIT $10::int + 1", "$10::int + 1") ","
 	  " audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id,"
 	  "  request_id, outcome)"
 	  "  SELECT $11::uuid, $1::uuid, 'read', 'household', s.id::text, $12, 'ok'"

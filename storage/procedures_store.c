@@ -16,14 +16,14 @@ const struct db_stmt procedures_store_statements[] = {
 	  "INSERT INTO procedures (household_id, filed_by_org, reference) VALUES ($1, $2, $3)"
 	  " RETURNING procedure_json(procedures), id" },
 	{ "procedures_list",
-	  "WITH" DB_VISIBLE_CTE("$1", "$2", "$3") " page AS" DB_VISIBLE_PAGE("p.household_id", "$1", "$2", "$3",
+	  "WITH" DB_VISIBLE_CTE("$1", "$2", "$3") " page AS" DB_VISIBLE_PAGE("p.household_id", "p.departement_code", "$1", "$2", "$3",
 	  "SELECT p.id, p.created_at, procedure_json(p) AS j FROM procedures p JOIN households h ON h.id = p.household_id",
 	  "   AND ($4::text IS NULL OR p.reference = $4) AND ($5::uuid IS NULL OR p.household_id = $5::uuid)"
 	  "   AND ($6::text IS NULL OR p.stage = $6) AND ($7::text IS NULL OR p.status = $7)"
 	  "   AND ($8::timestamptz IS NULL OR p.updated_at >= $8::timestamptz)"
 	  "   AND ($9::timestamptz IS NULL OR (p.created_at, p.id) > ($9::timestamptz, $10::uuid))"
 	  "   AND (procedure_relations(p, h, $1::uuid, $2::text) & $3::integer) <> 0"
-	  "  ORDER BY p.created_at, p.id LIMIT $11::int + 1") ","
+	  "  ORDER BY p.created_at, p.id LIMIT $11::int + 1", "$11::int + 1") ","
 	  " audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id,"
 	  "  request_id, outcome)"
 	  "  SELECT $12::uuid, $1::uuid, 'read', 'procedure', s.id::text, $13, 'ok'"
@@ -84,10 +84,12 @@ const struct db_stmt procedures_store_statements[] = {
 	  " INSERT INTO prefecture_queue (kind, procedure_id, household_id, event_id, event_date, due_on)"
 	  " SELECT $1, $2, $3, $4, $5, $6 WHERE (SELECT count(*) FROM closed) >= 0" },
 	{ "procedures_queue_list",
-	  "SELECT prefecture_queue_json(q), q.id FROM prefecture_queue q"
-	  " WHERE q.status = 'open' AND ($1::bigint IS NULL OR q.id > $1::bigint)"
-	  /* The items of the households of the caller's départements (0024). */
-	  "  AND departement_covers_household($3::uuid, q.household_id)"
+	  /* The items of the households of the caller's départements (0024),
+	   * each département's read in order by its index (0029). */
+	  "SELECT prefecture_queue_json(q), q.id FROM organisation_departements od"
+	  " CROSS JOIN LATERAL (SELECT * FROM prefecture_queue x WHERE x.departement_code = od.departement_code"
+	  "  AND x.status = 'open' AND ($1::bigint IS NULL OR x.id > $1::bigint) ORDER BY x.id LIMIT $2::int + 1) q"
+	  " WHERE od.organisation_id = $3::uuid"
 	  " ORDER BY q.id LIMIT $2::int + 1" },
 	{ "procedures_timeline",
 	  "SELECT t.type, json_build_object('type', t.type, 'date', t.d, 'item', t.j), t.rel FROM ("

@@ -694,6 +694,57 @@ END_TEST
 /* The acts import opens a file with a new household only in the
  * importer's départements: the item is refused with the problem type, the
  * others go on. */
+/* The ids of a list's first page, comma-separated, in its order. */
+static void first_page_ids(const struct party *p, const char *path, char *out, size_t len)
+{
+	int status = 0;
+	json_t *j = call(p, "GET", path, NULL, &status);
+	expect(j, status, 200);
+	size_t i, used = 0;
+	json_t *v;
+	out[0] = '\0';
+	json_array_foreach(json_object_get(j, "items"), i, v)
+		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? "," : "", str(v, "id"));
+	ck_assert_uint_lt(used, len);
+	json_decref(j);
+}
+
+/* A préfecture's and a département's lists with thousands of households in
+ * their département (the demo's Essonne) read each of their départements'
+ * rows in page order (0029): the first page is the function's first 100;
+ * a household moved into the département brings its procedure and its
+ * queue item along. */
+START_TEST(a_departement_s_lists_at_size)
+{
+	ck_assert_msg(sql_count("SELECT count(*) FROM households WHERE insee_departement(insee) = '91'", 0, NULL) > 2000,
+		      "the demo's Essonne (the stats test) is not loaded: the lists would not take this path");
+	char page[100 * 40], want[100 * 40], path[256];
+	first_page_ids(&admin, "/v1/households?limit=100", page, sizeof(page));
+	const char *params[] = { admin.org_id };
+	fixtures_sql_value("SELECT string_agg(id::text, ',' ORDER BY created_at, id) FROM (SELECT h.id, h.created_at"
+			   " FROM households h WHERE household_relations(h, $1, 'prefecture')"
+			   " | orientation_household_relations(h.id, $1, 'prefecture') <> 0"
+			   " ORDER BY h.created_at, h.id LIMIT 100) x",
+			   1, params, want, sizeof(want));
+	ck_assert_uint_eq(strlen(want), 100 * 37 - 1);
+	ck_assert_str_eq(page, want);
+
+	/* Moved from 78 to 91 by a bailiff of both: the 91 préfecture lists its procedure. */
+	struct party bailiff;
+	party_in(&admin, "bailiff", "[\"91\",\"78\"]", "read write", &bailiff);
+	char hh[40], proc[40];
+	household(&bailiff, "78646", "78000", hh);
+	procedure(&bailiff, hh, proc);
+	case_to_queue(&bailiff, proc);
+	snprintf(path, sizeof(path), "/v1/procedures?household_id=%s&limit=10", hh);
+	ck_assert(!list_has(&admin, path, "id", proc));
+	ck_assert(!list_has(&admin, "/v1/queue?limit=500", "procedure_id", proc));
+	move(&bailiff, hh, 1, "91228", true);
+	ck_assert(list_has(&admin, path, "id", proc));
+	ck_assert(list_has(&admin, "/v1/queue?limit=500", "procedure_id", proc));
+}
+END_TEST
+
 START_TEST(an_import_opens_files_in_the_importer_s_departements)
 {
 	struct party bailiff91, both;
@@ -928,6 +979,7 @@ int main(void)
 	tcase_add_test(tc, the_audit_log_follows_the_departement_of_what_it_records);
 	tcase_add_test(tc, an_administrator_administers_its_own_departements);
 	tcase_add_test(tc, a_91_event_is_written_for_the_91_recipients_only);
+	tcase_add_test(tc, a_departement_s_lists_at_size);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
