@@ -174,7 +174,12 @@ const struct db_stmt ccapex_store_statements[] = {
 
 	{ "ccapex_recommendation_list",
 	  "SELECT ccapex_recommendation_json(m), m.created_at::text, m.id FROM recommendations m"
-	  " WHERE (" ALL_OF_REC("$1") " OR m.addressee_org_id = $2::uuid) AND ($3::text IS NULL OR m.status = $3)"
+	  /* ALL_OF_REC by the referrals' départements (0029): one set for the
+	   * page rather than a lookup per recommendation. */
+	  " WHERE ($1::uuid = every_case() OR m.referral_id IN (SELECT r.id FROM referrals r"
+	  "  JOIN organisation_departements od ON od.departement_code = r.departement_code"
+	  "  WHERE od.organisation_id = $1::uuid) OR m.addressee_org_id = $2::uuid)"
+	  " AND ($3::text IS NULL OR m.status = $3)"
 	  " AND ($4::uuid IS NULL OR m.referral_id = $4::uuid) AND ($5::uuid IS NULL OR m.addressee_org_id = $5::uuid)"
 	  JSON_PAGE_KEYSET("m", 6, 7) " ORDER BY m.created_at, m.id LIMIT $8::integer" },
 	{ "ccapex_recommendation_get",
