@@ -6,24 +6,27 @@
 
 #include "domain/err.h"
 
-/* Visibility through indexes (0026, 0029). A list finds its page among
- * the rows of the households visible_household_candidates() gives for org,
- * kind and relations (SQL expressions; relations: the bitmask of relations
- * the list's filter reads by), and keeps its relations function as the
- * filter: the answers are the function's. Three ways, one-time filtered on
- * the kind and the count of candidates, so that one runs:
+/* Visibility through indexes (0026, 0029, 0030). A list finds its page
+ * among the rows of the households visible_household_candidates() gives
+ * for org, kind and relations (SQL expressions; relations: the bitmask of
+ * relations the list's filter reads by), and keeps its relations function
+ * as the filter: the answers are the function's. Two ways, one-time
+ * filtered on the kind and the count of candidates, so that one runs:
+ *  - an organisation with up to 2,000 candidates, not a préfecture or a
+ *    département: from their rows, so that the function is asked of those
+ *    only;
  *  - the préfecture and the département (DB_WIDE_KINDS), whose
- *    DEPARTEMENT relation covers every household of their départements:
- *    the rows of each of their départements in page order (area: the
- *    row's département, first column of an index in page order), and
- *    beside them the rows of their other candidates (DEPARTEMENT left
- *    out: what they operate) outside their départements; a page reads
- *    about a page of rows per département;
- *  - another kind with up to 2,000 candidates: from their rows, so that
- *    the function is asked of those only;
- *  - another kind with more: the table in page order, each row's
- *    household probed (household_is_candidate(), a few index probes)
- *    before the function is asked.
+ *    DEPARTEMENT relation covers every household of their départements,
+ *    and any organisation with more candidates: the rows of each of its
+ *    départements in page order (area: the row's département, first
+ *    column of an index in page order), each row's household probed
+ *    (household_is_candidate(), a few index probes; not for the wide
+ *    kinds, whose every household there is one), and beside them the rows
+ *    of its candidates outside its départements
+ *    (visible_household_candidates_outside(), DEPARTEMENT left out for
+ *    the wide kinds). A page reads about a page of rows per département
+ *    where the organisation's rows are dense, which they are when it has
+ *    that many.
  * DB_VISIBLE_CTE is a member of a WITH list; DB_VISIBLE_PAGE(household id,
  * area, org, kind, relations, "SELECT ... FROM ...", " AND ... ORDER BY ...
  * LIMIT ...", limit) the page, in parentheses; the select list names id
@@ -33,21 +36,22 @@
 #define DB_VISIBLE_CTE(org, kind, relations) \
 	" vc AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates(" org "::uuid, " kind \
 	"::text, " relations "::integer) c WHERE " kind "::text NOT IN (" DB_WIDE_KINDS ") LIMIT 2001)," \
-	" vw AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates(" org "::uuid, " kind \
-	"::text, " relations "::integer & ~2) c WHERE " kind "::text IN (" DB_WIDE_KINDS ")),"
+	" vo AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates_outside(" org "::uuid, " kind \
+	"::text, CASE WHEN " kind "::text IN (" DB_WIDE_KINDS ") THEN " relations "::integer & ~2" \
+	" ELSE " relations "::integer END) c" \
+	" WHERE " kind "::text IN (" DB_WIDE_KINDS ") OR (SELECT count(*) FROM vc) > 2000),"
 #define DB_VISIBLE_PAGE(household_id, area, org, kind, relations, select_from, and_rest, limit) \
 	" ((" select_from " WHERE " kind "::text NOT IN (" DB_WIDE_KINDS ") AND (SELECT count(*) FROM vc) <= 2000" \
 	" AND " household_id " IN (SELECT vc.household_id FROM vc)" and_rest ")" \
 	" UNION ALL (SELECT w.* FROM ((SELECT d.* FROM organisation_departements od CROSS JOIN LATERAL (" \
-	select_from " WHERE " area " = od.departement_code" and_rest ") d" \
-	"  WHERE od.organisation_id = " org "::uuid AND " kind "::text IN (" DB_WIDE_KINDS "))" \
-	" UNION ALL (" select_from " WHERE " household_id " IN (SELECT vw.household_id FROM vw)" \
+	select_from " WHERE " area " = od.departement_code" \
+	"  AND (" kind "::text IN (" DB_WIDE_KINDS ") OR household_is_candidate(" household_id ", " org "::uuid, " \
+	kind "::text, " relations "::integer))" and_rest ") d" \
+	"  WHERE od.organisation_id = " org "::uuid" \
+	"  AND (" kind "::text IN (" DB_WIDE_KINDS ") OR (SELECT count(*) FROM vc) > 2000))" \
+	" UNION ALL (" select_from " WHERE " household_id " IN (SELECT vo.household_id FROM vo)" \
 	"  AND " area " NOT IN (SELECT od.departement_code FROM organisation_departements od" \
-	"   WHERE od.organisation_id = " org "::uuid)" and_rest ")) w ORDER BY w.created_at, w.id LIMIT " limit ")" \
-	" UNION ALL (" select_from " WHERE (SELECT count(*) FROM vc) > 2000" \
-	" AND " kind "::text NOT IN (" DB_WIDE_KINDS ")" \
-	" AND household_is_candidate(" household_id ", " org "::uuid, " kind "::text, " relations "::integer)" \
-	and_rest "))"
+	"   WHERE od.organisation_id = " org "::uuid)" and_rest ")) w ORDER BY w.created_at, w.id LIMIT " limit "))"
 
 struct db_stmt {
 	const char *name; /* "module_verb_noun" */

@@ -709,6 +709,22 @@ static void first_page_ids(const struct party *p, const char *path, char *out, s
 	json_decref(j);
 }
 
+/* p's first page of households (of kind, its organisation's) is the
+ * first 100 of those the relations functions give it, in page order. */
+static void first_page_is_the_function_s(const struct party *p, const char *kind)
+{
+	char page[100 * 40], want[100 * 40];
+	first_page_ids(p, "/v1/households?limit=100", page, sizeof(page));
+	const char *params[] = { p->org_id, kind };
+	fixtures_sql_value("SELECT string_agg(id::text, ',' ORDER BY created_at, id) FROM (SELECT h.id, h.created_at"
+			   " FROM households h WHERE household_relations(h, $1, $2)"
+			   " | orientation_household_relations(h.id, $1, $2) <> 0"
+			   " ORDER BY h.created_at, h.id LIMIT 100) x",
+			   2, params, want, sizeof(want));
+	ck_assert_uint_eq(strlen(want), 100 * 37 - 1);
+	ck_assert_str_eq(page, want);
+}
+
 /* A préfecture's and a département's lists with thousands of households in
  * their département (the demo's Essonne) read each of their départements'
  * rows in page order (0029): the first page is the function's first 100;
@@ -718,16 +734,8 @@ START_TEST(a_departement_s_lists_at_size)
 {
 	ck_assert_msg(sql_count("SELECT count(*) FROM households WHERE insee_departement(insee) = '91'", 0, NULL) > 2000,
 		      "the demo's Essonne (the stats test) is not loaded: the lists would not take this path");
-	char page[100 * 40], want[100 * 40], path[256];
-	first_page_ids(&admin, "/v1/households?limit=100", page, sizeof(page));
-	const char *params[] = { admin.org_id };
-	fixtures_sql_value("SELECT string_agg(id::text, ',' ORDER BY created_at, id) FROM (SELECT h.id, h.created_at"
-			   " FROM households h WHERE household_relations(h, $1, 'prefecture')"
-			   " | orientation_household_relations(h.id, $1, 'prefecture') <> 0"
-			   " ORDER BY h.created_at, h.id LIMIT 100) x",
-			   1, params, want, sizeof(want));
-	ck_assert_uint_eq(strlen(want), 100 * 37 - 1);
-	ck_assert_str_eq(page, want);
+	char path[256];
+	first_page_is_the_function_s(&admin, "prefecture");
 
 	/* Moved from 78 to 91 by a bailiff of both: the 91 préfecture lists its procedure. */
 	struct party bailiff;
@@ -742,6 +750,38 @@ START_TEST(a_departement_s_lists_at_size)
 	move(&bailiff, hh, 1, "91228", true);
 	ck_assert(list_has(&admin, path, "id", proc));
 	ck_assert(list_has(&admin, "/v1/queue?limit=500", "procedure_id", proc));
+}
+END_TEST
+
+/* A landlord of the Essonne with more than 2,000 households (0030): its
+ * first page is the function's first 100, read from its département's
+ * rows; a household of 78 it is the landlord of, outside its départements,
+ * is in its list too. */
+START_TEST(a_landlord_s_lists_at_size)
+{
+	struct party landlord, bailiff78;
+	party_in(&admin, "social_landlord", "[\"91\"]", "read", &landlord);
+	party_in(&admin, "bailiff", "[\"78\"]", "read write", &bailiff78);
+	const char *org[] = { landlord.org_id };
+	ck_assert_int_eq(sql_count("WITH u AS (UPDATE households SET landlord_org_id = $1 WHERE id IN (SELECT id FROM"
+				   " households WHERE insee_departement(insee) = '91'"
+				   " ORDER BY id LIMIT 2100) RETURNING 1) SELECT count(*) FROM u", 1, org), 2100);
+
+	char hh78[40], body[512];
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"4 rue des Bailleurs\",\"postcode\":\"78000\",\"insee\":\"78646\"},"
+		 "\"sector\":\"social\",\"rent_cents\":60000,\"landlord\":{\"organisation_id\":\"%s\"}}", landlord.org_id);
+	int status = 0;
+	json_t *j = call(&bailiff78, "POST", "/v1/households", body, &status);
+	expect(j, status, 201);
+	snprintf(hh78, sizeof(hh78), "%s", str(j, "id"));
+	json_decref(j);
+
+	first_page_is_the_function_s(&landlord, "social_landlord");
+	ck_assert(list_has(&landlord, "/v1/households?commune=78646&limit=100", "id", hh78));
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/households/%s", hh78);
+	ck_assert_int_eq(status_of(&landlord, path), 200);
 }
 END_TEST
 
@@ -980,6 +1020,7 @@ int main(void)
 	tcase_add_test(tc, an_administrator_administers_its_own_departements);
 	tcase_add_test(tc, a_91_event_is_written_for_the_91_recipients_only);
 	tcase_add_test(tc, a_departement_s_lists_at_size);
+	tcase_add_test(tc, a_landlord_s_lists_at_size);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
