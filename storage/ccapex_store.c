@@ -46,8 +46,7 @@ const struct db_stmt ccapex_store_statements[] = {
 	  " FROM referrals r CROSS JOIN LATERAL (SELECT orientation_referral_relations(r, $1::uuid, $2::text) AS rels) x",
 	  " AND (x.rels & $5::integer) <> 0 AND ($6::text IS NULL OR r.status = $6)"
 	  " AND ($7::text IS NULL OR r.kind = $7) AND ($8::uuid IS NULL OR r.household_id = $8::uuid)"
-	  " AND ($9::text IS NULL OR r.epci_siren = $9)" JSON_PAGE_KEYSET("r", 10, 11)
-	  " ORDER BY r.created_at, r.id LIMIT $12::integer", "$12::integer")
+	  " AND ($9::text IS NULL OR r.epci_siren = $9)" JSON_PAGE_KEYSET("r", 10, 11), "r", "$12::integer")
 	  " SELECT j, created_at::text, id FROM page ORDER BY page.created_at, page.id" },
 	{ "ccapex_referral_lock",
 	  "SELECT r.status, r.version, coalesce((SELECT k.level = 'clil' FROM opinions o"

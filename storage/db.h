@@ -24,34 +24,41 @@
  *    kinds, whose every household there is one), and beside them the rows
  *    of its candidates outside its départements
  *    (visible_household_candidates_outside(), DEPARTEMENT left out for
- *    the wide kinds). A page reads about a page of rows per département
- *    where the organisation's rows are dense, which they are when it has
- *    that many.
+ *    the wide kinds): from their rows in a département where they are up
+ *    to 2,000, else from that département's rows in page order, each
+ *    tested against the set (a hash; "IS TRUE" keeps the test a filter
+ *    rather than a join of the whole set). A page reads about a page of
+ *    rows per département where the organisation's rows are dense, which
+ *    they are when it has that many.
  * DB_VISIBLE_CTE is a member of a WITH list; DB_VISIBLE_PAGE(household id,
- * area, org, kind, relations, "SELECT ... FROM ...", " AND ... ORDER BY ...
- * LIMIT ...", limit) the page, in parentheses; the select list names id
- * and created_at, the page order, and limit is the one of the
- * " ORDER BY ... LIMIT ..." that ends the filter. */
+ * area, org, kind, relations, "SELECT ... FROM t ...", " AND ...", t,
+ * limit) the page of limit rows, in parentheses, in the order of t's
+ * created_at and id (the select list names them id and created_at). */
 #define DB_WIDE_KINDS "'prefecture', 'departement'"
 #define DB_VISIBLE_CTE(org, kind, relations) \
 	" vc AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates(" org "::uuid, " kind \
 	"::text, " relations "::integer) c WHERE " kind "::text NOT IN (" DB_WIDE_KINDS ") LIMIT 2001)," \
-	" vo AS MATERIALIZED (SELECT c.household_id FROM visible_household_candidates_outside(" org "::uuid, " kind \
+	" vo AS MATERIALIZED (SELECT c.household_id, c.departement_code" \
+	" FROM visible_household_candidates_outside(" org "::uuid, " kind \
 	"::text, CASE WHEN " kind "::text IN (" DB_WIDE_KINDS ") THEN " relations "::integer & ~2" \
 	" ELSE " relations "::integer END) c" \
-	" WHERE " kind "::text IN (" DB_WIDE_KINDS ") OR (SELECT count(*) FROM vc) > 2000),"
-#define DB_VISIBLE_PAGE(household_id, area, org, kind, relations, select_from, and_rest, limit) \
+	" WHERE " kind "::text IN (" DB_WIDE_KINDS ") OR (SELECT count(*) FROM vc) > 2000)," \
+	" vd AS MATERIALIZED (SELECT vo.departement_code, count(*) AS n FROM vo GROUP BY vo.departement_code),"
+#define DB_PAGE_ORDER(t, limit) " ORDER BY " t ".created_at, " t ".id LIMIT " limit
+#define DB_VISIBLE_PAGE(household_id, area, org, kind, relations, select_from, and_rest, t, limit) \
 	" ((" select_from " WHERE " kind "::text NOT IN (" DB_WIDE_KINDS ") AND (SELECT count(*) FROM vc) <= 2000" \
-	" AND " household_id " IN (SELECT vc.household_id FROM vc)" and_rest ")" \
+	" AND " household_id " IN (SELECT vc.household_id FROM vc)" and_rest DB_PAGE_ORDER(t, limit) ")" \
 	" UNION ALL (SELECT w.* FROM ((SELECT d.* FROM organisation_departements od CROSS JOIN LATERAL (" \
 	select_from " WHERE " area " = od.departement_code" \
 	"  AND (" kind "::text IN (" DB_WIDE_KINDS ") OR household_is_candidate(" household_id ", " org "::uuid, " \
-	kind "::text, " relations "::integer))" and_rest ") d" \
+	kind "::text, " relations "::integer))" and_rest DB_PAGE_ORDER(t, limit) ") d" \
 	"  WHERE od.organisation_id = " org "::uuid" \
 	"  AND (" kind "::text IN (" DB_WIDE_KINDS ") OR (SELECT count(*) FROM vc) > 2000))" \
-	" UNION ALL (" select_from " WHERE " household_id " IN (SELECT vo.household_id FROM vo)" \
-	"  AND " area " NOT IN (SELECT od.departement_code FROM organisation_departements od" \
-	"   WHERE od.organisation_id = " org "::uuid)" and_rest ")) w ORDER BY w.created_at, w.id LIMIT " limit "))"
+	" UNION ALL (" select_from " WHERE " household_id " IN (SELECT vo.household_id FROM vo" \
+	"   JOIN vd ON vd.departement_code = vo.departement_code WHERE vd.n <= 2000)" and_rest DB_PAGE_ORDER(t, limit) ")" \
+	" UNION ALL (SELECT e.* FROM vd CROSS JOIN LATERAL (" select_from " WHERE " area " = vd.departement_code" \
+	"  AND (" household_id " IN (SELECT vo.household_id FROM vo)) IS TRUE" and_rest DB_PAGE_ORDER(t, limit) ") e" \
+	"  WHERE vd.n > 2000)) w ORDER BY w.created_at, w.id LIMIT " limit "))"
 
 struct db_stmt {
 	const char *name; /* "module_verb_noun" */

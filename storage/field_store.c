@@ -26,8 +26,8 @@
 	"   AND ($4::uuid IS NULL OR x.household_id = $4::uuid)" \
 	"   AND ($5::text IS NULL OR " state " = $5::text)" \
 	"   AND ($6::uuid IS NULL OR x." assigned " = $6::uuid)" \
-	"   AND ($7::timestamptz IS NULL OR (x.created_at, x.id) > ($7::timestamptz, $8::uuid))" \
-	"  ORDER BY x.created_at, x.id LIMIT $9::int + 1", "$9::int + 1") "," \
+	"   AND ($7::timestamptz IS NULL OR (x.created_at, x.id) > ($7::timestamptz, $8::uuid))", \
+	"x", "$9::int + 1") "," \
 	" audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id," \
 	"  request_id, outcome)" \
 	"  SELECT $10::uuid, $1::uuid, 'read', '" type "', s.id::text, $11, 'ok'" \

@@ -54,8 +54,8 @@ const struct db_stmt households_store_statements[] = {
 	  "   AND ($5::text IS NULL OR h.sector = $5)"
 	  "   AND ($6::text IS NULL OR household_stage(h.id) = $6)"
 	  "   AND ($7::timestamptz IS NULL OR h.updated_at >= $7::timestamptz)"
-	  "   AND ($8::timestamptz IS NULL OR (h.created_at, h.id) > ($8::timestamptz, $9::uuid))"
-	  "  ORDER BY h.created_at, h.id LIMIT $10::int + 1", "$10::int + 1") ","
+	  "   AND ($8::timestamptz IS NULL OR (h.created_at, h.id) > ($8::timestamptz, $9::uuid))",
+	  "h", "$10::int + 1") ","
 	  " audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id,"
 	  "  request_id, outcome)"
 	  "  SELECT $11::uuid, $1::uuid, 'read', 'household', s.id::text, $12, 'ok'"

@@ -22,8 +22,8 @@ const struct db_stmt procedures_store_statements[] = {
 	  "   AND ($6::text IS NULL OR p.stage = $6) AND ($7::text IS NULL OR p.status = $7)"
 	  "   AND ($8::timestamptz IS NULL OR p.updated_at >= $8::timestamptz)"
 	  "   AND ($9::timestamptz IS NULL OR (p.created_at, p.id) > ($9::timestamptz, $10::uuid))"
-	  "   AND (procedure_relations(p, h, $1::uuid, $2::text) & $3::integer) <> 0"
-	  "  ORDER BY p.created_at, p.id LIMIT $11::int + 1", "$11::int + 1") ","
+	  "   AND (procedure_relations(p, h, $1::uuid, $2::text) & $3::integer) <> 0",
+	  "p", "$11::int + 1") ","
 	  " audit AS (INSERT INTO audit_log (client_id, organisation_id, action, resource_type, resource_id,"
 	  "  request_id, outcome)"
 	  "  SELECT $12::uuid, $1::uuid, 'read', 'procedure', s.id::text, $13, 'ok'"

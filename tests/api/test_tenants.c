@@ -767,35 +767,65 @@ START_TEST(a_departement_s_lists_at_size)
 }
 END_TEST
 
+/* A social landlord of departements (a JSON array) made the landlord of
+ * 2,100 of the demo's Essonne households that have a landlord
+ * organisation (the first or the last by id: two tests, two sets), and of
+ * a new household of 78 that a bailiff of 78 records, whose id it writes
+ * to hh78. */
+static void landlord_of_2100(const char *departements, const char *order, struct party *landlord, char hh78[40])
+{
+	struct party bailiff78;
+	party_in(&admin, "social_landlord", departements, "read", landlord);
+	party_in(&admin, "bailiff", "[\"78\"]", "read write", &bailiff78);
+	const char *params[] = { landlord->org_id, order };
+	ck_assert_int_eq(sql_count("WITH u AS (UPDATE households SET landlord_org_id = $1 WHERE id IN (SELECT id FROM"
+				   " households WHERE insee_departement(insee) = '91' AND landlord_org_id IS NOT NULL"
+				   " ORDER BY CASE WHEN $2 = 'asc' THEN id END, CASE WHEN $2 = 'desc' THEN id END DESC"
+				   " LIMIT 2100) RETURNING 1) SELECT count(*) FROM u", 2, params), 2100);
+
+	char body[512];
+	snprintf(body, sizeof(body),
+		 "{\"address\":{\"line\":\"4 rue des Bailleurs\",\"postcode\":\"78000\",\"insee\":\"78646\"},"
+		 "\"sector\":\"social\",\"rent_cents\":60000,\"landlord\":{\"organisation_id\":\"%s\"}}", landlord->org_id);
+	int status = 0;
+	json_t *j = call(&bailiff78, "POST", "/v1/households", body, &status);
+	expect(j, status, 201);
+	snprintf(hh78, 40, "%s", str(j, "id"));
+	json_decref(j);
+}
+
 /* A landlord of the Essonne with more than 2,000 households (0030): its
  * first page is the function's first 100, read from its département's
  * rows; a household of 78 it is the landlord of, outside its départements,
  * is in its list too. */
 START_TEST(a_landlord_s_lists_at_size)
 {
-	struct party landlord, bailiff78;
-	party_in(&admin, "social_landlord", "[\"91\"]", "read", &landlord);
-	party_in(&admin, "bailiff", "[\"78\"]", "read write", &bailiff78);
-	const char *org[] = { landlord.org_id };
-	ck_assert_int_eq(sql_count("WITH u AS (UPDATE households SET landlord_org_id = $1 WHERE id IN (SELECT id FROM"
-				   " households WHERE insee_departement(insee) = '91' AND landlord_org_id IS NOT NULL"
-				   " ORDER BY id LIMIT 2100) RETURNING 1) SELECT count(*) FROM u", 1, org), 2100);
-
-	char hh78[40], body[512];
-	snprintf(body, sizeof(body),
-		 "{\"address\":{\"line\":\"4 rue des Bailleurs\",\"postcode\":\"78000\",\"insee\":\"78646\"},"
-		 "\"sector\":\"social\",\"rent_cents\":60000,\"landlord\":{\"organisation_id\":\"%s\"}}", landlord.org_id);
-	int status = 0;
-	json_t *j = call(&bailiff78, "POST", "/v1/households", body, &status);
-	expect(j, status, 201);
-	snprintf(hh78, sizeof(hh78), "%s", str(j, "id"));
-	json_decref(j);
-
+	struct party landlord;
+	char hh78[40];
+	landlord_of_2100("[\"91\"]", "asc", &landlord, hh78);
 	first_page_is_the_function_s(&landlord, "social_landlord");
 	ck_assert(list_has(&landlord, "/v1/households?commune=78646&limit=100", "id", hh78));
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/households/%s", hh78);
 	ck_assert_int_eq(status_of(&landlord, path), 200);
+}
+END_TEST
+
+/* A landlord of the Yvelines whose 2,100 other households are in the
+ * Essonne (0031): its candidates outside its départements are many in one
+ * of them, and that département's rows are read in page order, tested
+ * against them: its first page is still the function's first 100, and its
+ * household of 78 is in its list. */
+START_TEST(a_landlord_s_lists_outside_its_departements)
+{
+	struct party landlord;
+	char hh78[40];
+	landlord_of_2100("[\"78\"]", "desc", &landlord, hh78);
+	const char *org[] = { landlord.org_id };
+	ck_assert_int_eq(sql_count("SELECT count(*) FROM visible_household_candidates_outside($1, 'social_landlord', 255)"
+				   " WHERE departement_code = '91'", 1, org), 2100);
+	first_page_is_the_function_s(&landlord, "social_landlord");
+	ck_assert(list_has(&landlord, "/v1/households?commune=78646&limit=100", "id", hh78));
 }
 END_TEST
 
@@ -1035,6 +1065,7 @@ int main(void)
 	tcase_add_test(tc, a_91_event_is_written_for_the_91_recipients_only);
 	tcase_add_test(tc, a_departement_s_lists_at_size);
 	tcase_add_test(tc, a_landlord_s_lists_at_size);
+	tcase_add_test(tc, a_landlord_s_lists_outside_its_departements);
 	suite_add_tcase(s, tc);
 	return fixtures_run_suite(s);
 }
