@@ -24,14 +24,16 @@
 #define IS_OWN(col) \
 	"coalesce((SELECT cp.n FROM case_parties cp WHERE cp.organisation_id = $2::uuid" \
 	" AND cp.household_id = " col "), 0) > 0"
-/* The households of the départements of the organisation p (0024). */
-#define DEP_HH(p) \
-	"(SELECT h.id FROM households h WHERE insee_departement(h.insee) IN" \
-	" (SELECT d.departement_code FROM organisation_departements d WHERE d.organisation_id = " p "))"
-#define OWN_ALL(col) ""
-#define OWN_DEP(col) " AND " col " IN " DEP_HH("$2::uuid")
-#define OWN_OWN(col) " AND " IS_OWN(col)
-#define OWN(v, col) OWN_##v(col)
+/* The départements of the organisation p (0024), and their households. */
+#define DEPS_OF(p) "(SELECT d.departement_code FROM organisation_departements d WHERE d.organisation_id = " p ")"
+#define DEP_HH(p) "(SELECT h.id FROM households h WHERE insee_departement(h.insee) IN " DEPS_OF(p) ")"
+/* Whether the row t (its household_id, and departement_code, which is its
+ * household's: 0029) counts: every row, the organisation's own cases, or
+ * those of its départements, read by the row's département. */
+#define OWN_ALL(t) ""
+#define OWN_DEP(t) " AND " t ".departement_code IN " DEPS_OF("$2::uuid")
+#define OWN_OWN(t) " AND " IS_OWN(t ".household_id")
+#define OWN(v, t) OWN_##v(t)
 /* Integer percent rounded half away from zero, and the ratio beside it. */
 #define PCT(n, d) "round(100.0 * (" n ") / nullif(" d ", 0))"
 #define RATIO(n, d) "round((" n ")::numeric / nullif(" d ", 0), 6)"
@@ -75,14 +77,14 @@
 	"WITH k AS (SELECT k.id FROM commissions k WHERE k.level = 'operational' AND k.status <> 'planned'" \
 	"  AND k.session_date >= " Y0 " AND k.session_date < " Y1 ")," \
 	" o AS (SELECT o.commission_id FROM opinions o JOIN k ON k.id = o.commission_id" \
-	"  JOIN referrals r ON r.id = o.referral_id WHERE true" OWN(v, "r.household_id") ")" \
+	"  JOIN referrals r ON r.id = o.referral_id WHERE true" OWN(v, "r") ")" \
 	" SELECT json_build_object(" \
 	"  'commissions_held', " HELD_##v "," \
 	"  'situations_examined', (SELECT count(*) FROM o))"
 
 #define FAMILY_REFERRALS(v) \
 	"WITH r AS (SELECT r.kind, r.epci_siren, r.complex, r.referred_on >= " Y0 " AS cur FROM referrals r" \
-	"  WHERE r.referred_on >= " PREV0 " AND r.referred_on < " Y1 OWN(v, "r.household_id") ")," \
+	"  WHERE r.referred_on >= " PREV0 " AND r.referred_on < " Y1 OWN(v, "r") ")," \
 	" e AS (SELECT r.epci_siren, count(*) FILTER (WHERE r.cur) AS n, count(*) FILTER (WHERE NOT r.cur) AS prev," \
 	"  count(*) FILTER (WHERE r.cur AND r.complex) AS complex FROM r WHERE r.epci_siren IS NOT NULL" \
 	"  GROUP BY r.epci_siren)," \
@@ -106,8 +108,12 @@
  * (0014), of every case or of the organisation's. */
 #define ACTS_ALL " org_acts_now x WHERE x.organisation_id = every_case()"
 #define ACTS_OWN " org_acts_now x WHERE x.organisation_id = $2::uuid"
-/* The départements' acts, from their households' (household_acts of 0014). */
-#define ACTS_DEP " household_acts x WHERE x.household_id IN " DEP_HH("$2::uuid")
+/* The départements' acts, counted from the acts of the two years there as
+ * household_acts (0014) counts them (household_acts_recorded). */
+#define ACTS_DEP \
+	" (SELECT act_stage(e.kind, e.with_cfp, e.corrects) AS stage, extract(year FROM e.event_date)::integer AS year," \
+	"  count(*) AS n FROM procedure_events e WHERE e.departement_code IN " DEPS_OF("$2::uuid") \
+	"  AND e.event_date >= " PREV0 " AND e.event_date < " Y1 " GROUP BY 1, 2) x WHERE x.stage IS NOT NULL"
 #define FAMILY_ACTS_YEAR(v) \
 	"WITH g AS (SELECT x.stage, x.year = $1::int AS cur, x.n FROM" ACTS_##v \
 	"  AND x.year IN ($1::int - 1, $1::int))," \
@@ -131,7 +137,7 @@
 	"  WHERE a.organisation_id = c.organisation_id AND b.organisation_id = $2::uuid))"
 #define FAMILY_LETTERS(v) \
 	"WITH l AS (SELECT l.sent_on >= " Y0 " AS cur, l.answered, l.outcomes FROM prevention_letters l" \
-	"  WHERE l.sent_on >= " PREV0 " AND l.sent_on < " Y1 OWN(v, "l.household_id") ")," \
+	"  WHERE l.sent_on >= " PREV0 " AND l.sent_on < " Y1 OWN(v, "l") ")," \
 	" y AS (SELECT count(*) FILTER (WHERE l.cur) AS sent," \
 	"  count(*) FILTER (WHERE l.cur AND l.answered) AS answered," \
 	"  count(*) FILTER (WHERE l.cur AND 'payment_resumed' = ANY (l.outcomes)) AS resumed," \
@@ -163,7 +169,7 @@
 
 #define FAMILY_MOBILE_TEAM(v) \
 	"WITH c AS (SELECT c.id, c.outcome, c.debt_settled, c.landlord_contacted_adil FROM outreach_cases c" \
-	"  WHERE c.opened_on >= " Y0 " AND c.opened_on < " Y1 OWN(v, "c.household_id") ")," \
+	"  WHERE c.opened_on >= " Y0 " AND c.opened_on < " Y1 OWN(v, "c") ")," \
 	" n AS (SELECT count(*) AS cases, count(*) FILTER (WHERE c.outcome = 'no_contact') AS nc," \
 	"  count(*) FILTER (WHERE c.outcome = 'contact_established') AS ce," \
 	"  count(*) FILTER (WHERE c.outcome = 'npai') AS np, count(*) FILTER (WHERE c.outcome IS NULL) AS open," \
@@ -185,7 +191,7 @@
 #define FAMILY_MASP(v) \
 	"WITH m AS (SELECT m.id, m.start_on, coalesce(m.end_on, m.planned_end_on) - m.start_on AS days" \
 	"  FROM masp_measures m WHERE m.start_on < " Y1 " AND (m.end_on IS NULL OR m.end_on >= " Y0 ")" \
-	OWN(v, "m.household_id") ")," \
+	OWN(v, "m") ")," \
 	" n AS (SELECT count(*) AS effective, count(*) FILTER (WHERE m.start_on >= " Y0 ") AS started," \
 	"  sum(m.days) AS days FROM m)" \
 	" SELECT json_build_object('effective', n.effective, 'started', n.started," \
@@ -225,7 +231,7 @@ const struct db_stmt stats_store_statements[] = {
 		   "  JOIN households h ON h.id = pr.household_id JOIN communes c ON c.insee = h.insee"
 		   "  WHERE ($4::text IS NULL OR c.epci_siren = $4::text) AND ($5::text IS NULL OR h.sector = $5::text)"
 		   "  AND ($6::uuid IS NULL OR h.id IN (SELECT o.household_id FROM stats_own_households($6::uuid) o))"
-		   "  AND ($7::uuid IS NULL OR h.id IN " DEP_HH("$7::uuid") ")"
+		   "  AND ($7::uuid IS NULL OR e.departement_code IN " DEPS_OF("$7::uuid") ")"
 		   "  AND") },
 	{ NULL, NULL },
 };
